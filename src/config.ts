@@ -1,0 +1,88 @@
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const intIn = (min: number, max: number, fallback: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+// Empty strings count as unset: `.env` files and shells often export `FOO=`.
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const booleanish = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .optional()
+    .transform((v) => (v === undefined ? fallback : ['true', '1', 'yes'].includes(v)));
+
+const schema = z
+  .object({
+    HOST: z.string().min(1).default('127.0.0.1'),
+    PORT: intIn(0, 65535, 3000),
+    DATABASE_URL: optionalString.pipe(
+      z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }).optional(),
+    ),
+    DATA_DIR: z.string().min(1).default('.data'),
+    DB_POOL_SIZE: intIn(2, 200, 20),
+    AUTH_MODE: z.enum(['local', 'apikey']).optional(),
+    ADMIN_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+    OPENAI_API_KEY: optionalString,
+    OPENAI_BASE_URL: optionalString.pipe(z.url().optional()),
+    OPENAI_MODEL: z.string().min(1).default('gpt-4o-mini'),
+    OPENAI_TIMEOUT_MS: intIn(100, 600_000, 30_000),
+    LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+    MAX_TASKS_PER_USER: intIn(1, 1_000_000_000, 50),
+    MIN_INTERVAL_SECONDS: intIn(1, 31_536_000, 300),
+    BODY_LIMIT_BYTES: intIn(1024, 100 * 1024 * 1024, 1024 * 1024),
+    SCHEDULER_ENABLED: booleanish(true),
+  })
+  .transform((env) => {
+    const embedded = env.DATABASE_URL === undefined;
+    const loopback = /^(127\.|localhost$|::1$|\[::1\]$)/.test(env.HOST);
+    return {
+      host: env.HOST,
+      port: env.PORT,
+      databaseUrl: env.DATABASE_URL,
+      dataDir: env.DATA_DIR,
+      dbPoolSize: env.DB_POOL_SIZE,
+      // Local mode (no key needed) only makes sense when nobody else can reach the server and the
+      // data is this machine's own; anything else defaults to real keys.
+      authMode: env.AUTH_MODE ?? (embedded && loopback ? 'local' : 'apikey'),
+      adminToken: env.ADMIN_TOKEN,
+      openai: {
+        apiKey: env.OPENAI_API_KEY,
+        baseURL: env.OPENAI_BASE_URL,
+        model: env.OPENAI_MODEL,
+        timeoutMs: env.OPENAI_TIMEOUT_MS,
+      },
+      logLevel: env.LOG_LEVEL,
+      limits: {
+        maxTasksPerUser: env.MAX_TASKS_PER_USER,
+        minIntervalSeconds: env.MIN_INTERVAL_SECONDS,
+        bodyLimitBytes: env.BODY_LIMIT_BYTES,
+      },
+      schedulerEnabled: env.SCHEDULER_ENABLED,
+    } as const;
+  });
+
+export type Config = Readonly<z.output<typeof schema>>;
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** Parses the environment into a frozen, typed config, or throws a ConfigError listing every problem. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
+  }
+  return Object.freeze(result.data);
+}
