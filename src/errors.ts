@@ -8,6 +8,8 @@ interface AppErrorOptions {
   details?: Record<string, unknown>;
   errors?: FieldError[];
   cause?: unknown;
+  /** Whether `message` may reach the client; defaults to status < 500. */
+  expose?: boolean;
 }
 
 /**
@@ -26,7 +28,7 @@ export class AppError extends Error {
     this.name = new.target.name;
     this.status = status;
     this.code = code;
-    this.expose = status < 500;
+    this.expose = options.expose ?? status < 500;
     this.details = options.details;
     this.errors = options.errors;
   }
@@ -64,9 +66,8 @@ export class UnauthorizedError extends AppError {
 
 export class ServiceUnavailableError extends AppError {
   constructor(message: string, cause?: unknown) {
-    // 503 is a server-side status, but its reason (e.g. "the LLM is not configured") is for the user.
-    super(503, 'unavailable', message, { cause });
-    (this as { expose: boolean }).expose = true;
+    // 503 is a server-side status, but its reason (e.g. "the LLM is rate-limited") is for the user.
+    super(503, 'unavailable', message, { cause, expose: true });
   }
 }
 

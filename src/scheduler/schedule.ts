@@ -205,3 +205,19 @@ export function describe(spec: ScheduleSpec): string {
     }
   }
 }
+
+export interface Bounds {
+  startAt?: Date | null;
+  endAt?: Date | null;
+}
+
+/**
+ * The next fire strictly after `after` that lies within the task's optional [startAt, endAt]
+ * bounds, or null when there is none. The writer (create/edit) and the claimer both use this.
+ */
+export function nextFire(spec: ScheduleSpec, after: Date, bounds: Bounds = {}): Date | null {
+  const from = bounds.startAt && bounds.startAt.getTime() > after.getTime() ? new Date(bounds.startAt.getTime() - 1) : after;
+  const next = nextRun(spec, from);
+  if (!next || (bounds.endAt && next.getTime() > bounds.endAt.getTime())) return null;
+  return next;
+}

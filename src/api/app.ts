@@ -1,0 +1,81 @@
+import { randomUUID } from 'node:crypto';
+import Router from '@koa/router';
+import Koa from 'koa';
+import { authMiddleware } from './auth.ts';
+import { jsonBody } from './body.ts';
+import type { AppDeps } from './deps.ts';
+import { buildOpenApi } from './openapi.ts';
+import { problemMiddleware } from './problem.ts';
+import { mountRoutes, type RouteDef } from './route.ts';
+import { executionRoutes } from './routes/executions.ts';
+import { healthRoutes } from './routes/health.ts';
+import { scheduleRoutes } from './routes/schedules.ts';
+import { taskRoutes } from './routes/tasks.ts';
+import { userRoutes } from './routes/users.ts';
+
+export const VERSION = '0.1.0';
+
+export interface CreateAppOptions {
+  /** More routes (the scheduler's status, events, the web UI…), mounted like the built-in ones. */
+  extraRoutes?: RouteDef[];
+  /** Middleware mounted after the API routes (static web UI). */
+  after?: Koa.Middleware[];
+}
+
+/** Builds the Koa app: no listening, no side effects; main.ts and tests call listen(). */
+export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): Koa {
+  const app = new Koa({ proxy: false });
+  // Koa would log every thrown error itself; ours are shaped and logged by problemMiddleware.
+  app.silent = true;
+  const routes: RouteDef[] = [];
+  let openapi: unknown;
+  routes.push(
+    ...healthRoutes(deps, () => (openapi ??= buildOpenApi(routes, { version: VERSION }))),
+    ...userRoutes(deps),
+    ...scheduleRoutes(deps),
+    ...taskRoutes(deps),
+    ...executionRoutes(deps),
+    ...(opts.extraRoutes ?? []),
+  );
+  const router = new Router();
+  mountRoutes(router, routes, { adminConfigured: Boolean(deps.config.adminToken) });
+
+  const logger = deps.logger;
+  app.use(async (ctx, next) => {
+    const started = performance.now();
+    const incoming = ctx.get('x-request-id');
+    ctx.state.requestId = /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+    ctx.set('X-Request-Id', ctx.state.requestId);
+    // Aborted when the client goes away, so a slow LLM parse stops with it.
+    const abort = new AbortController();
+    ctx.state.signal = abort.signal;
+    const onClose = () => {
+      if (!ctx.res.writableFinished) abort.abort();
+    };
+    ctx.res.once('close', onClose);
+    try {
+      await next();
+    } finally {
+      if (logger.isLevelEnabled('debug') || ctx.status >= 500) {
+        logger[ctx.status >= 500 ? 'error' : 'debug'](
+          { requestId: ctx.state.requestId, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started) },
+          'request',
+        );
+      }
+    }
+  });
+  app.use(problemMiddleware(logger));
+  app.use(jsonBody(deps.config.limits.bodyLimitBytes));
+  // One EntityManager fork per request: its identity map lives and dies with the request.
+  app.use(async (ctx, next) => {
+    ctx.state.em = deps.db.orm.em.fork();
+    return next();
+  });
+  app.use(authMiddleware({ mode: deps.config.authMode, adminToken: deps.config.adminToken, localUserId: deps.localUserId }));
+  app.use(router.routes());
+  // Sets 405/501 and Allow; problemMiddleware turns the empty response into a problem document.
+  app.use(router.allowedMethods());
+  for (const mw of opts.after ?? []) app.use(mw);
+  app.on('error', (err) => logger.error({ err }, 'unhandled app error'));
+  return app;
+}

@@ -1,0 +1,134 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Context, Next } from 'koa';
+import { AppError, UnauthorizedError } from '../errors.ts';
+import { ApiKey } from '../models/api-key.ts';
+import { User } from '../models/user.ts';
+
+export interface Principal {
+  userId: string;
+  isAdmin: boolean;
+}
+
+declare module 'koa' {
+  interface DefaultState {
+    requestId: string;
+    principal?: Principal;
+    /** Set when the request presented ADMIN_TOKEN. */
+    admin?: boolean;
+  }
+}
+
+const KEY_PREFIX = 'tk_';
+
+export function hashKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+/** Creates an API key for a user; the plain key is returned once and only its hash is stored. */
+export async function issueApiKey(em: EntityManager, userId: string): Promise<string> {
+  const key = KEY_PREFIX + randomBytes(24).toString('base64url');
+  em.create(ApiKey, { userId, prefix: key.slice(0, 10), keyHash: hashKey(key), createdAt: new Date() });
+  await em.flush();
+  return key;
+}
+
+/** Creates a user with one API key. */
+export async function createUser(em: EntityManager, name: string, isAdmin = false): Promise<{ id: string; name: string; apiKey: string }> {
+  return await em.transactional(async (tx) => {
+    const user = tx.create(User, { name, isAdmin, createdAt: new Date() });
+    await tx.flush();
+    const apiKey = await issueApiKey(tx, user.id);
+    return { id: user.id, name: user.name, apiKey };
+  });
+}
+
+export const LOCAL_USER_NAME = 'local';
+
+/** The built-in user of `local` auth mode (created once, found by name afterwards). */
+export async function ensureLocalUser(em: EntityManager): Promise<string> {
+  const rows = await em.execute<{ id: string }[]>(
+    `with found as (select id from users where name = ? and is_admin order by id limit 1),
+          made as (insert into users (name, is_admin) select ?, true where not exists (select 1 from found) returning id)
+     select id::text as id from found union all select id::text from made`,
+    [LOCAL_USER_NAME, LOCAL_USER_NAME],
+  );
+  const id = rows[0]?.id;
+  if (!id) throw new Error('could not create the local user');
+  return id;
+}
+
+function bearer(ctx: Context): string | undefined {
+  const header = ctx.get('authorization');
+  if (!header) return undefined;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!m) throw new UnauthorizedError('Authorization must be "Bearer <api key>"');
+  return m[1];
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+export interface AuthOptions {
+  mode: 'local' | 'apikey';
+  adminToken: string | undefined;
+  localUserId: string | undefined;
+}
+
+// Keys are looked up on every request; a short cache saves a round trip without making a revoked
+// key live on for long.
+const CACHE_TTL_MS = 10_000;
+const CACHE_MAX = 10_000;
+
+/**
+ * Resolves the caller: an API key's user, the admin token, or (local mode, no header) the local
+ * user. Only authenticates; routes decide what needs a principal (`requireUser`) or admin.
+ */
+export function authMiddleware(opts: AuthOptions) {
+  const cache = new Map<string, { principal: Principal | null; at: number }>();
+  return async (ctx: Context, next: Next) => {
+    const key = bearer(ctx);
+    if (key === undefined) {
+      if (opts.mode === 'local' && opts.localUserId) ctx.state.principal = { userId: opts.localUserId, isAdmin: true };
+      return next();
+    }
+    if (opts.adminToken && sameSecret(key, opts.adminToken)) {
+      ctx.state.admin = true;
+      return next();
+    }
+    const hash = hashKey(key);
+    const now = Date.now();
+    let hit = cache.get(hash);
+    if (!hit || now - hit.at > CACHE_TTL_MS) {
+      const em = ctx.state.em as EntityManager;
+      const rows = await em.execute<{ user_id: string; is_admin: boolean }[]>(
+        `select k.user_id::text as user_id, u.is_admin from api_keys k join users u on u.id = k.user_id
+          where k.key_hash = ? and k.revoked_at is null`,
+        [hash],
+      );
+      const row = rows[0];
+      hit = { principal: row ? { userId: row.user_id, isAdmin: row.is_admin } : null, at: now };
+      if (cache.size >= CACHE_MAX) cache.clear();
+      cache.set(hash, hit);
+    }
+    if (!hit.principal) throw new UnauthorizedError('unknown or revoked API key');
+    ctx.state.principal = hit.principal;
+    return next();
+  };
+}
+
+/** The caller's user id, or 401. */
+export function requireUser(ctx: Context): Principal {
+  const p = ctx.state.principal as Principal | undefined;
+  if (!p) throw new UnauthorizedError();
+  return p;
+}
+
+/** 401/403 unless the request presented ADMIN_TOKEN. */
+export function requireAdmin(ctx: Context, adminConfigured: boolean): void {
+  if (!adminConfigured) throw new AppError(403, 'admin_disabled', 'ADMIN_TOKEN is not set on this server; create users with `npm run user:create -- --name NAME`');
+  if (!ctx.state.admin) throw new UnauthorizedError('this route needs Authorization: Bearer $ADMIN_TOKEN');
+}

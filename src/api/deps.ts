@@ -1,0 +1,18 @@
+import type { Clock } from '../clock.ts';
+import type { Config } from '../config.ts';
+import type { Logger } from '../log.ts';
+import type { Database } from '../models/db.ts';
+import type { ScheduleParser } from '../nl-parser/parser.ts';
+
+/** Everything the HTTP app needs, built by main.ts (or a test) and passed in. */
+export interface AppDeps {
+  config: Config;
+  db: Database;
+  logger: Logger;
+  clock: Clock;
+  parser: ScheduleParser;
+  /** The built-in user that keyless requests act as in `local` auth mode. */
+  localUserId?: string;
+  /** True once start-up sync has finished (`/readyz`). */
+  isReady: () => boolean;
+}

@@ -1,0 +1,95 @@
+import type { Context, Next } from 'koa';
+import { z } from 'zod';
+import { AppError, type FieldError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+
+export const PROBLEM_TYPE_BASE = 'https://tickler.dev/problems/';
+
+const TITLES: Record<number, string> = {
+  400: 'Bad request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not found',
+  405: 'Method not allowed',
+  409: 'Conflict',
+  413: 'Payload too large',
+  415: 'Unsupported media type',
+  422: 'Unprocessable content',
+  429: 'Too many requests',
+  500: 'Internal server error',
+  503: 'Service unavailable',
+};
+
+/** Formats zod issues as `{path, message}` with dotted paths ("schedule.cron", "tools.2"). */
+export function fieldErrors(error: z.ZodError, prefix: readonly PropertyKey[] = []): FieldError[] {
+  return error.issues.flatMap((issue): FieldError[] => {
+    const path = [...prefix, ...issue.path].map(String).join('.');
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((k) => ({ path: path ? `${path}.${k}` : k, message: 'unknown field' }));
+    }
+    return [{ path: path || '(body)', message: issue.message }];
+  });
+}
+
+function problemFor(err: unknown): { status: number; code: string; detail: string; errors?: FieldError[]; extra?: Record<string, unknown>; expose: boolean } {
+  if (err instanceof AppError) {
+    return {
+      status: err.status,
+      code: err.code,
+      detail: err.message,
+      expose: err.expose,
+      ...(err.errors ? { errors: err.errors } : {}),
+      ...(err.details ? { extra: err.details } : {}),
+    };
+  }
+  if (err instanceof z.ZodError) {
+    const errors = fieldErrors(err);
+    return { status: 422, code: 'validation_failed', detail: errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors, expose: true };
+  }
+  // Errors thrown by Koa itself or its helpers (ctx.throw, router 405/501) carry a status.
+  const e = err as { status?: unknown; statusCode?: unknown; expose?: unknown; message?: unknown };
+  const status = typeof e?.status === 'number' ? e.status : typeof e?.statusCode === 'number' ? e.statusCode : 500;
+  if (status >= 400 && status < 500) {
+    return { status, code: (TITLES[status] ?? 'error').toLowerCase().replace(/\s+/g, '_'), detail: String(e.message ?? TITLES[status]), expose: true };
+  }
+  return { status: status >= 500 && status < 600 ? status : 500, code: 'internal', detail: 'An unexpected error occurred.', expose: false };
+}
+
+/** Writes an RFC 9457 problem document. */
+export function sendProblem(ctx: Context, err: unknown, logger: Logger): void {
+  const p = problemFor(err);
+  if (p.status >= 500) logger.error({ err, requestId: ctx.state.requestId, path: ctx.path }, 'request failed');
+  ctx.status = p.status;
+  ctx.type = 'application/problem+json';
+  ctx.body = {
+    type: `${PROBLEM_TYPE_BASE}${p.code}`,
+    title: TITLES[p.status] ?? 'Error',
+    status: p.status,
+    detail: p.expose ? p.detail : 'An unexpected error occurred.',
+    instance: ctx.path,
+    requestId: ctx.state.requestId,
+    ...(p.errors ? { errors: p.errors } : {}),
+    ...(p.extra ?? {}),
+  };
+  if (p.status === 405 && ctx.response.get('Allow')) ctx.set('Allow', ctx.response.get('Allow'));
+}
+
+/** The one error path: handlers throw; this shapes every 4xx/5xx, including unmatched routes. */
+export function problemMiddleware(logger: Logger) {
+  return async (ctx: Context, next: Next) => {
+    try {
+      await next();
+      // Nothing answered (no route), or the router answered 405/501 with only a status and Allow.
+      if (ctx.body === undefined || ctx.body === null) {
+        if (ctx.status === 404) throw new AppError(404, 'not_found', `no route for ${ctx.method} ${ctx.path}`);
+        if (ctx.status === 405) throw new AppError(405, 'method_not_allowed', `${ctx.method} is not allowed here; allowed: ${ctx.response.get('Allow')}`);
+        if (ctx.status === 501) throw new AppError(501, 'not_implemented', `${ctx.method} is not implemented`, { expose: true });
+      }
+    } catch (err) {
+      // Keep headers the router set (Allow), drop anything half-written by the failed handler.
+      const allow = ctx.response.get('Allow');
+      sendProblem(ctx, err, logger);
+      if (allow) ctx.set('Allow', allow);
+    }
+  };
+}

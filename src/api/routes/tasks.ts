@@ -1,0 +1,293 @@
+import { createHash } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Context } from 'koa';
+import { z } from 'zod';
+import { AppError, ConflictError, LimitError, NotFoundError, ValidationError } from '../../errors.ts';
+import { Execution } from '../../models/execution.ts';
+import { CHANNELS, notify, type TaskOp } from '../../models/notify.ts';
+import { Task } from '../../models/task.ts';
+import type { AppDeps } from '../deps.ts';
+import { type RouteDef, route } from '../route.ts';
+import {
+  CreateTaskSchema,
+  DeleteTaskQuery,
+  ExecutionOut,
+  ListExecutionsQuery,
+  ListTasksQuery,
+  page,
+  RunTaskSchema,
+  TaskOut,
+  UpdateTaskSchema,
+} from '../schemas.ts';
+import { executionJson, taskJson } from '../serialize.ts';
+import { applyUpdate, type InputDeps, resolveCreate, setEnabled } from '../task-input.ts';
+
+const IDEMPOTENCY_TTL_HOURS = 24;
+const IdempotencyKeyHeader = z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, 'must be 1–255 visible ASCII characters');
+
+export const em = (ctx: Context) => ctx.state.em as EntityManager;
+
+/** Loads a task of this user; another user's task is indistinguishable from a missing one. */
+export async function loadTask(e: EntityManager, userId: string, id: string): Promise<Task> {
+  if (!/^\d{1,19}$/.test(id)) throw new NotFoundError('task');
+  const task = await e.findOne(Task, { id, userId });
+  if (!task) throw new NotFoundError('task');
+  return task;
+}
+
+function inputDeps(deps: AppDeps, ctx: Context): InputDeps {
+  return { parser: deps.parser, minIntervalSeconds: deps.config.limits.minIntervalSeconds, now: deps.clock.now(), signal: ctx.state.signal };
+}
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+async function saveTask(tx: EntityManager, task: Task, op: TaskOp): Promise<void> {
+  await tx.flush();
+  await notify(tx, CHANNELS.tasks, { id: task.id, op });
+}
+
+/** The task an earlier request with this Idempotency-Key created, if any (within 24 h). */
+async function replay(e: EntityManager, userId: string, key: string, hash: string): Promise<Task | null> {
+  const rows = await e.execute<{ task_id: string; request_hash: string }[]>(
+    `select task_id::text as task_id, request_hash from idempotency_keys
+      where user_id = ? and key = ? and created_at > now() - make_interval(hours => ?)`,
+    [userId, key, IDEMPOTENCY_TTL_HOURS],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  if (row.request_hash !== hash) {
+    throw new AppError(422, 'idempotency_key_reused', 'this Idempotency-Key was already used with a different request body', {
+      errors: [{ path: 'Idempotency-Key', message: 'already used with a different request body' }],
+    });
+  }
+  const task = await e.findOne(Task, { id: row.task_id, userId });
+  if (!task) throw new ConflictError('the task created with this Idempotency-Key has since been deleted');
+  return task;
+}
+
+class IdempotencyRace extends Error {}
+
+export function taskRoutes(deps: AppDeps): RouteDef[] {
+  const maxTasks = deps.config.limits.maxTasksPerUser;
+  return [
+    route({
+      method: 'post',
+      path: '/api/tasks',
+      tag: 'tasks',
+      summary: 'Create a task from explicit fields, a schedule in plain English, or one chat message',
+      access: 'user',
+      body: CreateTaskSchema,
+      headers: { 'Idempotency-Key': 'the same key and body within 24 h returns the first task instead of a twin' },
+      responses: { 201: { description: 'the task', schema: TaskOut }, 422: { description: 'invalid input or a limit reached' }, 503: { description: 'the LLM needed to read the text is unavailable' } },
+      async handler(ctx, { body, principal }) {
+        const e = em(ctx);
+        const rawKey = ctx.get('idempotency-key');
+        let key: string | undefined;
+        if (rawKey) {
+          const k = IdempotencyKeyHeader.safeParse(rawKey);
+          if (!k.success) throw new ValidationError('Idempotency-Key header is invalid', [{ path: 'Idempotency-Key', message: k.error.issues[0]?.message ?? 'invalid' }]);
+          key = k.data;
+        }
+        const hash = key ? createHash('sha256').update(canonical(body)).digest('hex') : '';
+        if (key) {
+          const earlier = await replay(e, principal.userId, key, hash);
+          if (earlier) {
+            ctx.status = 201;
+            ctx.set('Idempotent-Replayed', 'true');
+            ctx.body = taskJson(earlier);
+            return;
+          }
+        }
+        const fields = await resolveCreate(body, inputDeps(deps, ctx));
+        let task: Task;
+        try {
+          task = await e.transactional(async (tx) => {
+            // Bounded count: cost grows with the limit, not with how many tasks the user has.
+            const [row] = await tx.execute<{ n: number }[]>(
+              'select count(*)::int as n from (select 1 from tasks where user_id = ? limit ?) s',
+              [principal.userId, maxTasks],
+            );
+            if ((row?.n ?? 0) >= maxTasks) {
+              throw new LimitError('MAX_TASKS_PER_USER', `you already have ${maxTasks} tasks, the most this server allows (MAX_TASKS_PER_USER)`);
+            }
+            const now = deps.clock.now();
+            const t = tx.create(Task, { ...fields, userId: principal.userId, createdAt: now, updatedAt: now });
+            await tx.flush();
+            if (key) {
+              // Claims the key unless a live (< 24 h) claim exists; a concurrent request with the same
+              // key blocks here until it commits, then finds its claim and we roll back and replay.
+              const claimed = await tx.execute<{ task_id: string }[]>(
+                `insert into idempotency_keys (user_id, key, request_hash, task_id) values (?, ?, ?, ?)
+                 on conflict (user_id, key) do update
+                   set request_hash = excluded.request_hash, task_id = excluded.task_id, created_at = now()
+                   where idempotency_keys.created_at <= now() - make_interval(hours => ?)
+                 returning task_id`,
+                [principal.userId, key, hash, t.id, IDEMPOTENCY_TTL_HOURS],
+              );
+              if (claimed.length === 0) throw new IdempotencyRace();
+            }
+            await notify(tx, CHANNELS.tasks, { id: t.id, op: 'created' });
+            return t;
+          });
+        } catch (err) {
+          if (key && err instanceof IdempotencyRace) {
+            const earlier = await replay(e.fork(), principal.userId, key, hash);
+            if (earlier) {
+              ctx.status = 201;
+              ctx.set('Idempotent-Replayed', 'true');
+              ctx.body = taskJson(earlier);
+              return;
+            }
+          }
+          throw err;
+        }
+        ctx.status = 201;
+        ctx.set('Location', `/api/tasks/${task.id}`);
+        ctx.body = taskJson(task);
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/api/tasks',
+      tag: 'tasks',
+      summary: 'List your tasks, newest first',
+      access: 'user',
+      query: ListTasksQuery,
+      responses: { 200: { description: 'a page of tasks', schema: page(TaskOut) } },
+      async handler(ctx, { query, principal }) {
+        const where: Record<string, unknown> = { userId: principal.userId };
+        if (query.enabled !== undefined) where.enabled = query.enabled;
+        if (query.cursor) where.id = { $lt: query.cursor };
+        const rows = await em(ctx).find(Task, where, { orderBy: { id: 'desc' }, limit: query.limit + 1 });
+        const items = rows.slice(0, query.limit);
+        ctx.body = { items: items.map(taskJson), nextCursor: rows.length > query.limit ? (items[items.length - 1]?.id ?? null) : null };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/api/tasks/:id',
+      tag: 'tasks',
+      summary: 'Read a task',
+      access: 'user',
+      responses: { 200: { description: 'the task', schema: TaskOut }, 404: { description: 'no such task' } },
+      async handler(ctx, { params, principal }) {
+        ctx.body = taskJson(await loadTask(em(ctx), principal.userId, params.id as string));
+      },
+    }),
+    route({
+      method: 'patch',
+      path: '/api/tasks/:id',
+      tag: 'tasks',
+      summary: 'Change some fields of a task; a schedule or timezone change recomputes nextRunAt',
+      access: 'user',
+      body: UpdateTaskSchema,
+      responses: { 200: { description: 'the task', schema: TaskOut }, 404: { description: 'no such task' }, 422: { description: 'invalid input' } },
+      async handler(ctx, { body, params, principal }) {
+        const task = await em(ctx).transactional(async (tx) => {
+          const t = await loadTask(tx, principal.userId, params.id as string);
+          await applyUpdate(t, body, inputDeps(deps, ctx));
+          await saveTask(tx, t, 'updated');
+          return t;
+        });
+        ctx.body = taskJson(task);
+      },
+    }),
+    route({
+      method: 'delete',
+      path: '/api/tasks/:id',
+      tag: 'tasks',
+      summary: 'Delete a task and its history',
+      access: 'user',
+      query: DeleteTaskQuery,
+      responses: { 204: { description: 'deleted' }, 404: { description: 'no such task' } },
+      async handler(ctx, { params, principal }) {
+        await em(ctx).transactional(async (tx) => {
+          const t = await loadTask(tx, principal.userId, params.id as string);
+          await tx.execute('delete from tasks where id = ?', [t.id]);
+          await notify(tx, CHANNELS.tasks, { id: t.id, op: 'deleted' });
+        });
+        ctx.status = 204;
+      },
+    }),
+    ...(['pause', 'resume'] as const).map((action) =>
+      route({
+        method: 'post',
+        path: `/api/tasks/:id/${action}`,
+        tag: 'tasks',
+        summary: action === 'pause' ? 'Pause a task (fires already claimed are dropped)' : 'Resume a paused task from now on',
+        access: 'user',
+        responses: { 200: { description: 'the task', schema: TaskOut }, 404: { description: 'no such task' } },
+        async handler(ctx, { params, principal }) {
+          const task = await em(ctx).transactional(async (tx) => {
+            const t = await loadTask(tx, principal.userId, params.id as string);
+            if (action === 'pause' && t.enabled) setEnabled(t, false);
+            if (action === 'resume' && !t.enabled) {
+              setEnabled(t, true, deps.clock.now());
+              if (!t.nextRunAt) throw new ValidationError('this task has no future fire time; give it a new schedule', [{ path: 'schedule', message: 'has no future fire time' }]);
+            }
+            await saveTask(tx, t, action === 'pause' ? 'paused' : 'resumed');
+            return t;
+          });
+          ctx.body = taskJson(task);
+        },
+      }),
+    ),
+    route({
+      method: 'post',
+      path: '/api/tasks/:id/run',
+      tag: 'tasks',
+      summary: 'Run a task now (a manual execution, queued for the engine)',
+      access: 'user',
+      body: RunTaskSchema,
+      responses: { 202: { description: 'the queued execution', schema: ExecutionOut }, 404: { description: 'no such task' } },
+      async handler(ctx, { body, params, principal }) {
+        const execution = await em(ctx).transactional(async (tx) => {
+          const t = await loadTask(tx, principal.userId, params.id as string);
+          const x = tx.create(Execution, {
+            taskId: t.id,
+            userId: t.userId,
+            status: 'queued',
+            trigger: 'manual',
+            attempt: 1,
+            scheduledFor: deps.clock.now(),
+            dryRun: body.dryRun ?? false,
+            createdAt: deps.clock.now(),
+          });
+          await tx.flush();
+          await notify(tx, CHANNELS.work, { id: x.id });
+          return x;
+        });
+        ctx.status = 202;
+        ctx.set('Location', `/api/executions/${execution.id}`);
+        ctx.body = executionJson(execution);
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/api/tasks/:id/executions',
+      tag: 'executions',
+      summary: "A task's executions, newest first",
+      access: 'user',
+      query: ListExecutionsQuery,
+      responses: { 200: { description: 'a page of executions', schema: page(ExecutionOut) }, 404: { description: 'no such task' } },
+      async handler(ctx, { query, params, principal }) {
+        const t = await loadTask(em(ctx), principal.userId, params.id as string);
+        const where: Record<string, unknown> = { taskId: t.id };
+        if (query.status) where.status = query.status;
+        if (query.cursor) where.id = { $lt: query.cursor };
+        const rows = await em(ctx).find(Execution, where, { orderBy: { id: 'desc' }, limit: query.limit + 1 });
+        const items = rows.slice(0, query.limit);
+        ctx.body = { items: items.map(executionJson), nextCursor: rows.length > query.limit ? (items[items.length - 1]?.id ?? null) : null };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,145 @@
+import { z } from 'zod';
+import { EXECUTION_STATUSES, TRIGGERS } from '../models/execution.ts';
+import { MISFIRE_POLICIES, OVERLAP_POLICIES } from '../models/task.ts';
+
+const instant = z.iso.datetime({ offset: true, error: 'must be an ISO-8601 instant with an offset, e.g. 2026-12-24T18:00:00Z' });
+
+export const ScheduleInputSchema = z
+  .object({
+    cron: z.string().min(1).max(256).optional().describe('5 fields, or 6 with seconds first; @daily etc.; L, W, #'),
+    every: z
+      .union([z.string().min(1).max(32), z.number()])
+      .optional()
+      .describe('a fixed interval: seconds, or "15m", "2h", "1d"'),
+    at: z.string().min(1).max(64).optional().describe('once: a local date-time in the task zone, or an instant with offset'),
+    text: z.string().min(1).max(2000).optional().describe('plain English, read by the NL parser'),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    const given = (['cron', 'every', 'at', 'text'] as const).filter((k) => s[k] !== undefined);
+    if (given.length !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        message: given.length ? `give exactly one of cron, every, at or text (got ${given.join(' and ')})` : 'give one of cron, every, at or text',
+      });
+    }
+  });
+export type ScheduleInputBody = z.infer<typeof ScheduleInputSchema>;
+
+export const MisfireSchema = z
+  .object({
+    policy: z.enum(MISFIRE_POLICIES).optional().describe('run_once: one catch-up run; skip: record it as missed'),
+    graceSeconds: z.number().int().min(0).max(30 * 86400).optional().describe('a fire missed by more than this is skipped'),
+  })
+  .strict();
+
+const TOOL_NAME = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be a tool name such as http_fetch');
+
+const taskFields = {
+  name: z.string().trim().min(1).max(200),
+  prompt: z.string().max(20_000),
+  schedule: ScheduleInputSchema,
+  timezone: z.string().min(1).max(64).describe('IANA zone, e.g. Europe/Paris'),
+  enabled: z.boolean(),
+  tools: z.array(TOOL_NAME).max(32),
+  maxAttempts: z.number().int().min(1).max(20),
+  misfire: MisfireSchema,
+  overlap: z.enum(OVERLAP_POLICIES),
+  startAt: instant.nullable(),
+  endAt: instant.nullable(),
+  pauseAfterFailures: z.number().int().min(0).max(10_000).describe('0 never pauses'),
+};
+
+export const CreateTaskSchema = z
+  .object({
+    ...Object.fromEntries(Object.entries(taskFields).map(([k, v]) => [k, v.optional()])),
+    text: z.string().trim().min(1).max(4000).optional().describe('a chat message holding both the schedule and the instruction'),
+  } as { [K in keyof typeof taskFields]: z.ZodOptional<(typeof taskFields)[K]> } & { text: z.ZodOptional<z.ZodString> })
+  .strict();
+export type CreateTaskBody = z.infer<typeof CreateTaskSchema>;
+
+export const UpdateTaskSchema = z
+  .object(Object.fromEntries(Object.entries(taskFields).map(([k, v]) => [k, v.optional()])) as {
+    [K in keyof typeof taskFields]: z.ZodOptional<(typeof taskFields)[K]>;
+  })
+  .strict();
+export type UpdateTaskBody = z.infer<typeof UpdateTaskSchema>;
+
+const limit = z.coerce.number().int().min(1).max(200).default(50);
+const cursor = z.string().regex(/^\d{1,19}$/, 'must be a cursor returned as nextCursor').optional();
+const boolParam = z.enum(['true', 'false']).transform((v) => v === 'true');
+
+export const ListTasksQuery = z.object({ enabled: boolParam.optional(), cursor, limit }).strict();
+export const ListExecutionsQuery = z.object({ status: z.enum(EXECUTION_STATUSES).optional(), cursor, limit }).strict();
+export const DeleteTaskQuery = z.object({ detach: boolParam.optional() }).strict();
+
+export const ParseRequestSchema = z
+  .object({
+    text: z.string().trim().min(1).max(4000),
+    timezone: z.string().min(1).max(64).optional(),
+    now: instant.optional().describe('reference instant for relative phrases; default the server clock'),
+  })
+  .strict();
+
+export const RunTaskSchema = z.object({ dryRun: z.boolean().optional() }).strict();
+
+export const CreateUserSchema = z.object({ name: z.string().trim().min(1).max(200), isAdmin: z.boolean().optional() }).strict();
+
+// Response shapes, for the OpenAPI document.
+export const ScheduleOut = z.object({
+  kind: z.enum(['cron', 'interval', 'once']),
+  cron: z.string().optional(),
+  everySeconds: z.number().optional(),
+  anchor: z.string().optional(),
+  at: z.string().optional(),
+  timezone: z.string(),
+  description: z.string(),
+});
+
+export const TaskOut = z.object({
+  id: z.string(),
+  name: z.string(),
+  prompt: z.string(),
+  schedule: ScheduleOut,
+  timezone: z.string(),
+  enabled: z.boolean(),
+  tools: z.array(z.string()),
+  maxAttempts: z.number(),
+  misfire: z.object({ policy: z.enum(MISFIRE_POLICIES), graceSeconds: z.number() }),
+  overlap: z.enum(OVERLAP_POLICIES),
+  startAt: z.string().nullable(),
+  endAt: z.string().nullable(),
+  pauseAfterFailures: z.number(),
+  consecutiveFailures: z.number(),
+  pausedReason: z.string().nullable(),
+  nextRunAt: z.string().nullable(),
+  lastRunAt: z.string().nullable(),
+  lastStatus: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export const ExecutionOut = z.object({
+  id: z.string(),
+  taskId: z.string(),
+  status: z.enum(EXECUTION_STATUSES),
+  trigger: z.enum(TRIGGERS),
+  attempt: z.number(),
+  scheduledFor: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  durationMs: z.number().nullable(),
+  output: z.string().nullable(),
+  error: z.object({ type: z.string(), message: z.string() }).nullable(),
+  usage: z.object({ promptTokens: z.number(), completionTokens: z.number(), llmCalls: z.number(), toolCalls: z.number() }),
+  dryRun: z.boolean(),
+});
+
+export const StepOut = z.object({
+  index: z.number(),
+  kind: z.enum(['llm', 'tool']),
+  startedAt: z.string(),
+  durationMs: z.number(),
+}).catchall(z.unknown());
+
+export const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });

@@ -1,0 +1,61 @@
+import type { Execution } from '../models/execution.ts';
+import type { ExecutionStep } from '../models/execution-step.ts';
+import type { Task } from '../models/task.ts';
+import { describe, type ScheduleSpec } from '../scheduler/schedule.ts';
+
+const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+
+export function specOf(task: Pick<Task, 'schedule' | 'timezone'>): ScheduleSpec {
+  return { ...task.schedule, timezone: task.timezone } as ScheduleSpec;
+}
+
+export function scheduleJson(spec: ScheduleSpec) {
+  return { ...spec, description: describe(spec) };
+}
+
+export function taskJson(t: Task) {
+  return {
+    id: t.id,
+    name: t.name,
+    prompt: t.prompt,
+    schedule: scheduleJson(specOf(t)),
+    timezone: t.timezone,
+    enabled: t.enabled,
+    tools: t.tools,
+    maxAttempts: t.maxAttempts,
+    misfire: { policy: t.misfirePolicy, graceSeconds: t.misfireGraceSeconds },
+    overlap: t.overlap,
+    startAt: iso(t.startAt),
+    endAt: iso(t.endAt),
+    pauseAfterFailures: t.pauseAfterFailures,
+    consecutiveFailures: t.consecutiveFailures,
+    pausedReason: t.pausedReason ?? null,
+    nextRunAt: iso(t.nextRunAt),
+    lastRunAt: iso(t.lastRunAt),
+    lastStatus: t.lastStatus ?? null,
+    createdAt: t.createdAt.toISOString(),
+    updatedAt: t.updatedAt.toISOString(),
+  };
+}
+
+export function executionJson(e: Execution) {
+  return {
+    id: e.id,
+    taskId: e.taskId,
+    status: e.status,
+    trigger: e.trigger,
+    attempt: e.attempt,
+    scheduledFor: e.scheduledFor.toISOString(),
+    startedAt: iso(e.startedAt),
+    finishedAt: iso(e.finishedAt),
+    durationMs: e.startedAt && e.finishedAt ? e.finishedAt.getTime() - e.startedAt.getTime() : null,
+    output: e.output ?? null,
+    error: e.error ?? null,
+    usage: { promptTokens: e.promptTokens, completionTokens: e.completionTokens, llmCalls: e.llmCalls, toolCalls: e.toolCalls },
+    dryRun: e.dryRun,
+  };
+}
+
+export function stepJson(s: ExecutionStep) {
+  return { ...s.data, index: s.index, kind: s.kind, startedAt: s.startedAt.toISOString(), durationMs: s.durationMs };
+}

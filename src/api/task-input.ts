@@ -1,0 +1,174 @@
+import { AppError, LimitError, ServiceUnavailableError, ValidationError } from '../errors.ts';
+import type { Task } from '../models/task.ts';
+import type { ScheduleParser } from '../nl-parser/parser.ts';
+import {
+  checkSpec,
+  describeSeconds,
+  isValidTimezone,
+  minGapSeconds,
+  nextFire,
+  type ScheduleSpec,
+  toSpec,
+} from '../scheduler/schedule.ts';
+import type { CreateTaskBody, ScheduleInputBody, UpdateTaskBody } from './schemas.ts';
+import { specOf } from './serialize.ts';
+
+export interface InputDeps {
+  parser: ScheduleParser;
+  minIntervalSeconds: number;
+  now: Date;
+  signal?: AbortSignal;
+}
+
+export const DEFAULT_TIMEZONE = 'UTC';
+
+function invalid(path: string, message: string): never {
+  throw new ValidationError(`${path}: ${message}`, [{ path, message }]);
+}
+
+function checkZone(zone: string, path = 'timezone'): string {
+  if (!isValidTimezone(zone)) invalid(path, `unknown IANA timezone "${zone}"`);
+  return zone;
+}
+
+/** Reads plain English through the parser; a decline becomes a 422 (or 503) carrying its reason. */
+async function parseText(text: string, timezone: string, path: string, deps: InputDeps) {
+  const outcome = await deps.parser.parse(text, { timezone, now: deps.now, ...(deps.signal ? { signal: deps.signal } : {}) });
+  if (!outcome.ok) {
+    if (outcome.status === 503) throw new ServiceUnavailableError(outcome.reason);
+    throw new AppError(422, 'schedule_not_understood', outcome.reason, { errors: [{ path, message: outcome.reason }], details: { reason: outcome.reason } });
+  }
+  // The parser's answer is validated exactly like a client's.
+  const checked = checkSpec(outcome.schedule, { now: deps.now, rejectPast: true });
+  if (!checked.ok) invalid(path, checked.error.message);
+  return { spec: checked.value, task: outcome.task, source: outcome.source };
+}
+
+async function resolveSchedule(input: ScheduleInputBody, timezone: string, deps: InputDeps): Promise<ScheduleSpec> {
+  if (input.text !== undefined) return (await parseText(input.text, timezone, 'schedule.text', deps)).spec;
+  const given = input.cron !== undefined ? { cron: input.cron } : input.every !== undefined ? { every: input.every } : { at: input.at as string };
+  const r = toSpec(given, timezone, { now: deps.now, rejectPast: true });
+  if (!r.ok) invalid(r.error.path, r.error.message);
+  return r.value;
+}
+
+function checkMinInterval(spec: ScheduleSpec, deps: InputDeps): void {
+  const gap = minGapSeconds(spec, deps.now);
+  if (gap < deps.minIntervalSeconds) {
+    throw new LimitError(
+      'MIN_INTERVAL_SECONDS',
+      `schedule fires ${describeSeconds(gap)}; the minimum on this server is ${describeSeconds(deps.minIntervalSeconds)} (MIN_INTERVAL_SECONDS)`,
+    );
+  }
+}
+
+function bounds(startAt: string | Date | null | undefined, endAt: string | Date | null | undefined) {
+  const s = startAt ? new Date(startAt) : null;
+  const e = endAt ? new Date(endAt) : null;
+  if (s && e && e.getTime() <= s.getTime()) invalid('endAt', 'must be after startAt');
+  return { startAt: s, endAt: e };
+}
+
+function firstRun(spec: ScheduleSpec, enabled: boolean, b: { startAt: Date | null; endAt: Date | null }, now: Date): Date | null {
+  if (!enabled) return null;
+  const next = nextFire(spec, now, b);
+  if (!next) invalid('schedule', 'never fires between startAt and endAt');
+  return next;
+}
+
+/** Strips the zone, which the task keeps in its own column. */
+export function storedSchedule(spec: ScheduleSpec): Task['schedule'] {
+  const { timezone: _zone, ...rest } = spec;
+  return rest as Task['schedule'];
+}
+
+export type NewTaskFields = Omit<Task, 'id' | 'userId' | 'createdAt' | 'updatedAt' | 'lastRunAt' | 'lastStatus' | 'pausedReason' | 'consecutiveFailures'>;
+
+/** Turns a create request (explicit fields, `schedule.text`, or a whole chat message) into task fields. */
+export async function resolveCreate(body: CreateTaskBody, deps: InputDeps): Promise<NewTaskFields> {
+  let timezone = checkZone(body.timezone ?? DEFAULT_TIMEZONE);
+  let spec: ScheduleSpec | undefined;
+  let fromText: { name: string; prompt: string } | undefined;
+  if (body.text !== undefined) {
+    const parsed = await parseText(body.text, timezone, 'text', deps);
+    spec = parsed.spec;
+    fromText = parsed.task;
+  }
+  // Explicit fields win over what the chat message said.
+  if (body.schedule) spec = await resolveSchedule(body.schedule, timezone, deps);
+  if (!spec) invalid('schedule', 'required: give a schedule ({cron}, {every}, {at} or {text}) or a text message');
+  // A zone named in the text ("9am Paris time") is part of the schedule's meaning.
+  timezone = spec.timezone;
+  checkMinInterval(spec, deps);
+
+  const prompt = body.prompt ?? fromText?.prompt ?? '';
+  const name = body.name ?? fromText?.name ?? (prompt.trim() ? prompt.trim().slice(0, 60) : describeForName(spec));
+  const b = bounds(body.startAt, body.endAt);
+  const enabled = body.enabled ?? true;
+  return {
+    name,
+    prompt,
+    schedule: storedSchedule(spec),
+    timezone,
+    enabled,
+    tools: body.tools ?? [],
+    maxAttempts: body.maxAttempts ?? 3,
+    misfirePolicy: body.misfire?.policy ?? 'run_once',
+    misfireGraceSeconds: body.misfire?.graceSeconds ?? 3600,
+    overlap: body.overlap ?? 'skip',
+    pauseAfterFailures: body.pauseAfterFailures ?? 5,
+    startAt: b.startAt,
+    endAt: b.endAt,
+    nextRunAt: firstRun(spec, enabled, b, deps.now),
+  };
+}
+
+function describeForName(spec: ScheduleSpec): string {
+  return spec.kind === 'once' ? 'One-off task' : 'Scheduled task';
+}
+
+/** Applies a partial update to a loaded task; recomputes nextRunAt when timing changed. */
+export async function applyUpdate(task: Task, body: UpdateTaskBody, deps: InputDeps): Promise<void> {
+  let spec = specOf(task);
+  const timingChanged =
+    body.schedule !== undefined ||
+    body.timezone !== undefined ||
+    body.startAt !== undefined ||
+    body.endAt !== undefined ||
+    (body.enabled !== undefined && body.enabled !== task.enabled);
+  if (body.schedule !== undefined) {
+    spec = await resolveSchedule(body.schedule, checkZone(body.timezone ?? task.timezone), deps);
+    checkMinInterval(spec, deps);
+  } else if (body.timezone !== undefined) {
+    const rezoned = checkSpec({ ...spec, timezone: checkZone(body.timezone) }, { now: deps.now });
+    if (!rezoned.ok) invalid(rezoned.error.path, rezoned.error.message);
+    spec = rezoned.value;
+  }
+  if (body.name !== undefined) task.name = body.name;
+  if (body.prompt !== undefined) task.prompt = body.prompt;
+  if (body.tools !== undefined) task.tools = body.tools;
+  if (body.maxAttempts !== undefined) task.maxAttempts = body.maxAttempts;
+  if (body.misfire?.policy !== undefined) task.misfirePolicy = body.misfire.policy;
+  if (body.misfire?.graceSeconds !== undefined) task.misfireGraceSeconds = body.misfire.graceSeconds;
+  if (body.overlap !== undefined) task.overlap = body.overlap;
+  if (body.pauseAfterFailures !== undefined) task.pauseAfterFailures = body.pauseAfterFailures;
+  const b = bounds(body.startAt !== undefined ? body.startAt : task.startAt, body.endAt !== undefined ? body.endAt : task.endAt);
+  task.startAt = b.startAt;
+  task.endAt = b.endAt;
+  if (body.enabled !== undefined && body.enabled !== task.enabled) setEnabled(task, body.enabled);
+  task.schedule = storedSchedule(spec);
+  task.timezone = spec.timezone;
+  if (timingChanged) task.nextRunAt = firstRun(spec, task.enabled, b, deps.now);
+}
+
+/** Pause or resume. Resuming starts from now: fires missed while paused are not caught up. */
+export function setEnabled(task: Task, enabled: boolean, now?: Date): void {
+  task.enabled = enabled;
+  if (enabled) {
+    task.pausedReason = null;
+    task.consecutiveFailures = 0;
+    if (now) task.nextRunAt = nextFire(specOf(task), now, { startAt: task.startAt ?? null, endAt: task.endAt ?? null });
+  } else {
+    task.nextRunAt = null;
+  }
+}

@@ -1,0 +1,72 @@
+import { fileURLToPath } from 'node:url';
+import { Migrator } from '@mikro-orm/migrations';
+import { MikroORM } from '@mikro-orm/postgresql';
+import type pg from 'pg';
+import type { Logger } from '../log.ts';
+import { entities } from './entities.ts';
+
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url));
+
+// Any 64-bit constant unique to tickler: serialises migrations when several replicas start at once.
+const MIGRATION_LOCK = 7_361_524_901;
+
+export interface Database {
+  orm: MikroORM;
+  /** The `pg` pool behind the ORM, for the engine's set-based SQL (one pool, one set of limits). */
+  pool: pg.Pool;
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  url: string;
+  poolSize?: number;
+  logger: Logger;
+  /** Apply pending migrations before returning (start-up does; `npm run migrate` does only that). */
+  migrate?: boolean;
+}
+
+/** Connects the ORM to `url`, optionally migrating first. */
+export async function openDatabase(opts: OpenOptions): Promise<Database> {
+  const orm = await MikroORM.init({
+    clientUrl: opts.url,
+    entities,
+    extensions: [Migrator],
+    migrations: {
+      path: MIGRATIONS_DIR,
+      glob: 'Migration*.ts',
+      transactional: true,
+      allOrNothing: true,
+      snapshot: false,
+      silent: true,
+    },
+    pool: { min: 0, max: opts.poolSize ?? 20, idleTimeoutMillis: 30_000 },
+    debug: false,
+    // The API serialises ids itself; keep the ORM from validating on every flush in hot paths.
+    validateRequired: false,
+    allowGlobalContext: false,
+  });
+  const pool = (await orm.em.getConnection().getNativeClient()) as pg.Pool;
+  const db: Database = {
+    orm,
+    pool,
+    url: opts.url,
+    close: () => orm.close(true),
+  };
+  if (opts.migrate) await migrate(db, opts.logger);
+  return db;
+}
+
+/** Applies pending migrations under an advisory lock, so concurrent replicas migrate once. */
+export async function migrate(db: Database, logger: Logger): Promise<string[]> {
+  const client = await db.pool.connect();
+  try {
+    await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    const applied = await db.orm.migrator.up();
+    if (applied.length) logger.info({ migrations: applied.map((m) => m.name) }, 'applied migrations');
+    return applied.map((m) => m.name);
+  } finally {
+    await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+    client.release();
+  }
+}

@@ -1,0 +1,20 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+
+/**
+ * LISTEN/NOTIFY channels. Notifications are sent inside the writing transaction, so PostgreSQL
+ * delivers them only if it commits, and delivers them to every replica.
+ */
+export const CHANNELS = {
+  /** A task was created, edited, paused, resumed or deleted: `{id, op}`. */
+  tasks: 'tickler_tasks',
+  /** Queued executions are ready to claim (manual runs, retries): `{id}`. */
+  work: 'tickler_work',
+  /** An execution was cancelled: `{id}`; its owner aborts the run. */
+  cancel: 'tickler_cancel',
+} as const;
+
+export type TaskOp = 'created' | 'updated' | 'paused' | 'resumed' | 'deleted';
+
+export async function notify(em: EntityManager, channel: string, payload: Record<string, unknown>): Promise<void> {
+  await em.execute('select pg_notify(?, ?)', [channel, JSON.stringify(payload)]);
+}

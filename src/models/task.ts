@@ -1,0 +1,43 @@
+import { defineEntity, type InferEntity, p } from '@mikro-orm/postgresql';
+import type { ScheduleSpec } from '../scheduler/schedule.ts';
+
+/** The spec as stored: the zone lives in its own column, so it is not repeated here. */
+export type StoredSchedule = DistributiveOmit<ScheduleSpec, 'timezone'>;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+export const MISFIRE_POLICIES = ['run_once', 'skip'] as const;
+export const OVERLAP_POLICIES = ['skip', 'allow'] as const;
+
+/**
+ * A user's scheduled task. `nextRunAt` is the job store: the engine claims rows whose nextRunAt
+ * falls inside its look-ahead window, so nothing else keeps a copy of the schedule.
+ */
+export const Task = defineEntity({
+  name: 'Task',
+  tableName: 'tasks',
+  properties: {
+    id: p.bigint('string').primary().autoincrement(),
+    userId: p.bigint('string'),
+    name: p.text(),
+    prompt: p.text().default(''),
+    schedule: p.json<StoredSchedule>(),
+    timezone: p.text(),
+    enabled: p.boolean().default(true),
+    tools: p.array().default([]),
+    maxAttempts: p.integer().default(3),
+    misfirePolicy: p.enum(MISFIRE_POLICIES).default('run_once'),
+    misfireGraceSeconds: p.integer().default(3600),
+    overlap: p.enum(OVERLAP_POLICIES).default('skip'),
+    pauseAfterFailures: p.integer().default(5),
+    consecutiveFailures: p.integer().default(0),
+    pausedReason: p.text().nullable(),
+    startAt: p.datetime().nullable(),
+    endAt: p.datetime().nullable(),
+    nextRunAt: p.datetime().nullable(),
+    lastRunAt: p.datetime().nullable(),
+    lastStatus: p.text().nullable(),
+    createdAt: p.datetime().onCreate(() => new Date()),
+    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+  },
+});
+export type Task = InferEntity<typeof Task>;

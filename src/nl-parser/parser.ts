@@ -1,0 +1,20 @@
+import type { ScheduleSpec } from '../scheduler/schedule.ts';
+
+export interface ParseContext {
+  timezone: string;
+  /** The reference instant for relative phrases ("tomorrow", "in 20 minutes"). */
+  now: Date;
+  signal?: AbortSignal;
+}
+
+export type ParseOutcome =
+  | { ok: true; schedule: ScheduleSpec; task?: { name: string; prompt: string }; source: 'rules' | 'llm' }
+  // 422: the text is not a schedule we can read; 503: the LLM that would read it is unavailable.
+  | { ok: false; reason: string; status: 422 | 503 };
+
+/** Plain English (or pasted cron) to a validated schedule. */
+export interface ScheduleParser {
+  parse(text: string, ctx: ParseContext): Promise<ParseOutcome>;
+}
+
+export const NOT_UNDERSTOOD = "I couldn't read that schedule; try 'every weekday at 9am' or a cron expression";
