@@ -163,13 +163,7 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     }));
     const content = r.content ?? null;
     const outChars = (content?.length ?? 0) + (r.refusal?.length ?? 0) + (toolCalls?.reduce((s, c) => s + c.function.name.length + c.function.arguments.length, 0) ?? 0);
-    const usage =
-      r.usage === null
-        ? undefined
-        : (() => {
-            const u = r.usage ?? { promptTokens: estimateTokens(bodyChars), completionTokens: estimateTokens(outChars) };
-            return { prompt_tokens: u.promptTokens, completion_tokens: u.completionTokens, total_tokens: u.promptTokens + u.completionTokens };
-          })();
+    const u = r.usage === null ? null : (r.usage ?? { promptTokens: estimateTokens(bodyChars), completionTokens: estimateTokens(outChars) });
     return JSON.stringify({
       id: `chatcmpl-fake-${n}`,
       object: 'chat.completion',
@@ -184,7 +178,7 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
           finish_reason: r.finishReason ?? (toolCalls?.length ? 'tool_calls' : 'stop'),
         },
       ],
-      ...(usage ? { usage } : {}),
+      ...(u ? { usage: { prompt_tokens: u.promptTokens, completion_tokens: u.completionTokens, total_tokens: u.promptTokens + u.completionTokens } } : {}),
     });
   }
 
@@ -253,7 +247,9 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     let badJson = false;
     if (raw !== '') {
       try {
-        body = JSON.parse(raw);
+        const parsed: unknown = JSON.parse(raw);
+        if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) body = parsed;
+        else badJson = true;
       } catch {
         badJson = true;
       }
@@ -265,7 +261,7 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
       return answer(req, res, reply.unauthorized(), '', 0, n);
     }
     if (req.method === 'POST' && path === '/v1/chat/completions') {
-      if (badJson) return send(res, 400, errorBody({ message: 'fake-openai: the request body is not valid JSON' }));
+      if (badJson) return send(res, 400, errorBody({ message: 'fake-openai: the request body is not a JSON object' }));
       return onChat(req, res, entry, raw.length);
     }
     if (req.method === 'GET' && path === '/v1/models') {

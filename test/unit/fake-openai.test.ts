@@ -136,13 +136,18 @@ describe('fake OpenAI server', () => {
     expect(server.requests).toHaveLength(0);
   });
 
-  it('refuses stream: true, lists models and 404s unknown routes', async () => {
+  it('refuses stream: true and bodies that are not JSON objects, lists models and 404s unknown routes', async () => {
     const err = await client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'x' }], stream: true }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BadRequestError);
     expect((err as Error).message).toContain('stream: false only');
     const models = await client.models.list();
     expect(models.data.map((m) => m.id)).toEqual(['gpt-4o-mini']);
     expect(await client.embeddings.create({ model: 'e', input: 'x' }).catch((e: unknown) => e)).toBeInstanceOf(NotFoundError);
+    for (const body of ['{not json', '[1]', 'null']) {
+      const res = await fetch(`${server.url}/chat/completions`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ error: { message: expect.stringContaining('not a JSON object') } });
+    }
   });
 
   it('checks the API key when given one', async () => {
