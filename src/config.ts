@@ -37,6 +37,18 @@ const schema = z
     MIN_INTERVAL_SECONDS: intIn(1, 31_536_000, 300),
     BODY_LIMIT_BYTES: intIn(1024, 100 * 1024 * 1024, 1024 * 1024),
     SCHEDULER_ENABLED: booleanish(true),
+    RUNNER_CONCURRENCY: intIn(1, 100_000, 500),
+    SCHEDULER_LOOKAHEAD_MS: intIn(500, 60_000, 5_000),
+    SCHEDULER_LEASE_SECONDS: intIn(5, 3600, 30),
+    SHUTDOWN_GRACE_SECONDS: intIn(0, 3600, 20),
+    RUN_MAX_STEPS: intIn(1, 100, 10),
+    RUN_TIMEOUT_SECONDS: intIn(1, 3600, 120),
+    RUN_MAX_TOKENS: intIn(100, 10_000_000, 100_000),
+    HTTP_TOOL_ALLOWED_HOSTS: z
+      .string()
+      .optional()
+      .transform((v) => (v ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean)),
+    EXECUTION_RETENTION_DAYS: intIn(1, 3650, 30),
   })
   .transform((env) => {
     const embedded = env.DATABASE_URL === undefined;
@@ -63,7 +75,20 @@ const schema = z
         minIntervalSeconds: env.MIN_INTERVAL_SECONDS,
         bodyLimitBytes: env.BODY_LIMIT_BYTES,
       },
-      schedulerEnabled: env.SCHEDULER_ENABLED,
+      scheduler: {
+        enabled: env.SCHEDULER_ENABLED,
+        runnerConcurrency: env.RUNNER_CONCURRENCY,
+        lookaheadMs: env.SCHEDULER_LOOKAHEAD_MS,
+        leaseSeconds: env.SCHEDULER_LEASE_SECONDS,
+        shutdownGraceSeconds: env.SHUTDOWN_GRACE_SECONDS,
+        retentionDays: env.EXECUTION_RETENTION_DAYS,
+      },
+      runner: {
+        maxSteps: env.RUN_MAX_STEPS,
+        timeoutSeconds: env.RUN_TIMEOUT_SECONDS,
+        maxTokens: env.RUN_MAX_TOKENS,
+        httpAllowedHosts: env.HTTP_TOOL_ALLOWED_HOSTS,
+      },
     } as const;
   });
 

@@ -1,0 +1,46 @@
+import type { ExecutionError, Trigger } from '../models/execution.ts';
+
+/**
+ * What the engine hands the runner: one claimed execution. The runner loads the task itself,
+ * records its steps as they happen, and returns the outcome; the engine records the terminal
+ * status (fenced by `epoch`), retries, and updates the task. The runner never throws.
+ */
+export interface RunRequest {
+  execution: {
+    id: string;
+    taskId: string;
+    userId: string;
+    attempt: number;
+    trigger: Trigger;
+    scheduledFor: Date;
+    epoch: number;
+    dryRun: boolean;
+  };
+  /** Aborted on cancel, on shutdown past the grace period, or when the task is paused/deleted. */
+  signal: AbortSignal;
+}
+
+export interface RunUsage {
+  promptTokens: number;
+  completionTokens: number;
+  llmCalls: number;
+  toolCalls: number;
+}
+
+export type RunResult =
+  | { status: 'succeeded'; output: string; usage: RunUsage }
+  | {
+      status: 'failed';
+      error: ExecutionError;
+      /** Worth retrying (LLM 429/5xx/timeout/network): the engine schedules another attempt. */
+      transient: boolean;
+      usage: RunUsage;
+      /** Pause the task with this reason (e.g. its monthly token budget is spent). */
+      pauseTask?: string;
+    }
+  /** The signal fired: cancelled by the user, or released at shutdown. */
+  | { status: 'aborted'; usage: RunUsage };
+
+export type RunFn = (req: RunRequest) => Promise<RunResult>;
+
+export const ZERO_USAGE: RunUsage = Object.freeze({ promptTokens: 0, completionTokens: 0, llmCalls: 0, toolCalls: 0 });
