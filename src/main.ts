@@ -6,6 +6,9 @@ import { type Config, ConfigError, loadConfig } from './config.ts';
 import { openInfra } from './infra.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createParser } from './nl-parser/index.ts';
+import { createEngine, type Engine } from './scheduler/engine.ts';
+import type { RunFn } from './scheduler/runner-port.ts';
+import { ZERO_USAGE } from './scheduler/runner-port.ts';
 
 const MODES = ['all', 'api', 'scheduler'] as const;
 type Mode = (typeof MODES)[number];
@@ -64,6 +67,16 @@ async function main(): Promise<void> {
       s.closeIdleConnections();
       setTimeout(() => s.closeAllConnections(), 5_000).unref();
     }));
+  }
+  let engine: Engine | undefined;
+  if (mode === 'all' || mode === 'scheduler') {
+    // Until the LLM runner lands, every run succeeds at once (the engine's contract is the same).
+    const run: RunFn = async () => ({ status: 'succeeded', output: '', usage: ZERO_USAGE });
+    engine = createEngine({ db: infra.db, clock, logger, run, config: config.scheduler, mode });
+    const e = engine;
+    // /healthz answers during start-up sync; /readyz waits for it.
+    await e.start();
+    cleanup.unshift(() => e.stop());
   }
   ready = true;
 

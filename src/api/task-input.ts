@@ -127,8 +127,8 @@ function describeForName(spec: ScheduleSpec): string {
   return spec.kind === 'once' ? 'One-off task' : 'Scheduled task';
 }
 
-/** Applies a partial update to a loaded task; recomputes nextRunAt when timing changed. */
-export async function applyUpdate(task: Task, body: UpdateTaskBody, deps: InputDeps): Promise<void> {
+/** Applies a partial update to a loaded task; recomputes nextRunAt when timing changed (and says so). */
+export async function applyUpdate(task: Task, body: UpdateTaskBody, deps: InputDeps): Promise<boolean> {
   let spec = specOf(task);
   const timingChanged =
     body.schedule !== undefined ||
@@ -159,6 +159,7 @@ export async function applyUpdate(task: Task, body: UpdateTaskBody, deps: InputD
   task.schedule = storedSchedule(spec);
   task.timezone = spec.timezone;
   if (timingChanged) task.nextRunAt = firstRun(spec, task.enabled, b, deps.now);
+  return timingChanged;
 }
 
 /** Pause or resume. Resuming starts from now: fires missed while paused are not caught up. */

@@ -13,7 +13,7 @@ export const CHANNELS = {
   cancel: 'tickler_cancel',
 } as const;
 
-export type TaskOp = 'created' | 'updated' | 'paused' | 'resumed' | 'deleted';
+export type TaskOp = 'created' | 'updated' | 'rescheduled' | 'paused' | 'resumed' | 'deleted';
 
 export async function notify(em: EntityManager, channel: string, payload: Record<string, unknown>): Promise<void> {
   await em.execute('select pg_notify(?, ?)', [channel, JSON.stringify(payload)]);

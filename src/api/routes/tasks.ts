@@ -50,9 +50,16 @@ function canonical(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-async function saveTask(tx: EntityManager, task: Task, op: TaskOp): Promise<void> {
+/**
+ * Saves a task and tells every engine. When its timing changed (paused, rescheduled), fires
+ * already claimed for the old timing are deleted in the same transaction, so none of them can run.
+ */
+async function saveTask(tx: EntityManager, task: Task, op: TaskOp, timingChanged: boolean): Promise<void> {
   await tx.flush();
-  await notify(tx, CHANNELS.tasks, { id: task.id, op });
+  if (timingChanged) {
+    await tx.execute(`delete from executions where task_id = ? and status = 'queued' and trigger <> 'manual'`, [task.id]);
+  }
+  await notify(tx, CHANNELS.tasks, { id: task.id, op: timingChanged && op === 'updated' ? 'rescheduled' : op });
 }
 
 /** The task an earlier request with this Idempotency-Key created, if any (within 24 h). */
@@ -194,8 +201,8 @@ export function taskRoutes(deps: AppDeps): RouteDef[] {
       async handler(ctx, { body, params, principal }) {
         const task = await em(ctx).transactional(async (tx) => {
           const t = await loadTask(tx, principal.userId, params.id as string);
-          await applyUpdate(t, body, inputDeps(deps, ctx));
-          await saveTask(tx, t, 'updated');
+          const timingChanged = await applyUpdate(t, body, inputDeps(deps, ctx));
+          await saveTask(tx, t, 'updated', timingChanged);
           return t;
         });
         ctx.body = taskJson(task);
@@ -234,7 +241,7 @@ export function taskRoutes(deps: AppDeps): RouteDef[] {
               setEnabled(t, true, deps.clock.now());
               if (!t.nextRunAt) throw new ValidationError('this task has no future fire time; give it a new schedule', [{ path: 'schedule', message: 'has no future fire time' }]);
             }
-            await saveTask(tx, t, action === 'pause' ? 'paused' : 'resumed');
+            await saveTask(tx, t, action === 'pause' ? 'paused' : 'resumed', action === 'pause');
             return t;
           });
           ctx.body = taskJson(task);

@@ -1,0 +1,74 @@
+import pg from 'pg';
+import type { Logger } from '../log.ts';
+
+export interface Listener {
+  close(): Promise<void>;
+}
+
+export interface ListenOptions {
+  url: string;
+  channels: string[];
+  logger: Logger;
+  onNotify: (channel: string, payload: string) => void;
+  /** Called after every (re)connection: notifications sent while disconnected were lost. */
+  onConnect?: () => void;
+}
+
+/**
+ * A dedicated connection that LISTENs and reconnects with backoff (PostgreSQL restarts, network
+ * blips). Notifications are only a wake-up call; polling covers whatever is lost in between.
+ */
+export function listen(opts: ListenOptions): Listener {
+  let client: pg.Client | null = null;
+  let closed = false;
+  let delay = 100;
+  let timer: NodeJS.Timeout | undefined;
+
+  const schedule = () => {
+    if (closed) return;
+    timer = setTimeout(connect, delay);
+    timer.unref();
+    delay = Math.min(delay * 2, 5_000);
+  };
+
+  const connect = async () => {
+    if (closed) return;
+    const c = new pg.Client({ connectionString: opts.url, keepAlive: true });
+    c.on('error', (err) => opts.logger.warn({ err: err.message }, 'listener connection error'));
+    c.on('end', () => {
+      if (client === c) client = null;
+      if (!closed) {
+        opts.logger.warn('listener connection lost; reconnecting');
+        schedule();
+      }
+    });
+    c.on('notification', (n) => opts.onNotify(n.channel, n.payload ?? ''));
+    try {
+      await c.connect();
+      for (const ch of opts.channels) await c.query(`listen ${pg.escapeIdentifier(ch)}`);
+      if (closed) {
+        await c.end().catch(() => undefined);
+        return;
+      }
+      client = c;
+      delay = 100;
+      opts.onConnect?.();
+    } catch (err) {
+      opts.logger.warn({ err: (err as Error).message }, 'listener could not connect; retrying');
+      c.removeAllListeners('end');
+      await c.end().catch(() => undefined);
+      schedule();
+    }
+  };
+  void connect();
+
+  return {
+    async close() {
+      closed = true;
+      clearTimeout(timer);
+      const c = client;
+      client = null;
+      if (c) await c.end().catch(() => undefined);
+    },
+  };
+}

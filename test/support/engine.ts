@@ -1,0 +1,101 @@
+import { systemClock } from '../../src/clock.ts';
+import { loadConfig } from '../../src/config.ts';
+import { createLogger } from '../../src/log.ts';
+import type { Database } from '../../src/models/db.ts';
+import { createEngine, type Engine, type EngineOptions } from '../../src/scheduler/engine.ts';
+import type { RunFn, RunRequest, RunResult } from '../../src/scheduler/runner-port.ts';
+import { ZERO_USAGE } from '../../src/scheduler/runner-port.ts';
+
+export const ok = (output = 'ok'): RunResult => ({ status: 'succeeded', output, usage: ZERO_USAGE });
+
+/** A run function that records every call and answers with `answer` (default: success). */
+export function recordingRunner(answer: (req: RunRequest) => Promise<RunResult> | RunResult = () => ok()) {
+  const calls: Array<{ executionId: string; taskId: string; at: number; attempt: number; trigger: string }> = [];
+  const run: RunFn = async (req) => {
+    calls.push({ executionId: req.execution.id, taskId: req.execution.taskId, at: Date.now(), attempt: req.execution.attempt, trigger: req.execution.trigger });
+    return await answer(req);
+  };
+  return { run, calls };
+}
+
+export function testSchedulerConfig(env: Record<string, string> = {}) {
+  return loadConfig({ DATABASE_URL: 'postgres://unused/x', SCHEDULER_LOOKAHEAD_MS: '2000', SCHEDULER_LEASE_SECONDS: '5', SHUTDOWN_GRACE_SECONDS: '2', ...env }).scheduler;
+}
+
+export async function startEngine(db: Database, run: RunFn, opts: Partial<EngineOptions> & { env?: Record<string, string> } = {}): Promise<Engine> {
+  const engine = createEngine({
+    db,
+    clock: systemClock,
+    logger: createLogger(process.env.TEST_LOG ?? 'silent', false),
+    run,
+    config: testSchedulerConfig(opts.env),
+    retryBaseMs: 200,
+    pollMs: 500,
+    ...opts,
+  });
+  await engine.start();
+  return engine;
+}
+
+/** Waits until `check` returns a truthy value, polling every 25 ms, failing after `ms`. */
+export async function until<T>(check: () => Promise<T> | T, ms = 10_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Inserts a user and returns its id. */
+export async function insertUser(db: Database, name = 'engine-test'): Promise<string> {
+  const { rows } = await db.pool.query<{ id: string }>(`insert into users (name) values ($1) returning id::text as id`, [name]);
+  return (rows[0] as { id: string }).id;
+}
+
+export interface TaskRow {
+  schedule: Record<string, unknown>;
+  timezone?: string;
+  nextRunAt: Date | null;
+  overlap?: 'skip' | 'allow';
+  maxAttempts?: number;
+  misfirePolicy?: 'run_once' | 'skip';
+  misfireGraceSeconds?: number;
+  pauseAfterFailures?: number;
+  enabled?: boolean;
+}
+
+/** Inserts tasks directly (set-based), as the API would store them. */
+export async function insertTasks(db: Database, userId: string, tasks: TaskRow[]): Promise<string[]> {
+  const { rows } = await db.pool.query<{ id: string }>(
+    `insert into tasks (user_id, name, schedule, timezone, next_run_at, overlap, max_attempts, misfire_policy, misfire_grace_seconds, pause_after_failures, enabled)
+     select $1, 'task ' || ord, s, tz, nra, ov, ma, mp, mg, paf, en
+       from unnest($2::jsonb[], $3::text[], $4::timestamptz[], $5::text[], $6::int[], $7::text[], $8::int[], $9::int[], $10::bool[])
+            with ordinality as v(s, tz, nra, ov, ma, mp, mg, paf, en, ord)
+     returning id::text as id`,
+    [
+      userId,
+      tasks.map((t) => JSON.stringify(t.schedule)),
+      tasks.map((t) => t.timezone ?? 'UTC'),
+      tasks.map((t) => t.nextRunAt?.toISOString() ?? null),
+      tasks.map((t) => t.overlap ?? 'skip'),
+      tasks.map((t) => t.maxAttempts ?? 3),
+      tasks.map((t) => t.misfirePolicy ?? 'run_once'),
+      tasks.map((t) => t.misfireGraceSeconds ?? 3600),
+      tasks.map((t) => t.pauseAfterFailures ?? 5),
+      tasks.map((t) => t.enabled ?? true),
+    ],
+  );
+  return rows.map((r) => r.id);
+}
+
+export async function executionsOf(db: Database, taskId: string) {
+  const { rows } = await db.pool.query<{ id: string; status: string; trigger: string; attempt: number; scheduled_ms: number; started_ms: number | null; error: { type: string; message: string } | null; owner: string | null }>(
+    `select id::text as id, status, trigger, attempt, (extract(epoch from scheduled_for) * 1000)::float8 as scheduled_ms,
+            (extract(epoch from started_at) * 1000)::float8 as started_ms, error, owner
+       from executions where task_id = $1 order by id`,
+    [taskId],
+  );
+  return rows;
+}
