@@ -11,12 +11,6 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
-const booleanish = (fallback: boolean) =>
-  z
-    .enum(['true', 'false', '1', '0', 'yes', 'no'])
-    .optional()
-    .transform((v) => (v === undefined ? fallback : ['true', '1', 'yes'].includes(v)));
-
 const schema = z
   .object({
     HOST: z.string().min(1).default('127.0.0.1'),
@@ -36,7 +30,6 @@ const schema = z
     MAX_TASKS_PER_USER: intIn(1, 1_000_000_000, 50),
     MIN_INTERVAL_SECONDS: intIn(1, 31_536_000, 300),
     BODY_LIMIT_BYTES: intIn(1024, 100 * 1024 * 1024, 1024 * 1024),
-    SCHEDULER_ENABLED: booleanish(true),
     RUNNER_CONCURRENCY: intIn(1, 100_000, 500),
     SCHEDULER_LOOKAHEAD_MS: intIn(500, 60_000, 5_000),
     SCHEDULER_LEASE_SECONDS: intIn(1, 3600, 30),
@@ -76,7 +69,6 @@ const schema = z
         bodyLimitBytes: env.BODY_LIMIT_BYTES,
       },
       scheduler: {
-        enabled: env.SCHEDULER_ENABLED,
         runnerConcurrency: env.RUNNER_CONCURRENCY,
         lookaheadMs: env.SCHEDULER_LOOKAHEAD_MS,
         leaseSeconds: env.SCHEDULER_LEASE_SECONDS,

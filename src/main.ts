@@ -47,40 +47,11 @@ async function main(): Promise<void> {
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
   process.on('uncaughtException', (err) => logger.error({ err }, 'uncaught exception'));
 
-  const infra = await openInfra(config, logger);
-  const clock = systemClock;
+  // Signals are handled from the first moment: a SIGTERM during start-up stops what has started
+  // so far (the embedded database included) instead of killing the process mid-way.
   const cleanup: Array<() => Promise<void>> = [];
-  let ready = false;
-
-  let server: Server | undefined;
-  if (mode === 'all' || mode === 'api') {
-    const localUserId = config.authMode === 'local' ? await ensureLocalUser(infra.db.orm.em.fork()) : undefined;
-    const parser = createParser({ config: config.openai, logger });
-    const app = createApp({ config, db: infra.db, logger, clock, parser, localUserId, isReady: () => ready });
-    server = createServer(app.callback());
-    server.keepAliveTimeout = 65_000;
-    await listen(server, config.host, config.port);
-    logger.info({ url: `http://${config.host}:${config.port}`, mode, auth: config.authMode }, 'tickler listening');
-    const s = server;
-    cleanup.push(() => new Promise<void>((resolve) => {
-      s.close(() => resolve());
-      s.closeIdleConnections();
-      setTimeout(() => s.closeAllConnections(), 5_000).unref();
-    }));
-  }
-  let engine: Engine | undefined;
-  if (mode === 'all' || mode === 'scheduler') {
-    // Until the LLM runner lands, every run succeeds at once (the engine's contract is the same).
-    const run: RunFn = async () => ({ status: 'succeeded', output: '', usage: ZERO_USAGE });
-    engine = createEngine({ db: infra.db, clock, logger, run, config: config.scheduler, mode });
-    const e = engine;
-    // /healthz answers during start-up sync; /readyz waits for it.
-    await e.start();
-    cleanup.unshift(() => e.stop());
-  }
-  ready = true;
-
   let stopping = false;
+  let starting: Promise<unknown> = Promise.resolve();
   const shutdown = async (signal: string) => {
     if (stopping) {
       logger.warn({ signal }, 'second signal: exiting now');
@@ -88,13 +59,51 @@ async function main(): Promise<void> {
     }
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    await starting.catch(() => undefined);
     for (const step of cleanup) await step().catch((err) => logger.error({ err }, 'shutdown step failed'));
-    await infra.close();
     logger.info('stopped');
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  const step = <T>(p: Promise<T>): Promise<T> => {
+    starting = p;
+    return p;
+  };
+  const infra = await step(openInfra(config, logger));
+  cleanup.push(() => infra.close());
+  if (stopping) return;
+  const clock = systemClock;
+  let ready = false;
+
+  if (mode === 'all' || mode === 'api') {
+    const localUserId = config.authMode === 'local' ? await step(ensureLocalUser(infra.db.orm.em.fork())) : undefined;
+    const parser = createParser({ config: config.openai, logger });
+    const app = createApp({ config, db: infra.db, logger, clock, parser, localUserId, isReady: () => ready });
+    const server: Server = createServer(app.callback());
+    server.keepAliveTimeout = 65_000;
+    await step(listen(server, config.host, config.port));
+    logger.info({ url: `http://${config.host}:${config.port}`, mode, auth: config.authMode }, 'tickler listening');
+    cleanup.unshift(
+      () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+          setTimeout(() => server.closeAllConnections(), 5_000).unref();
+        }),
+    );
+  }
+  if (stopping) return;
+  if (mode === 'all' || mode === 'scheduler') {
+    // Until the LLM runner lands, every run succeeds at once (the engine's contract is the same).
+    const run: RunFn = async () => ({ status: 'succeeded', output: '', usage: ZERO_USAGE });
+    const engine: Engine = createEngine({ db: infra.db, clock, logger, run, config: config.scheduler, mode });
+    // Stop claiming and drain before the database goes away; /healthz answers during sync, /readyz after.
+    cleanup.unshift(() => engine.stop());
+    await step(engine.start());
+  }
+  ready = true;
 }
 
 main().catch((err) => {
