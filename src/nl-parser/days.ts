@@ -1,0 +1,133 @@
+// Days of the week: "on weekdays", "every monday, wednesday and friday", "mon-fri",
+// "monday through friday", "tues,thur-sat", "every day except sunday", and weekdays of the
+// month: "the first monday of the month", "the last friday of every month".
+import type { Fact } from './facts.ts';
+import { DAY_GROUPS, WEEKDAYS } from './lexicon.ts';
+import { type Clause, hit, isPunct, isWord, listSep, opt, readOrdinal, refuse, wordAt, words } from './match.ts';
+import { readMonthSet } from './months.ts';
+import type { Toks } from './tokenize.ts';
+
+const RANGE_WORDS: ReadonlySet<string> = new Set(['through', 'thru', 'to', 'till', 'until']);
+
+function rangeOf(from: number, to: number): number[] {
+  const out: number[] = [];
+  for (let d = from; ; d = (d + 1) % 7) {
+    out.push(d);
+    if (d === to) return out;
+  }
+}
+
+/** One weekday, a range of them, or a group word ("weekends", "working days"). */
+function readDayItem(t: Toks, i: number): { days: number[]; end: number } | null {
+  const w = wordAt(t, i);
+  const group = DAY_GROUPS.get(w);
+  if (group) return { days: [...group], end: opt(t, i + 1, 'days') };
+  if ((w === 'working' || w === 'business' || w === 'week') && (isWord(t, i + 1, 'days') || isWord(t, i + 1, 'day'))) {
+    return { days: [1, 2, 3, 4, 5], end: i + 2 };
+  }
+  const day = WEEKDAYS.get(w);
+  if (day === undefined) return null;
+  const sep = isPunct(t, i + 1, '-') || RANGE_WORDS.has(wordAt(t, i + 1)) ? i + 2 : -1;
+  const to = sep > 0 ? WEEKDAYS.get(wordAt(t, sep)) : undefined;
+  if (to !== undefined) return { days: rangeOf(day, to), end: sep + 1 };
+  return { days: [day], end: i + 1 };
+}
+
+/** A list of weekday items, separated by commas, "and", or nothing ("mondays tuesdays"). */
+export function readDaySet(t: Toks, i: number): { days: number[]; end: number } | null {
+  const first = readDayItem(t, i);
+  if (!first) return null;
+  const days = new Set(first.days);
+  let end = first.end;
+  for (;;) {
+    const sep = listSep(t, end);
+    const next = readDayItem(t, sep < 0 ? end : sep);
+    if (!next) break;
+    for (const d of next.days) days.add(d);
+    end = next.end;
+  }
+  return { days: [...days].sort((a, b) => a - b), end };
+}
+
+/** "on weekdays", "every monday", "each friday", "only mondays", or a bare day list (weak). */
+export const weekdayClause: Clause = (t, i) => {
+  const lead = wordAt(t, i);
+  let j = i;
+  if (lead === 'on' || lead === 'every' || lead === 'each' || lead === 'only') {
+    j = i + 1;
+    if (lead === 'only' || lead === 'every') j = opt(t, j, 'on');
+    if (lead === 'on') j = opt(t, j, 'every', 'each');
+  }
+  const set = readDaySet(t, j);
+  if (!set) return null;
+  const end = words(t, set.end, 'of', 'the', 'week') > 0 ? set.end + 3 : set.end;
+  const facts: Fact[] = [{ f: 'weekdays', days: set.days }];
+  if (lead === 'every' || lead === 'each') facts.push({ f: 'recur' });
+  return hit(end, facts, j > i);
+};
+
+/** "except sundays", "but not on mondays", "excluding weekends"; any other exception is refused. */
+export const exceptClause: Clause = (t, i) => {
+  let j = i;
+  const w = wordAt(t, i);
+  if (w === 'except' || w === 'excluding') j = opt(t, i + 1, 'for', 'on');
+  else if (w === 'but' && isWord(t, i + 1, 'not')) j = opt(t, i + 2, 'on');
+  else if (w === 'not' && isWord(t, i + 1, 'on')) j = i + 2;
+  else return null;
+  const set = readDaySet(t, j);
+  if (set) return hit(set.end, [{ f: 'except', days: set.days }]);
+  return refuse(j, 'contradictory', 'an exception other than whole weekdays cannot be part of one schedule');
+};
+
+/** "first", "2nd", "last"; refuses "2nd last" and "second to last" (croner has no such form). */
+function readNth(t: Toks, i: number): { nth: number | 'L'; end: number } | 'refuse' | null {
+  if (isWord(t, i, 'last')) return { nth: 'L', end: i + 1 };
+  if (isWord(t, i, 'penultimate')) return 'refuse';
+  const ord = readOrdinal(t, i);
+  if (!ord) return null;
+  if (isWord(t, ord.end, 'last') || words(t, ord.end, 'to', 'last') > 0) return 'refuse';
+  if (ord.value < 1 || ord.value > 5) return null;
+  return { nth: ord.value, end: ord.end };
+}
+
+/** The tail naming which month(s): "of the month", "of every month", "in march", "of march". */
+export function monthTail(t: Toks, i: number): { end: number; months: number[] | null } | null {
+  const w = wordAt(t, i);
+  if (w !== 'of' && w !== 'in') return null;
+  const j = opt(t, i + 1, 'the', 'every', 'each');
+  if (isWord(t, j, 'month')) return { end: j + 1, months: null };
+  const months = readMonthSet(t, j);
+  return months ? { end: months.end, months: months.months } : null;
+}
+
+/** "the third friday of every month", "on the 2nd and 4th tuesday", "the first weekday of the month". */
+export const nthWeekdayClause: Clause = (t, i) => {
+  let j = opt(t, i, 'on');
+  const the = isWord(t, j, 'the');
+  if (the) j++;
+  const nths: (number | 'L')[] = [];
+  for (;;) {
+    const n = readNth(t, j);
+    if (n === 'refuse') return refuse(j + 2, 'unsupported', 'a weekday counted from the end other than the last one cannot be one cron');
+    if (!n) break;
+    nths.push(n.nth);
+    const sep = listSep(t, n.end);
+    j = sep > 0 && readNth(t, sep) ? sep : n.end;
+    if (j === n.end) break;
+  }
+  if (nths.length === 0) return null;
+  const dayWord = wordAt(t, j);
+  const tail = monthTail(t, j + 1);
+  const end = tail ? tail.end : j + 1;
+  const facts: Fact[] = tail?.months ? [{ f: 'months', months: tail.months }] : [];
+  if (dayWord === 'weekday' && nths.length === 1) {
+    if (nths[0] === 'L') return hit(end, [...facts, { f: 'dom', dom: { kind: 'lastWeekday' } }]);
+    if (nths[0] === 1) return hit(end, [...facts, { f: 'dom', dom: { kind: 'firstWeekday' } }]);
+    return refuse(end, 'unsupported', 'only the first and last weekday of a month can be one cron');
+  }
+  const dow = WEEKDAYS.get(dayWord);
+  if (dow === undefined) return null;
+  // "last friday" alone is the one just gone; it means the last of the month only with "the" or a tail.
+  if (!the && !tail && nths.includes('L') && !isWord(t, i, 'on')) return null;
+  return hit(end, [...facts, { f: 'nth', items: nths.map((nth) => ({ dow, nth })) }]);
+};

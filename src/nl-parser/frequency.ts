@@ -1,0 +1,120 @@
+// How often: "every 15 minutes", "each hour", "every other hour", "once every 2 months",
+// "once a day", "every quarter", "every half hour", "hourly", "daily", "annually",
+// "every november 11th", "every 1st day of the month", "every morning". "every other day" and
+// "every other week" are refused: no cron repeats on alternate days across month ends.
+import { dateClause } from './dates.ts';
+import { nthWeekdayClause } from './days.ts';
+import type { Fact } from './facts.ts';
+import { LETTER_UNITS, PERIODS, UNIT_SECONDS, UNITS, type Unit, VAGUE_AMOUNTS, WEEKDAYS } from './lexicon.ts';
+import { type Clause, type ClauseMatch, hit, isPunct, isWord, longest, opt, readNumber, readOrdinal, refuse, wordAt, words } from './match.ts';
+import { domClause } from './monthdays.ts';
+import type { Toks } from './tokenize.ts';
+
+const every = (n: number, unit: Unit, aligned = false): Fact => ({ f: 'every', n, unit, aligned });
+
+/** A repeat of n units; fractional sub-day amounts ("every 1.5 hours") become whole seconds. */
+function everyOf(end: number, n: number, unit: Unit): ClauseMatch {
+  if (n === 0) return refuse(end, 'impossible', `every 0 ${unit}s never repeats`);
+  if (n < 0) return refuse(end, 'impossible', 'a repeat needs a positive amount');
+  if (Number.isInteger(n)) return hit(end, [every(n, unit)]);
+  const seconds = n * UNIT_SECONDS[unit];
+  if (unit === 'day' || unit === 'week' || !Number.isInteger(seconds)) {
+    return refuse(end, 'unsupported', `every ${n} ${unit}s is not a whole number of ${unit === 'day' || unit === 'week' ? 'days' : 'seconds'}`);
+  }
+  return hit(end, [every(seconds, 'second')]);
+}
+
+/** "every other X" / "every second X": exact only for units of fixed length that a cron or interval can carry. */
+function everyOther(t: Toks, i: number, word: string): ClauseMatch | null {
+  const w = wordAt(t, i);
+  const unit = UNITS.get(w);
+  if (unit && !LETTER_UNITS.has(w)) {
+    if (unit === 'day') return refuse(i + 1, 'unsupported', `"every ${word} day" cannot be one cron (months have odd lengths); say "every 2 days" for a fixed 48-hour interval`);
+    if (unit === 'week') return refuse(i + 1, 'unsupported', `"every ${word} week" cannot be one cron; say "every 14 days" for a fixed interval`);
+    if (unit === 'year') return refuse(i + 1, 'unsupported', `"every ${word} year" cannot be one cron`);
+    return everyOf(i + 1, 2, unit);
+  }
+  if (WEEKDAYS.has(w) || w === 'weekday' || w === 'weekend') {
+    return refuse(i + 1, word === 'other' ? 'unsupported' : 'ambiguous', `"every ${word} ${w}" cannot be one cron`);
+  }
+  return null;
+}
+
+const VAGUE_EVERY = 'the repeat is vague; give a number, e.g. "every 2 days"';
+
+/** "every …" and "each …" (optionally after "once"), and "once a day" / "once per hour". */
+export const everyClause: Clause = (t, i) => {
+  let j = i;
+  const once = isWord(t, i, 'once');
+  if (once) j++;
+  const lead = wordAt(t, j);
+  if (once && (lead === 'a' || lead === 'per')) {
+    const unit = UNITS.get(wordAt(t, j + 1));
+    return unit && !LETTER_UNITS.has(wordAt(t, j + 1)) ? everyOf(j + 2, 1, unit) : null;
+  }
+  if (lead !== 'every' && lead !== 'each') return null;
+  const k = j + 1;
+  const w = wordAt(t, k);
+  if (w === 'other') return everyOther(t, k + 1, 'other') ?? refuse(k + 1, 'not_understood', '"every other" what?');
+  // "every second day" is "every other day"; "every second tuesday" is judged with the ordinals below.
+  if (w === 'second' && UNITS.has(wordAt(t, k + 1)) && !LETTER_UNITS.has(wordAt(t, k + 1))) {
+    const other = everyOther(t, k + 1, 'second');
+    if (other) return other;
+  }
+  if (VAGUE_AMOUNTS.has(w) || (w === 'a' && VAGUE_AMOUNTS.has(wordAt(t, k + 1)))) return refuse(k + 2, 'ambiguous', VAGUE_EVERY);
+  if (w === 'now' && words(t, k + 1, 'and', 'then') > 0) return refuse(k + 3, 'ambiguous', VAGUE_EVERY);
+  if (w === 'time' || w === 'single' || w === 'once') return null;
+  // "every half hour", "every quarter of an hour"
+  if (w === 'half' || w === 'quarter') {
+    const h = opt(t, opt(t, isPunct(t, k + 1, '-') ? k + 2 : k + 1, 'of'), 'an', 'a');
+    if (isWord(t, h, 'hour')) return everyOf(h + 1, w === 'half' ? 30 : 15, 'minute');
+  }
+  const n = readNumber(t, k);
+  if (n) {
+    const unitWord = wordAt(t, n.end);
+    const unit = UNITS.get(unitWord);
+    if (unit) return everyOf(n.end + 1, n.value, unit);
+    if (WEEKDAYS.has(unitWord)) return refuse(n.end + 1, 'unsupported', `"every ${n.value} ${unitWord}" cannot be one cron`);
+    return null;
+  }
+  const unit = UNITS.get(w);
+  if (unit && !LETTER_UNITS.has(w)) return hit(k + 1, [every(1, unit)]);
+  const period = PERIODS.get(w);
+  if (period) return hit(k + 1, [every(1, 'day'), { f: 'period', period }]);
+  // "every 1st day of the month", "every first monday", "every november 11th"
+  const ord = readOrdinal(t, k);
+  if (ord && ord.value > 1 && WEEKDAYS.has(wordAt(t, ord.end)) && !isWord(t, ord.end + 1, 'of') && !isWord(t, ord.end + 1, 'in')) {
+    // "every third friday" could be every 3 weeks or the 3rd of the month.
+    return refuse(ord.end + 1, 'ambiguous', `"every ${wordAt(t, k) || t[k]?.norm} ${wordAt(t, ord.end)}" is ambiguous; say "of the month"`);
+  }
+  const inner = longest(t, k, [nthWeekdayClause, domClause, dateClause]);
+  if (inner && !inner.decline) return { ...inner, facts: [...inner.facts, { f: 'recur' }], strong: true };
+  return inner;
+};
+
+const LY: ReadonlyMap<string, Fact[]> = new Map([
+  ['hourly', [every(1, 'hour', true)]],
+  ['daily', [every(1, 'day', true)]],
+  ['nightly', [every(1, 'day', true), { f: 'period', period: 'night' }]],
+  ['weekly', [every(1, 'week', true)]],
+  ['monthly', [every(1, 'month', true)]],
+  ['quarterly', [every(1, 'quarter', true)]],
+  ['yearly', [every(1, 'year', true)]],
+  ['annually', [every(1, 'year', true)]],
+]);
+
+const AMBIGUOUS_LY: ReadonlySet<string> = new Set(['biweekly', 'bimonthly', 'biannually', 'biannual', 'semiannually', 'fortnightly', 'semimonthly', 'semiweekly']);
+
+/** "hourly", "daily", "weekly", …; "biweekly" and friends are refused (twice a week or every two weeks?). */
+export const lyClause: Clause = (t, i) => {
+  let w = wordAt(t, i);
+  let end = i + 1;
+  if ((w === 'bi' || w === 'semi') && isPunct(t, i + 1, '-')) {
+    w += wordAt(t, i + 2);
+    end = i + 3;
+  }
+  const facts = LY.get(w);
+  if (facts) return hit(end, facts);
+  if (AMBIGUOUS_LY.has(w)) return refuse(end, 'ambiguous', `"${w}" is ambiguous; say how often exactly`);
+  return null;
+};

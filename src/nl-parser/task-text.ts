@@ -1,0 +1,93 @@
+// The instruction around a schedule ("summarize the top Hacker News stories") becomes the task's
+// prompt, and a short name is derived from it. The pieces are checked first: an instruction that
+// begins or ends with schedule words, or still holds a time, means the schedule was not fully
+// understood ("every day except holidays at 9am"), so the parse is refused rather than guessed.
+import { DAY_GROUPS, isScheduleWord, MERIDIEMS, MONTHS, UNITS, WEEKDAYS } from './lexicon.ts';
+import { wordAt } from './match.ts';
+import type { Piece } from './split.ts';
+import type { Toks } from './tokenize.ts';
+import { type Decline, decline, type ParsedTask } from './types.ts';
+
+const NAME_MAX = 60;
+const EDGE_PUNCT: ReadonlySet<string> = new Set([',', ':', ';', '-', '>', '=', '.', '!', '?', '"', "'", '(', ')']);
+const LEADING_CONNECTIVES: ReadonlySet<string> = new Set(['and', 'then', 'to']);
+const TRAILING_CONNECTIVES: ReadonlySet<string> = new Set(['and', 'then']);
+const UNCLEAR = 'part of the schedule was not understood';
+
+/** Trims punctuation and connectives; `to` stays when it joins two pieces ("remind me … to call mom"). */
+function trim(t: Toks, p: Piece, first: boolean): { from: number; to: number } {
+  let from = p.from;
+  let to = p.to;
+  for (;;) {
+    if (from < to && t[from]?.kind === 'punct' && EDGE_PUNCT.has(t[from]?.norm ?? '')) from++;
+    else if (from < to && p.afterSchedule && LEADING_CONNECTIVES.has(wordAt(t, from)) && (first || wordAt(t, from) !== 'to')) from++;
+    else break;
+  }
+  for (;;) {
+    if (to > from && t[to - 1]?.kind === 'punct' && EDGE_PUNCT.has(t[to - 1]?.norm ?? '')) to--;
+    else if (to > from && p.beforeSchedule && TRAILING_CONNECTIVES.has(wordAt(t, to - 1))) to--;
+    else break;
+  }
+  return { from, to };
+}
+
+/** Something that reads as a time or a repeat, left inside the instruction. */
+function looksLikeSchedule(t: Toks, i: number): boolean {
+  const tok = t[i];
+  if (!tok) return false;
+  if (tok.kind === 'time' || tok.kind === 'isodate' || tok.kind === 'slashdate') return true;
+  if (tok.kind === 'num' && MERIDIEMS.has(wordAt(t, i + 1))) return true;
+  const w = wordAt(t, i);
+  if (w === 'every' || w === 'each') {
+    const next = wordAt(t, i + 1);
+    return t[i + 1]?.kind === 'num' || t[i + 1]?.kind === 'ord' || next === 'other' || UNITS.has(next) || WEEKDAYS.has(next) || MONTHS.has(next) || DAY_GROUPS.has(next);
+  }
+  if (w === 'at' && (t[i + 1]?.kind === 'num' || wordAt(t, i + 1) === 'noon' || wordAt(t, i + 1) === 'midnight')) return true;
+  if (w === 'in' && t[i + 1]?.kind === 'num' && UNITS.has(wordAt(t, i + 2))) return true;
+  return false;
+}
+
+function edgeProblem(t: Toks, i: number): boolean {
+  const tok = t[i];
+  if (!tok) return true;
+  if (tok.kind === 'num' || tok.kind === 'ord' || tok.kind === 'time') return true;
+  return tok.kind === 'word' && isScheduleWord(tok.norm);
+}
+
+const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+/** A title: the prompt without "please" / "remind me to", cut at a word boundary. */
+export function taskName(prompt: string): string {
+  let core = prompt.replace(/^please[,\s]+/i, '');
+  const remind = /^remind\s+me\s+(?:to|that|about|of)\s+(.+)$/i.exec(core);
+  if (remind?.[1]) core = remind[1];
+  else if (/^remind\s+me$/i.test(core)) core = 'Reminder';
+  core = capitalize(core.replace(/[\s.!?,;:]+$/, ''));
+  if (core.length <= NAME_MAX) return core;
+  const cut = core.slice(0, NAME_MAX - 1);
+  const space = cut.lastIndexOf(' ');
+  return `${(space > 20 ? cut.slice(0, space) : cut).replace(/[\s,;:]+$/, '')}…`;
+}
+
+/** The task an instruction describes; null when there is none; a decline when it hides schedule words. */
+export function extractTask(text: string, t: Toks, pieces: readonly Piece[]): ParsedTask | null | Decline {
+  const parts: string[] = [];
+  for (const [k, p] of pieces.entries()) {
+    const { from, to } = trim(t, p, k === 0);
+    if (from >= to) continue;
+    if (p.afterSchedule && edgeProblem(t, from)) return decline('ambiguous', UNCLEAR);
+    if (p.beforeSchedule && edgeProblem(t, to - 1)) return decline('ambiguous', UNCLEAR);
+    for (let i = from; i < to; i++) if (looksLikeSchedule(t, i)) return decline('ambiguous', 'the text holds more than one time or repeat');
+    const first = t[from];
+    const last = t[to - 1];
+    if (!first || !last) continue;
+    if (first.kind === 'punct') return decline('ambiguous', UNCLEAR);
+    parts.push(text.slice(first.start, last.end));
+  }
+  if (parts.length === 0) return null;
+  let prompt = parts.join(' ').replace(/\s+/g, ' ').trim();
+  if (/^".*"$/.test(prompt) || /^'.*'$/.test(prompt)) prompt = prompt.slice(1, -1).trim();
+  if (!prompt) return null;
+  prompt = capitalize(prompt);
+  return { name: taskName(prompt), prompt };
+}
