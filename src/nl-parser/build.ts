@@ -18,7 +18,8 @@ const MONTH_FIRST_ZONES: ReadonlySet<string> = new Set([
   'America/Juneau', 'America/Adak', 'Pacific/Honolulu', 'Asia/Manila',
 ]);
 
-function isRecurring(d: Draft): boolean {
+/** Whether anything besides a weekday name makes the draft repeat. */
+export function isRecurring(d: Draft): boolean {
   return Boolean(
     d.every || d.recur || d.except.length || d.nth || d.dom || d.months || d.minutes || d.windows.length || d.phase || d.startAt || d.monthAnchor,
   );

@@ -17,36 +17,47 @@ function rangeOf(from: number, to: number): number[] {
   }
 }
 
+const PLURAL_DAYS: ReadonlySet<string> = new Set(['sundays', 'mondays', 'tuesdays', 'wednesdays', 'thursdays', 'fridays', 'saturdays']);
+
+/** Weekdays read; `clear`: the words themselves say "repeatedly" (a plural, a list, a range, a group). */
+export interface DaySet {
+  days: number[];
+  end: number;
+  clear: boolean;
+}
+
 /** One weekday, a range of them, or a group word ("weekends", "working days"). */
-function readDayItem(t: Toks, i: number): { days: number[]; end: number } | null {
+function readDayItem(t: Toks, i: number): DaySet | null {
   const w = wordAt(t, i);
   const group = DAY_GROUPS.get(w);
-  if (group) return { days: [...group], end: opt(t, i + 1, 'days') };
+  if (group) return { days: [...group], end: opt(t, i + 1, 'days'), clear: true };
   if ((w === 'working' || w === 'business' || w === 'week') && (isWord(t, i + 1, 'days') || isWord(t, i + 1, 'day'))) {
-    return { days: [1, 2, 3, 4, 5], end: i + 2 };
+    return { days: [1, 2, 3, 4, 5], end: i + 2, clear: true };
   }
   const day = WEEKDAYS.get(w);
   if (day === undefined) return null;
   const sep = isPunct(t, i + 1, '-') || RANGE_WORDS.has(wordAt(t, i + 1)) ? i + 2 : -1;
   const to = sep > 0 ? WEEKDAYS.get(wordAt(t, sep)) : undefined;
-  if (to !== undefined) return { days: rangeOf(day, to), end: sep + 1 };
-  return { days: [day], end: i + 1 };
+  if (to !== undefined) return { days: rangeOf(day, to), end: sep + 1, clear: true };
+  return { days: [day], end: i + 1, clear: PLURAL_DAYS.has(w) };
 }
 
 /** A list of weekday items, separated by commas, "and", or nothing ("mondays tuesdays"). */
-export function readDaySet(t: Toks, i: number): { days: number[]; end: number } | null {
+export function readDaySet(t: Toks, i: number): DaySet | null {
   const first = readDayItem(t, i);
   if (!first) return null;
   const days = new Set(first.days);
   let end = first.end;
+  let clear = first.clear;
   for (;;) {
     const sep = listSep(t, end);
     const next = readDayItem(t, sep < 0 ? end : sep);
     if (!next) break;
     for (const d of next.days) days.add(d);
     end = next.end;
+    clear = true;
   }
-  return { days: [...days].sort((a, b) => a - b), end };
+  return { days: [...days].sort((a, b) => a - b), end, clear };
 }
 
 /** "on weekdays", "every monday", "each friday", "only mondays", or a bare day list (weak). */
@@ -61,8 +72,9 @@ export const weekdayClause: Clause = (t, i) => {
   const set = readDaySet(t, j);
   if (!set) return null;
   const end = words(t, set.end, 'of', 'the', 'week') > 0 ? set.end + 3 : set.end;
-  const facts: Fact[] = [{ f: 'weekdays', days: set.days }];
-  if (lead === 'every' || lead === 'each') facts.push({ f: 'recur' });
+  const repeat = lead === 'every' || lead === 'each';
+  const facts: Fact[] = [{ f: 'weekdays', days: set.days, clear: set.clear || repeat }];
+  if (repeat) facts.push({ f: 'recur' });
   return hit(end, facts, j > i);
 };
 
@@ -127,7 +139,9 @@ export const nthWeekdayClause: Clause = (t, i) => {
   }
   const dow = WEEKDAYS.get(dayWord);
   if (dow === undefined) return null;
-  // "last friday" alone is the one just gone; it means the last of the month only with "the" or a tail.
-  if (!the && !tail && nths.includes('L') && !isWord(t, i, 'on')) return null;
+  // "last friday" alone is the one just gone: it means the last of the month only after "on",
+  // "every"/"each", or with a month tail ("of every month").
+  const repeatWord = wordAt(t, i - 1) === 'every' || wordAt(t, i - 1) === 'each';
+  if (!tail && nths.includes('L') && !isWord(t, i, 'on') && !repeatWord) return null;
   return hit(end, [...facts, { f: 'nth', items: nths.map((nth) => ({ dow, nth })) }]);
 };

@@ -50,7 +50,7 @@ export type Fact =
   | { f: 'single' }
   | { f: 'times'; times: ClockTime[] }
   | { f: 'minutes'; minutes: number[] }
-  | { f: 'weekdays'; days: number[] }
+  | { f: 'weekdays'; days: number[]; clear: boolean }
   | { f: 'except'; days: number[] }
   | { f: 'nth'; items: NthWeekday[] }
   | { f: 'dom'; dom: Dom }
@@ -75,6 +75,8 @@ export interface Draft {
   times: ClockTime[];
   minutes: number[] | null;
   weekdays: number[] | null;
+  /** The weekday words themselves say "repeatedly" ("mondays", "mon-fri"), unlike a lone "monday". */
+  weekdaysClear: boolean;
   except: number[];
   nth: NthWeekday[] | null;
   dom: Dom | null;
@@ -99,7 +101,7 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
 
 function emptyDraft(): Draft {
   return {
-    every: null, recur: false, single: false, times: [], minutes: null, weekdays: null, except: [], nth: null,
+    every: null, recur: false, single: false, times: [], minutes: null, weekdays: null, weekdaysClear: false, except: [], nth: null,
     dom: null, months: null, date: null, windows: [], phase: null, startAt: null, monthAnchor: false,
     period: null, day: null, offset: null, zone: null, year: null,
   };
@@ -160,6 +162,7 @@ export function mergeFacts(facts: readonly Fact[]): Draft | Decline {
         break;
       case 'weekdays':
         problem = setOnce(d, 'weekdays', fact.days, 'sets of weekdays');
+        d.weekdaysClear ||= fact.clear;
         break;
       case 'except':
         d.except = [...new Set([...d.except, ...fact.days])];

@@ -2,6 +2,7 @@
 // "once a day", "every quarter", "every half hour", "hourly", "daily", "annually",
 // "every november 11th", "every 1st day of the month", "every morning". "every other day" and
 // "every other week" are refused: no cron repeats on alternate days across month ends.
+import { ordinal } from '../scheduler/describe.ts';
 import { dateClause } from './dates.ts';
 import { nthWeekdayClause } from './days.ts';
 import type { Fact } from './facts.ts';
@@ -86,6 +87,11 @@ export const everyClause: Clause = (t, i) => {
   if (ord && ord.value > 1 && WEEKDAYS.has(wordAt(t, ord.end)) && !isWord(t, ord.end + 1, 'of') && !isWord(t, ord.end + 1, 'in')) {
     // "every third friday" could be every 3 weeks or the 3rd of the month.
     return refuse(ord.end + 1, 'ambiguous', `"every ${wordAt(t, k) || t[k]?.norm} ${wordAt(t, ord.end)}" is ambiguous; say "of the month"`);
+  }
+  // "every 2nd day", "every third week": a step ("every 2 days"), not a day of the month.
+  if (ord && UNITS.has(wordAt(t, ord.end)) && !isWord(t, ord.end + 1, 'of')) {
+    const unit = wordAt(t, ord.end);
+    return refuse(ord.end + 1, 'ambiguous', `"every ${ordinal(ord.value)} ${unit}" is unclear; say "every ${ord.value} ${unit}s" or name the day of the month`);
   }
   const inner = longest(t, k, [nthWeekdayClause, domClause, dateClause]);
   if (inner && !inner.decline) return { ...inner, facts: [...inner.facts, { f: 'recur' }], strong: true };

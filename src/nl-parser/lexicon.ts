@@ -82,7 +82,7 @@ export const VAGUE_AMOUNTS: ReadonlySet<string> = new Set(['couple', 'few', 'sev
 
 /** Schedule vocabulary: an instruction may not begin or end with one of these next to the schedule. */
 export const FUNCTION_WORDS: ReadonlySet<string> = new Set([
-  'at', 'on', 'in', 'by', 'before', 'after', 'around', 'about', 'from', 'until', 'till', 'til', 'through', 'thru',
+  'at', 'on', 'in', 'by', 'before', 'after', 'from', 'until', 'till', 'til', 'through', 'thru',
   'between', 'during', 'every', 'each', 'except', 'but', 'only', 'starting', 'start', 'ending', 'beginning', 'for',
   'of', 'the', 'a', 'an', 'next', 'last', 'this', 'since', 'within', 'per', 'or', 'once', 'twice', 'than', 'other',
   'am', 'pm', 'noon', 'midnight', 'midday', 'today', 'tonight', 'tomorrow', 'yesterday', 'o\'clock', 'oclock',

@@ -1,6 +1,7 @@
 // Days of the month: "on the 1st", "on the 15th day of every month", "1st and 15th",
 // "the last day of the month", "on days 1 and 15", "from 5 through 15 of december".
 // "the 11th day of November" repeats every year; "the 5th of July" is a date (see dates.ts rules).
+import { isRealDate } from './dates.ts';
 import { monthTail } from './days.ts';
 import type { Fact } from './facts.ts';
 import { type Clause, hit, isPunct, isWord, listSep, opt, readNumber, readOrdinal, refuse, wordAt } from './match.ts';
@@ -42,6 +43,7 @@ function domFacts(t: Toks, days: number[], end: number, dayWord: boolean): { fac
   if (!dayWord && days.length === 1 && tail.months.length === 1 && day !== undefined && month !== undefined) {
     const yearAt = isPunct(t, tail.end, ',') ? tail.end + 1 : tail.end;
     const year = readYear(t, yearAt);
+    if (!isRealDate(year, month, day)) return 'bad';
     return { facts: [{ f: 'date', month, day, year }], end: year === null ? tail.end : yearAt + 1 };
   }
   return { facts: [{ f: 'dom', dom: { kind: 'days', days } }, { f: 'months', months: tail.months }], end: tail.end };
@@ -74,7 +76,7 @@ export const domClause: Clause = (t, i) => {
       k = sep;
     }
     const r = domFacts(t, days, k, true);
-    if (r === 'bad') return refuse(k, 'impossible', 'a month has days 1 to 31');
+    if (r === 'bad') return refuse(k, 'impossible', 'no such day in that month');
     return hit(r.end, r.facts);
   }
   const list = readOrdinalList(t, j);
@@ -83,7 +85,7 @@ export const domClause: Clause = (t, i) => {
   // "the first monday" and "the 4th minute" are other rules.
   if (!dayWord && wordAt(t, list.end) !== 'of' && !on && !the) return hit(list.end, [{ f: 'dom', dom: { kind: 'days', days: list.days } }], false);
   const r = domFacts(t, list.days, dayWord ? list.end + 1 : list.end, dayWord);
-  if (r === 'bad') return refuse(list.end, 'impossible', `there is no day ${badDay(list.days)} in a month`);
+  if (r === 'bad') return refuse(list.end, 'impossible', `there is no day ${list.days.join(' or ')} in that month`);
   return hit(r.end, r.facts, on || the || dayWord);
 };
 

@@ -2,7 +2,8 @@
 // is 15:00, "every morning at 8" is 08:00. A time that does not fit its part of the day
 // ("tonight at 9am") is a contradiction, and "tonight at 12" is ambiguous: both are refused.
 import type { ClockTime } from './facts.ts';
-import type { Period } from './lexicon.ts';
+import { PERIODS, type Period } from './lexicon.ts';
+import { type Clause, hit, isWord, wordAt } from './match.ts';
 import { type Decline, decline } from './types.ts';
 
 /** A resolved time of day; `nextDay` when "tonight at midnight" means the midnight that ends today. */
@@ -46,3 +47,15 @@ export function applyPeriodAll(times: readonly ClockTime[], period: Period | nul
   }
   return out;
 }
+
+/** "in the morning", "at night", "mornings", "monday evening": a part of the day that reads the times. */
+export const periodClause: Clause = (t, i) => {
+  const w = wordAt(t, i);
+  if (w === 'in' && isWord(t, i + 1, 'the')) {
+    const period = PERIODS.get(wordAt(t, i + 2));
+    return period && period !== 'night' ? hit(i + 3, [{ f: 'period', period }]) : null;
+  }
+  if (w === 'at' && isWord(t, i + 1, 'night')) return hit(i + 2, [{ f: 'period', period: 'night' }]);
+  const period = PERIODS.get(w);
+  return period ? hit(i + 1, [{ f: 'period', period }], false) : null;
+};

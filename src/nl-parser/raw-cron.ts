@@ -39,6 +39,12 @@ export function readRawCron(text: string): RawCron | null {
   if (fields < 5 || (!prefix && !wild)) return prefix ? { kind: 'invalid', reason: 'a cron expression has 5 fields (or 6 with seconds first)' } : null;
   // Six fields only when all six look like fields; a fifth-field-then-word text is five fields.
   const n = fields === 6 ? 6 : 5;
+  if (n === 6 && words[6] && FIELD.test(words[6].text)) return { kind: 'invalid', reason: 'a year field (Quartz) cannot be part of one cron' };
+  // Quartz writes "?" and counts weekdays 1 = Sunday; croner counts 0 = Sunday. A number there is a guess.
+  const dow = words[n - 1]?.text ?? '';
+  if (words.slice(0, n).some((w) => w.text === '?') && /\d/.test(dow)) {
+    return { kind: 'invalid', reason: 'with "?" this looks like Quartz cron, which numbers weekdays differently; use names such as MON-FRI' };
+  }
   const last = words[n - 1] as { end: number };
   return { kind: 'cron', cron: words.slice(0, n).map((w) => w.text).join(' '), restStart: last.end };
 }

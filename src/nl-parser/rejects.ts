@@ -107,9 +107,13 @@ export const fillerClause: Clause = (t, i) => {
   if (article > 0 && (isWord(t, article, 'alarm') || isWord(t, article, 'reminder'))) {
     return hit(isWord(t, article + 1, 'for') ? article + 2 : article + 1, [], false);
   }
-  const fromNowOn = words(t, i, 'from', 'now', 'on');
-  if (fromNowOn > 0) return hit(fromNowOn, [], false);
   // "once at 5pm", "once on dec 24": a one-off said outright ("once every …" is a frequency).
   if (w === 'once' && !['every', 'each', 'a', 'per'].includes(wordAt(t, i + 1))) return hit(i + 1, [{ f: 'single' }], false);
   return null;
+};
+
+/** Words that change nothing about when: "from now on". */
+export const noopClause: Clause = (t, i) => {
+  const fromNowOn = words(t, i, 'from', 'now', 'on');
+  return fromNowOn > 0 ? hit(fromNowOn, [], false) : null;
 };

@@ -2,18 +2,17 @@
 // declines everything else with a reason: unsure means "decline, let the LLM try", because a
 // wrong schedule is far worse than a question back to the user.
 import { checkSpec, isValidTimezone, type ScheduleSpec } from '../scheduler/schedule.ts';
-import { buildSpec } from './build.ts';
-import { mergeFacts } from './facts.ts';
+import { buildSpec, isRecurring } from './build.ts';
+import { type Draft, mergeFacts } from './facts.ts';
 import { readRawCron } from './raw-cron.ts';
 import { ClauseCache, parseSegment } from './segment.ts';
-import { splitSchedule } from './split.ts';
+import { type Split, splitCandidates } from './split.ts';
 import { extractTask } from './task-text.ts';
 import { type Token, tokenize } from './tokenize.ts';
-import { type Decline, decline, isDecline, type ParseOptions, type RulesOutcome } from './types.ts';
+import { type Decline, decline, isDecline, type ParsedTask, type ParseOptions, type RulesOutcome } from './types.ts';
 
 const MAX_LENGTH = 500;
 const TRAILING: ReadonlySet<string> = new Set(['.', '!', '?']);
-
 
 function tokensOf(text: string): Token[] {
   const t = tokenize(text);
@@ -28,9 +27,8 @@ function checked(spec: ScheduleSpec, now: Date): ScheduleSpec | Decline {
   return decline(/never fires/.test(r.error.message) ? 'impossible' : 'unsupported', r.error.message);
 }
 
-function outcome(spec: ScheduleSpec | Decline, task: ReturnType<typeof extractTask>): RulesOutcome {
+function outcome(spec: ScheduleSpec | Decline, task: ParsedTask | null): RulesOutcome {
   if (isDecline(spec)) return spec;
-  if (isDecline(task)) return task;
   return task ? { ok: true, schedule: spec, task } : { ok: true, schedule: spec };
 }
 
@@ -39,20 +37,43 @@ function parseRawCron(text: string, opts: ParseOptions): RulesOutcome | null {
   const raw = readRawCron(text);
   if (!raw) return null;
   if (raw.kind === 'invalid') return decline('not_understood', raw.reason);
-  const rest = tokensOf(text.slice(raw.restStart));
+  const restText = text.slice(raw.restStart);
+  const rest = tokensOf(restText);
   let zone = opts.timezone;
-  let task: ReturnType<typeof extractTask> = null;
+  let task: ParsedTask | null = null;
   if (rest.length) {
-    const seg = parseSegment(rest, 0, new ClauseCache(rest));
-    const zoneFacts = seg.facts.filter((f) => f.f === 'zone');
-    if (seg.end === rest.length && !seg.decline && zoneFacts.length === seg.facts.length && zoneFacts.length === 1) {
-      zone = zoneFacts[0]?.f === 'zone' ? zoneFacts[0].zone : zone;
-    } else {
-      task = extractTask(text.slice(raw.restStart), rest, [{ from: 0, to: rest.length, afterSchedule: true, beforeSchedule: false }]);
+    const cache = new ClauseCache(rest);
+    const seg = parseSegment(rest, 0, cache);
+    const [only] = seg.facts;
+    if (seg.end === rest.length && !seg.decline && seg.facts.length === 1 && only?.f === 'zone') zone = only.zone;
+    else {
+      const t = extractTask(restText, rest, [{ from: 0, to: rest.length, afterSchedule: true, beforeSchedule: false }], (i) => cache.at(i, false));
+      if (isDecline(t)) return t;
+      task = t;
     }
   }
   const spec: ScheduleSpec = raw.kind === 'cron' ? { kind: 'cron', cron: raw.cron, timezone: zone } : { kind: 'interval', everySeconds: raw.seconds, timezone: zone };
   return outcome(checked(spec, opts.now), task);
+}
+
+/**
+ * "call grandma on sunday": once or every week? The corpus reads a lone weekday as weekly, which
+ * suits a bare schedule ("on tues"), but next to an instruction it is too often meant once.
+ */
+function loneWeekday(d: Draft): boolean {
+  return d.weekdays !== null && !d.weekdaysClear && !isRecurring(d) && !d.day && !d.date && !d.offset;
+}
+
+/** The first split whose instruction is clean, with its task; else the first problem found. */
+function chooseSplit(text: string, tokens: Token[], cache: ClauseCache): { split: Split; task: ParsedTask | null } | Decline {
+  const candidates = splitCandidates(tokens, cache).map((split) => ({ split, task: extractTask(text, tokens, split.pieces, (i) => cache.at(i, false)) }));
+  // A clean reading wins ("remind me to eat lunch every day at noon": "lunch" is not a time);
+  // else a reading whose schedule part refuses ("summarize news for 2 weeks": a bounded repeat).
+  for (const { split, task } of candidates) if (!split.decline && !isDecline(task)) return { split, task };
+  for (const { split, task } of candidates) if (split.decline && !isDecline(task)) return split.decline;
+  const first = candidates[0];
+  if (first) return first.split.decline ?? (isDecline(first.task) ? first.task : decline('ambiguous', 'part of the schedule was not understood'));
+  return decline('not_understood', 'no schedule found (say when, e.g. "every weekday at 9am" or "tomorrow at 3pm")');
 }
 
 /** Reads `text` as a schedule (and the instruction around it), or declines with a reason. */
@@ -63,12 +84,14 @@ export function parseRules(text: string, opts: ParseOptions): RulesOutcome {
   const raw = parseRawCron(text, opts);
   if (raw) return raw;
   const tokens = tokensOf(text);
-  const split = splitSchedule(tokens);
-  if (isDecline(split)) return split;
-  const task = extractTask(text, tokens, split.pieces);
-  if (isDecline(task)) return task;
-  const draft = mergeFacts(split.segments.flatMap((s) => s.facts));
+  const cache = new ClauseCache(tokens);
+  const chosen = chooseSplit(text, tokens, cache);
+  if (isDecline(chosen)) return chosen;
+  const draft = mergeFacts(chosen.split.segments.flatMap((s) => s.facts));
   if (isDecline(draft)) return draft;
+  if (chosen.task && loneWeekday(draft)) {
+    return decline('ambiguous', 'once or every week? say "every sunday" or "this sunday"');
+  }
   const spec = buildSpec(draft, opts);
-  return outcome(isDecline(spec) ? spec : checked(spec, opts.now), task);
+  return outcome(isDecline(spec) ? spec : checked(spec, opts.now), chosen.task);
 }

@@ -9,9 +9,10 @@ import type { Fact } from './facts.ts';
 import { everyClause, lyClause } from './frequency.ts';
 import { type Clause, type ClauseMatch, isPunct, isWord, longest } from './match.ts';
 import { minuteOfHour } from './minutes.ts';
+import { periodClause } from './periods.ts';
 import { domClause, domRangeClause } from './monthdays.ts';
 import { monthClause, yearClause } from './months.ts';
-import { fillerClause, rejectClause } from './rejects.ts';
+import { fillerClause, noopClause, rejectClause } from './rejects.ts';
 import { dayClause, offsetClause, pastOrVagueClause, weekdayRefClause } from './relative.ts';
 import { atTimes, plainTimes } from './time.ts';
 import type { Toks } from './tokenize.ts';
@@ -22,7 +23,7 @@ import { zoneClause } from './zones.ts';
 const CLAUSES: readonly Clause[] = [
   everyClause, lyClause, atTimes, plainTimes, minuteOfHour, weekdayClause, exceptClause, nthWeekdayClause,
   domClause, domRangeClause, dateClause, monthClause, yearClause, windowClause, startClause, offsetClause,
-  dayClause, weekdayRefClause, pastOrVagueClause, zoneClause, rejectClause,
+  dayClause, weekdayRefClause, pastOrVagueClause, periodClause, zoneClause, noopClause, rejectClause,
 ];
 
 const WITH_FILLER: readonly Clause[] = [...CLAUSES, fillerClause];
@@ -78,6 +79,9 @@ export function parseSegment(t: Toks, start: number, cache: ClauseCache): Segmen
     const g = j === start ? { end: j, and: false } : glue(t, j);
     const m = cache.at(g.end, allowFiller || g.and);
     if (!m || m.end <= g.end) break;
+    // A refusing word ("about", "or", "for 2 weeks") belongs to the schedule only when the schedule
+    // goes on after it or the text ends: "email bob at 5pm about the report" keeps its "about".
+    if (m.decline && m.end < t.length && !cache.at(glue(t, m.end).end, false)) break;
     if (m.decline && !seg.decline) seg.decline = m.decline;
     seg.facts.push(...m.facts);
     seg.strong ||= m.strong;

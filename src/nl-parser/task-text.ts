@@ -3,7 +3,7 @@
 // begins or ends with schedule words, or still holds a time, means the schedule was not fully
 // understood ("every day except holidays at 9am"), so the parse is refused rather than guessed.
 import { DAY_GROUPS, isScheduleWord, MERIDIEMS, MONTHS, UNITS, WEEKDAYS } from './lexicon.ts';
-import { wordAt } from './match.ts';
+import { type ClauseMatch, wordAt } from './match.ts';
 import type { Piece } from './split.ts';
 import type { Toks } from './tokenize.ts';
 import { type Decline, decline, type ParsedTask } from './types.ts';
@@ -43,15 +43,38 @@ function looksLikeSchedule(t: Toks, i: number): boolean {
     return t[i + 1]?.kind === 'num' || t[i + 1]?.kind === 'ord' || next === 'other' || UNITS.has(next) || WEEKDAYS.has(next) || MONTHS.has(next) || DAY_GROUPS.has(next);
   }
   if (w === 'at' && (t[i + 1]?.kind === 'num' || wordAt(t, i + 1) === 'noon' || wordAt(t, i + 1) === 'midnight')) return true;
-  if (w === 'in' && t[i + 1]?.kind === 'num' && UNITS.has(wordAt(t, i + 2))) return true;
+  if ((w === 'in' || w === 'for') && t[i + 1]?.kind === 'num' && (UNITS.has(wordAt(t, i + 2)) || wordAt(t, i + 2) === 'times')) return true;
+  if ((w === 'until' || w === 'till') && (t[i + 1]?.kind !== 'word' || WEEKDAYS.has(wordAt(t, i + 1)) || MONTHS.has(wordAt(t, i + 1)))) return true;
   return false;
 }
 
-function edgeProblem(t: Toks, i: number): boolean {
+const APPROXIMATE: ReadonlySet<string> = new Set(['about', 'around', 'approximately', 'roughly']);
+const CLOCK_WORDS: ReadonlySet<string> = new Set(['noon', 'midnight', 'midday', 'lunchtime']);
+/** Words that would bend a schedule next to them: "call mom until tomorrow at 3". */
+const MODIFIERS: ReadonlySet<string> = new Set(['until', 'till', 'til', 'when', 'whenever', 'if', 'unless', 'within', 'sometime', 'ending', 'beginning', 'or', 'except', 'excluding', 'starting']);
+
+/**
+ * Why the instruction's edge next to the schedule shows the split is wrong, or null when it is
+ * fine. A refusing word there ("for 2 weeks", "except holidays") gives its own reason.
+ */
+function edgeProblem(t: Toks, i: number, leading: boolean, clauseAt: (i: number) => ClauseMatch | null): Decline | null {
   const tok = t[i];
-  if (!tok) return true;
-  if (tok.kind === 'num' || tok.kind === 'ord' || tok.kind === 'time') return true;
-  return tok.kind === 'word' && isScheduleWord(tok.norm);
+  if (!tok) return decline('ambiguous', UNCLEAR);
+  // "book a table for 2 at 7pm": a count may end the instruction, but "every day at 9, 10 push-ups" is unclear.
+  if (tok.kind === 'num') return leading ? decline('ambiguous', UNCLEAR) : null;
+  if (tok.kind !== 'word') return decline('ambiguous', UNCLEAR);
+  // "at 5pm about the report" is a topic; "every day about 9" is an approximate time.
+  if (APPROXIMATE.has(tok.norm) && leading) {
+    const next = t[i + 1];
+    const timeLike = next && (next.kind === 'num' || next.kind === 'time' || CLOCK_WORDS.has(wordAt(t, i + 1)));
+    return timeLike ? decline('ambiguous', 'the phrase gives only an approximate time') : null;
+  }
+  if (isScheduleWord(tok.norm) || APPROXIMATE.has(tok.norm) || MODIFIERS.has(tok.norm)) {
+    return (leading ? clauseAt(i)?.decline : undefined) ?? decline('ambiguous', UNCLEAR);
+  }
+  // After a schedule, a refusing word starts a condition or bound ("for 2 weeks", "if it rains");
+  // before one, a noun such as "lunch" in "eat lunch every day at noon" is only the instruction.
+  return (leading ? clauseAt(i)?.decline : undefined) ?? null;
 }
 
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
@@ -70,13 +93,18 @@ export function taskName(prompt: string): string {
 }
 
 /** The task an instruction describes; null when there is none; a decline when it hides schedule words. */
-export function extractTask(text: string, t: Toks, pieces: readonly Piece[]): ParsedTask | null | Decline {
+export function extractTask(
+  text: string,
+  t: Toks,
+  pieces: readonly Piece[],
+  clauseAt: (i: number) => ClauseMatch | null,
+): ParsedTask | null | Decline {
   const parts: string[] = [];
   for (const [k, p] of pieces.entries()) {
     const { from, to } = trim(t, p, k === 0);
     if (from >= to) continue;
-    if (p.afterSchedule && edgeProblem(t, from)) return decline('ambiguous', UNCLEAR);
-    if (p.beforeSchedule && edgeProblem(t, to - 1)) return decline('ambiguous', UNCLEAR);
+    const edge = (p.afterSchedule && edgeProblem(t, from, true, clauseAt)) || (p.beforeSchedule && edgeProblem(t, to - 1, false, clauseAt));
+    if (edge) return edge;
     for (let i = from; i < to; i++) if (looksLikeSchedule(t, i)) return decline('ambiguous', 'the text holds more than one time or repeat');
     const first = t[from];
     const last = t[to - 1];

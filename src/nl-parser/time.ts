@@ -28,8 +28,9 @@ function clock(h: number, m: number, s: number, mer: 'am' | 'pm' | null, leading
   return { end, time: { h, m, s, mer: null, fixed: h === 0 || h > 12 || leadingZero } };
 }
 
-/** A time followed by the same time in brackets, as in "12pm (noon)". */
+/** A time followed by "sharp" or by the same time in brackets, as in "12pm (noon)". */
 function withEcho(t: Toks, r: ClockResult): ClockResult {
+  if (r && 'time' in r && isWord(t, r.end, 'sharp')) return { end: r.end + 1, time: r.time };
   if (!r || 'decline' in r || !isPunct(t, r.end, '(')) return r;
   const echo = readClock(t, r.end + 1, false);
   if (echo && 'time' in echo && echo.time.h === r.time.h && echo.time.m === r.time.m && isPunct(t, echo.end, ')')) {
