@@ -3,7 +3,7 @@
 // 3600 s); offsets of days and more are calendar steps that keep the wall-clock time.
 // A named wall time that does not exist (a spring-forward gap) is refused, not moved; one that
 // happens twice (fall-back) is the first of the two.
-import { DateTime } from 'luxon';
+import { DateTime, type Zone } from 'luxon';
 import type { DayRef, Draft } from './facts.ts';
 import { applyPeriodAll, type DayTime } from './periods.ts';
 import { type Decline, decline, isDecline } from './types.ts';
@@ -18,7 +18,7 @@ interface LocalDate {
 const pad = (n: number) => String(n).padStart(2, '0');
 
 /** The instant of a local wall time, or null when the zone skips it. Repeated times give the earlier. */
-export function localInstant(date: LocalDate, time: DayTime, zone: string): Date | null {
+export function localInstant(date: LocalDate, time: DayTime, zone: Zone): Date | null {
   const fields = { year: date.year, month: date.month, day: date.day, hour: time.h, minute: time.m, second: time.s };
   const dt = DateTime.fromObject(fields, { zone });
   if (!dt.isValid || dt.day !== date.day || dt.hour !== time.h || dt.minute !== time.m) return null;
@@ -29,12 +29,12 @@ export function localInstant(date: LocalDate, time: DayTime, zone: string): Date
   return dt.toJSDate();
 }
 
-function at(date: LocalDate, time: DayTime, zone: string): Date | Decline {
+function at(date: LocalDate, time: DayTime, zone: Zone): Date | Decline {
   const day = time.nextDay ? DateTime.fromObject(date, { zone }).plus({ days: 1 }) : null;
   const target = day ? { year: day.year, month: day.month, day: day.day } : date;
   const instant = localInstant(target, time, zone);
   if (instant) return instant;
-  return decline('impossible', `${pad(time.h)}:${pad(time.m)} does not exist on ${target.year}-${pad(target.month)}-${pad(target.day)} in ${zone} (the clocks skip it)`);
+  return decline('impossible', `${pad(time.h)}:${pad(time.m)} does not exist on ${target.year}-${pad(target.month)}-${pad(target.day)} in ${zone.name} (the clocks skip it)`);
 }
 
 /** Days from `today` (ISO weekday 1–7) to the weekday `dow` (0 = Sunday) a reference names. */
@@ -61,7 +61,7 @@ function oneTime(times: readonly DayTime[], what: string): DayTime | Decline {
 }
 
 /** The next occurrence of a month and day (this year or a later one), at `time`. */
-function nextDate(date: { month: number; day: number; year: number | null }, time: DayTime, nowLocal: DateTime, zone: string): Date | Decline {
+function nextDate(date: { month: number; day: number; year: number | null }, time: DayTime, nowLocal: DateTime, zone: Zone): Date | Decline {
   if (date.year !== null) return at({ year: date.year, month: date.month, day: date.day }, time, zone);
   for (let year = nowLocal.year; year <= nowLocal.year + 8; year++) {
     const probe = DateTime.fromObject({ year, month: date.month, day: date.day }, { zone });
@@ -76,7 +76,7 @@ function nextDate(date: { month: number; day: number; year: number | null }, tim
 }
 
 /** The instant a one-off draft means, in `zone`, or why there is none. */
-export function buildOnce(d: Draft, zone: string, now: Date): Date | Decline {
+export function buildOnce(d: Draft, zone: Zone, now: Date): Date | Decline {
   const nowLocal = DateTime.fromJSDate(now, { zone });
   const times = applyPeriodAll(d.times, d.period);
   if (isDecline(times)) return times;

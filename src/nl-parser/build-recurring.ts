@@ -48,7 +48,7 @@ function checkDaysExist(d: Draft, months: readonly number[] | null): Decline | n
 }
 
 /** Day-of-month, month and weekday fields. */
-function dayFields(d: Draft, nowLocal: DateTime): DayFields | Decline {
+function dayFields(d: Draft, nowLocal: () => DateTime): DayFields | Decline {
   const e = d.every;
   let weekdays = d.weekdays;
   if (d.except.length) {
@@ -87,7 +87,7 @@ function dayFields(d: Draft, nowLocal: DateTime): DayFields | Decline {
     if (e.unit === 'quarter' && n === 3) months = [1, 4, 7, 10];
     else if (n > 1) {
       // Start with the next month rather than January.
-      const next = (nowLocal.month % 12) + 1;
+      const next = (nowLocal().month % 12) + 1;
       const phase = ((next - 1) % n) + 1;
       months = [];
       for (let m = phase; m <= 12; m += n) months.push(m);
@@ -180,7 +180,7 @@ function subDay(d: Draft, seconds: number, f: DayFields, times: readonly DayTime
 }
 
 /** The cron or interval a repeating draft means, or why there is none. */
-export function buildRecurring(d: Draft, nowLocal: DateTime): Recurring | Decline {
+export function buildRecurring(d: Draft, nowLocal: () => DateTime): Recurring | Decline {
   const times = applyPeriodAll(d.times, d.period);
   if (isDecline(times)) return times;
   const e = d.every;

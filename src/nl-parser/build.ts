@@ -2,7 +2,7 @@
 // the matching builder. A one-off needs a day or a delay ("tomorrow", "in 5 minutes", "dec 24");
 // a repeat needs a repeat word or a day pattern ("every", "on mondays", "on the 1st"). A lone
 // time ("at 5pm") is the next 5pm; several times ("at 9 and 17") can only be a daily repeat.
-import { DateTime } from 'luxon';
+import { DateTime, IANAZone } from 'luxon';
 import type { ScheduleSpec } from '../scheduler/schedule.ts';
 import { buildOnce, localInstant } from './build-once.ts';
 import { buildRecurring } from './build-recurring.ts';
@@ -28,9 +28,12 @@ export function isRecurring(d: Draft): boolean {
 /** The spec a draft means in `opts`' zone (or the one the phrase names), or why there is none. */
 export function buildSpec(draft: Draft, opts: ParseOptions): ScheduleSpec | Decline {
   const zone = draft.zone ?? opts.timezone;
-  const nowLocal = DateTime.fromJSDate(opts.now, { zone });
+  // One zone object for every luxon call: a zone given by name costs a lookup per DateTime.
+  const zoneObj = IANAZone.create(zone);
+  if (!zoneObj.isValid) return decline('unsupported', `unknown time zone "${zone}"`);
+  const nowLocal = () => DateTime.fromJSDate(opts.now, { zone: zoneObj });
   if (draft.year !== null) {
-    if (draft.year < nowLocal.year) return decline('past', `${draft.year} is in the past`);
+    if (draft.year < nowLocal().year) return decline('past', `${draft.year} is in the past`);
     return decline('unsupported', 'a schedule limited to one year cannot be one cron');
   }
   let d = draft;
@@ -54,17 +57,17 @@ export function buildSpec(draft: Draft, opts: ParseOptions): ScheduleSpec | Decl
     if (r.kind === 'cron') return { kind: 'cron', cron: r.cron, timezone: zone };
     if (!r.anchorAt) return { kind: 'interval', everySeconds: r.everySeconds, timezone: zone };
     // "every 5 hours starting at 1am": runs fall on the next 1:00 plus multiples of 5 hours.
-    let day = nowLocal;
-    let anchor = localInstant(day, r.anchorAt, zone);
+    let day = nowLocal();
+    let anchor = localInstant(day, r.anchorAt, zoneObj);
     if (anchor && anchor.getTime() <= opts.now.getTime()) {
-      day = nowLocal.plus({ days: 1 });
-      anchor = localInstant(day, r.anchorAt, zone);
+      day = day.plus({ days: 1 });
+      anchor = localInstant(day, r.anchorAt, zoneObj);
     }
     if (!anchor) return decline('impossible', 'the starting time does not exist on that day (the clocks skip it)');
     return { kind: 'interval', everySeconds: r.everySeconds, anchor: anchor.toISOString(), timezone: zone };
   }
   if (!dated && !d.date && d.times.length === 0) return decline('not_understood', 'no time, date or repeat found');
-  const at = buildOnce(d, zone, opts.now);
+  const at = buildOnce(d, zoneObj, opts.now);
   if (isDecline(at)) return at;
   return { kind: 'once', at: at.toISOString(), timezone: zone };
 }

@@ -1,7 +1,8 @@
 // The deterministic plain-English schedule parser. It reads the common phrases exactly and
 // declines everything else with a reason: unsure means "decline, let the LLM try", because a
 // wrong schedule is far worse than a question back to the user.
-import { checkSpec, isValidTimezone, type ScheduleSpec } from '../scheduler/schedule.ts';
+import { IANAZone } from 'luxon';
+import { checkSpec, type ScheduleSpec } from '../scheduler/schedule.ts';
 import { buildSpec, isRecurring } from './build.ts';
 import { type Draft, mergeFacts } from './facts.ts';
 import { readRawCron } from './raw-cron.ts';
@@ -78,7 +79,7 @@ function chooseSplit(text: string, tokens: Token[], cache: ClauseCache): { split
 
 /** Reads `text` as a schedule (and the instruction around it), or declines with a reason. */
 export function parseRules(text: string, opts: ParseOptions): RulesOutcome {
-  if (!isValidTimezone(opts.timezone)) return decline('unsupported', `unknown time zone "${opts.timezone}"`);
+  if (typeof opts.timezone !== 'string' || !IANAZone.create(opts.timezone).isValid) return decline('unsupported', `unknown time zone "${opts.timezone}"`);
   if (typeof text !== 'string' || !text.trim()) return decline('not_understood', 'the text is empty');
   if (text.length > MAX_LENGTH) return decline('not_understood', 'the text is too long to be a schedule');
   const raw = parseRawCron(text, opts);
