@@ -83,11 +83,13 @@ export const exceptClause: Clause = (t, i) => {
   let j = i;
   const w = wordAt(t, i);
   if (w === 'except' || w === 'excluding') j = opt(t, i + 1, 'for', 'on');
-  else if (w === 'but' && isWord(t, i + 1, 'not')) j = opt(t, i + 2, 'on');
+  else if (w === 'but') j = opt(t, opt(t, i + 1, 'not'), 'on');
   else if (w === 'not' && isWord(t, i + 1, 'on')) j = i + 2;
   else return null;
   const set = readDaySet(t, j);
   if (set) return hit(set.end, [{ f: 'except', days: set.days }]);
+  // A plain "but" may just join an instruction ("… but skip the weekend" is refused there).
+  if (w === 'but') return null;
   return refuse(j, 'contradictory', 'an exception other than whole weekdays cannot be part of one schedule');
 };
 

@@ -41,6 +41,14 @@ function everyOther(t: Toks, i: number, word: string): ClauseMatch | null {
   return null;
 }
 
+/** The end of "of the month" / "of every month" at i, or -1. */
+function monthOf(t: Toks, i: number): number {
+  const j = words(t, i, 'of');
+  if (j < 0) return -1;
+  const k = opt(t, j, 'the', 'every', 'each');
+  return isWord(t, k, 'month') ? k + 1 : -1;
+}
+
 const VAGUE_EVERY = 'the repeat is vague; give a number, e.g. "every 2 days"';
 
 /** "every …" and "each …" (optionally after "once"), and "once a day" / "once per hour". */
@@ -74,12 +82,23 @@ export const everyClause: Clause = (t, i) => {
   if (n) {
     const unitWord = wordAt(t, n.end);
     const unit = UNITS.get(unitWord);
+    const ofMonth = unit === 'day' ? monthOf(t, n.end + 1) : -1;
+    if (unit && ofMonth > 0) {
+      const m = everyOf(ofMonth, n.value, unit);
+      return m.decline ? m : { ...m, facts: [...m.facts, { f: 'monthAnchor' }] };
+    }
     if (unit) return everyOf(n.end + 1, n.value, unit);
     if (WEEKDAYS.has(unitWord)) return refuse(n.end + 1, 'unsupported', `"every ${n.value} ${unitWord}" cannot be one cron`);
     return null;
   }
   const unit = UNITS.get(w);
-  if (unit && !LETTER_UNITS.has(w)) return hit(k + 1, [every(1, unit)]);
+  // "every second tuesday" is an ordinal, judged below; "every second" alone is the unit.
+  const ordinalDay = w === 'second' && WEEKDAYS.has(wordAt(t, k + 1));
+  if (unit && !LETTER_UNITS.has(w) && !ordinalDay) {
+    // "every day of the week" says no more than "every day"; "every 5 days of the month" restarts monthly.
+    if (unit === 'day' && words(t, k + 1, 'of', 'the', 'week') > 0) return hit(k + 4, [every(1, unit)]);
+    return hit(k + 1, [every(1, unit)]);
+  }
   const period = PERIODS.get(w);
   if (period) return hit(k + 1, [every(1, 'day'), { f: 'period', period }]);
   // "every 1st day of the month", "every first monday", "every november 11th"

@@ -44,7 +44,20 @@ export function readYear(t: Toks, i: number): number | null {
   return tok.value;
 }
 
-const MONTH_LEADS: ReadonlySet<string> = new Set(['in', 'during', 'of', 'throughout', 'on', 'every', 'each', 'only']);
+const MONTH_LEADS: ReadonlySet<string> = new Set(['in', 'during', 'of', 'throughout', 'on', 'every', 'each', 'only', 'from', 'between']);
+
+/** "between march and june": both ends and the months between. */
+function betweenMonths(t: Toks, i: number): { months: number[]; end: number } | null {
+  const from = MONTHS.get(wordAt(t, i));
+  const to = MONTHS.get(wordAt(t, i + 2));
+  if (from === undefined || to === undefined || wordAt(t, i + 1) !== 'and') return null;
+  const months: number[] = [];
+  for (let m = from; ; m = (m % 12) + 1) {
+    months.push(m);
+    if (m === to) break;
+  }
+  return { months, end: i + 3 };
+}
 
 /** "in march", "during the months of january and july", "every march", or bare "jan feb mar" (weak). */
 export const monthClause: Clause = (t, i) => {
@@ -56,8 +69,10 @@ export const monthClause: Clause = (t, i) => {
     const monthOf = words(t, j, 'the', 'month', 'of') > 0 ? j + 3 : words(t, j, 'the', 'months', 'of') > 0 ? j + 3 : -1;
     if (monthOf > 0) j = monthOf;
   }
-  const set = readMonthSet(t, j);
+  const set = lead === 'between' ? betweenMonths(t, j) : readMonthSet(t, j);
   if (!set) return null;
+  // "from january to march" must be a range, not a list that stops early.
+  if (lead === 'from' && set.end === j + 1) return null;
   if (readYear(t, set.end) !== null || (isPunct(t, set.end, ',') && readYear(t, set.end + 1) !== null)) {
     return refuse(set.end + 1, 'unsupported', 'a schedule limited to one year cannot be one cron');
   }

@@ -28,8 +28,21 @@ const UNSUPPORTED: ReadonlyMap<string, string> = new Map([
   ['when', 'event triggers are not schedules'], ['whenever', 'event triggers are not schedules'], ['if', 'conditions are not schedules'],
   ['unless', 'conditions are not schedules'], ['until', 'an end date or time cannot be part of one schedule'],
   ['till', 'an end date or time cannot be part of one schedule'], ['ending', 'an end date or time cannot be part of one schedule'],
-  ['twice', 'say at which times'], ['thrice', 'say at which times'],
 ]);
+
+/** "twice a day", "3 times per week", "for 20 times": a count, not times of day. */
+function countPhrase(t: Parameters<Clause>[0], i: number): number {
+  const w = wordAt(t, i);
+  let j = -1;
+  if (w === 'twice' || w === 'thrice') j = i + 1;
+  else {
+    const n = readNumber(t, w === 'for' ? (isWord(t, i + 1, 'the') && isWord(t, i + 2, 'next') ? i + 3 : i + 1) : i);
+    if (n && ['times', 'time', 'occurrences', 'runs'].includes(wordAt(t, n.end))) j = n.end + 1;
+  }
+  if (j < 0) return -1;
+  const per = wordAt(t, j);
+  return ['a', 'an', 'per', 'every', 'each'].includes(per) && wordAt(t, j + 1) ? j + 2 : j;
+}
 
 /** Multi-word vague or unsupported phrases. */
 const PHRASES: readonly (readonly [readonly string[], 'ambiguous' | 'unsupported', string])[] = [
@@ -72,13 +85,12 @@ export const rejectClause: Clause = (t, i) => {
   const unsupported = UNSUPPORTED.get(w);
   if (unsupported) return refuse(i + 1, 'unsupported', unsupported);
   if (isPunct(t, i, '~')) return refuse(i + 1, 'ambiguous', 'the phrase gives only an approximate time');
-  // Counts: "for 20 times", "3 times a day", "for 2 weeks", "for the next 5 days".
-  let j = i;
-  if (w === 'for') j = isWord(t, i + 1, 'the') && isWord(t, i + 2, 'next') ? i + 3 : i + 1;
-  const n = readNumber(t, j);
-  if (n && (isWord(t, n.end, 'times') || isWord(t, n.end, 'time') || isWord(t, n.end, 'occurrences') || isWord(t, n.end, 'runs'))) {
-    return refuse(n.end + 1, 'unsupported', 'a repeat count cannot be part of one schedule');
+  // Counts: "for 20 times", "3 times a day", "twice a week"; bounds: "for 2 weeks", "for the next 5 days".
+  const count = countPhrase(t, i);
+  if (count > 0) {
+    return w === 'for' ? refuse(count, 'unsupported', 'a repeat count cannot be part of one schedule') : refuse(count, 'ambiguous', 'say at which times, e.g. "at 9am and 5pm"');
   }
+  const j = w === 'for' && isWord(t, i + 1, 'the') && isWord(t, i + 2, 'next') ? i + 3 : i + 1;
   if (w === 'for') {
     const d = readDuration(t, j);
     if (d === 'vague') return refuse(j + 2, 'ambiguous', 'the amount of time is vague');
@@ -112,8 +124,9 @@ export const fillerClause: Clause = (t, i) => {
   return null;
 };
 
-/** Words that change nothing about when: "from now on". */
+/** Words that change nothing about when: "from now on", "please". */
 export const noopClause: Clause = (t, i) => {
+  if (isWord(t, i, 'please')) return hit(i + 1, [], false);
   const fromNowOn = words(t, i, 'from', 'now', 'on');
   return fromNowOn > 0 ? hit(fromNowOn, [], false) : null;
 };

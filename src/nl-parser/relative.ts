@@ -133,11 +133,13 @@ export const weekdayRefClause: Clause = (t, i) => {
     const which = w === 'next' ? 'next' : j > i + 1 || w === 'coming' ? 'coming' : 'this';
     return hit(j + 1, [{ f: 'day', ref: { kind: 'weekday', dow, which } }]);
   }
-  const dow = WEEKDAYS.get(w);
+  // "on tuesday next week"
+  const at = w === 'on' ? i + 1 : i;
+  const dow = WEEKDAYS.get(wordAt(t, at));
   if (dow === undefined) return null;
-  const next = nextWeek(i + 1);
+  const next = nextWeek(at + 1);
   if (next > 0) return hit(next, [{ f: 'day', ref: { kind: 'weekday', dow, which: 'next' } }]);
-  const cur = thisWeek(i + 1);
+  const cur = thisWeek(at + 1);
   if (cur > 0) return hit(cur, [{ f: 'day', ref: { kind: 'weekday', dow, which: 'this' } }]);
   return null;
 };

@@ -13,6 +13,7 @@ import { type Token, tokenize } from './tokenize.ts';
 import { type Decline, decline, isDecline, type ParsedTask, type ParseOptions, type RulesOutcome } from './types.ts';
 
 const MAX_LENGTH = 500;
+const DAY_NAMES = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
 const TRAILING: ReadonlySet<string> = new Set(['.', '!', '?']);
 
 function tokensOf(text: string): Token[] {
@@ -91,7 +92,8 @@ export function parseRules(text: string, opts: ParseOptions): RulesOutcome {
   const draft = mergeFacts(chosen.split.segments.flatMap((s) => s.facts));
   if (isDecline(draft)) return draft;
   if (chosen.task && loneWeekday(draft)) {
-    return decline('ambiguous', 'once or every week? say "every sunday" or "this sunday"');
+    const day = DAY_NAMES[draft.weekdays?.[0] ?? 0];
+    return decline('ambiguous', `once or every week? say "every ${day}" or "this ${day}"`);
   }
   const spec = buildSpec(draft, opts);
   return outcome(isDecline(spec) ? spec : checked(spec, opts.now), chosen.task);

@@ -69,7 +69,7 @@ function edgeProblem(t: Toks, i: number, leading: boolean, clauseAt: (i: number)
     const timeLike = next && (next.kind === 'num' || next.kind === 'time' || CLOCK_WORDS.has(wordAt(t, i + 1)));
     return timeLike ? decline('ambiguous', 'the phrase gives only an approximate time') : null;
   }
-  if (isScheduleWord(tok.norm) || APPROXIMATE.has(tok.norm) || MODIFIERS.has(tok.norm)) {
+  if (isScheduleWord(tok.norm) || APPROXIMATE.has(tok.norm) || MODIFIERS.has(tok.norm) || (!leading && tok.norm === 'to')) {
     return (leading ? clauseAt(i)?.decline : undefined) ?? decline('ambiguous', UNCLEAR);
   }
   // After a schedule, a refusing word starts a condition or bound ("for 2 weeks", "if it rains");
