@@ -6,9 +6,10 @@ import { ordinal } from '../scheduler/describe.ts';
 import { dateClause } from './dates.ts';
 import { nthWeekdayClause } from './days.ts';
 import type { Fact } from './facts.ts';
-import { LETTER_UNITS, PERIODS, UNIT_SECONDS, UNITS, type Unit, VAGUE_AMOUNTS, WEEKDAYS } from './lexicon.ts';
+import { LETTER_UNITS, PERIODS, UNIT_SECONDS, UNITS, type Unit, WEEKDAYS } from './lexicon.ts';
 import { type Clause, type ClauseMatch, hit, isPunct, isWord, longest, opt, readNumber, readOrdinal, refuse, wordAt, words } from './match.ts';
 import { domClause } from './monthdays.ts';
+import { vagueAmountEnd } from './relative.ts';
 import type { Toks } from './tokenize.ts';
 
 const every = (n: number, unit: Unit, aligned = false): Fact => ({ f: 'every', n, unit, aligned });
@@ -70,7 +71,8 @@ export const everyClause: Clause = (t, i) => {
     const other = everyOther(t, k + 1, 'second');
     if (other) return other;
   }
-  if (VAGUE_AMOUNTS.has(w) || (w === 'a' && VAGUE_AMOUNTS.has(wordAt(t, k + 1)))) return refuse(k + 2, 'ambiguous', VAGUE_EVERY);
+  const vague = vagueAmountEnd(t, k);
+  if (vague > 0) return refuse(vague, 'ambiguous', VAGUE_EVERY);
   if (w === 'now' && words(t, k + 1, 'and', 'then') > 0) return refuse(k + 3, 'ambiguous', VAGUE_EVERY);
   if (w === 'time' || w === 'single' || w === 'once') return null;
   // "every half hour", "every quarter of an hour"

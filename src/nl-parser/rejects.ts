@@ -3,7 +3,7 @@
 // ("at lunch", "every now and then"), holidays and sun times, choices ("9 or 10"). Each clause
 // consumes only its own words, so a real rule that reads further at the same place wins.
 import { type Clause, hit, isPunct, isWord, readNumber, refuse, wordAt, words } from './match.ts';
-import { readDuration } from './relative.ts';
+import { readDuration, vagueAmountEnd } from './relative.ts';
 
 const VAGUE: ReadonlyMap<string, string> = new Map([
   ['sometimes', 'no exact time'], ['occasionally', 'no exact time'], ['periodically', 'no exact time'],
@@ -93,7 +93,7 @@ export const rejectClause: Clause = (t, i) => {
   const j = w === 'for' && isWord(t, i + 1, 'the') && isWord(t, i + 2, 'next') ? i + 3 : i + 1;
   if (w === 'for') {
     const d = readDuration(t, j);
-    if (d === 'vague') return refuse(j + 2, 'ambiguous', 'the amount of time is vague');
+    if (d === 'vague') return refuse(vagueAmountEnd(t, j), 'ambiguous', 'the amount of time is vague');
     if (d) return refuse(d.end, 'unsupported', 'a schedule that stops after a while cannot be one cron');
     if (isWord(t, j, 'ever') || isWord(t, j, 'good')) return hit(j + 1, []);
   }

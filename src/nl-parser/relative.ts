@@ -28,6 +28,14 @@ function addAmount(dur: Duration, unit: Unit, amount: number): boolean {
   return true;
 }
 
+/** The end of a vague amount at i ("a couple of days", "few hours", "several"), or -1. */
+export function vagueAmountEnd(t: Toks, i: number): number {
+  let j = opt(t, i, 'a');
+  if (!VAGUE_AMOUNTS.has(wordAt(t, j))) return -1;
+  j = opt(t, j + 1, 'of');
+  return UNITS.has(wordAt(t, j)) ? j + 1 : j;
+}
+
 /** "5 minutes 30 seconds", "1 hour, 5 minutes", "a week", "2hour", "half an hour", "an hour and a half". */
 export function readDuration(t: Toks, i: number): { dur: Duration; end: number } | 'vague' | null {
   const dur: Duration = { years: 0, months: 0, weeks: 0, days: 0, seconds: 0 };
@@ -71,14 +79,14 @@ export const offsetClause: Clause = (t, i) => {
   else if (isPunct(t, i, '+')) j = i + 1;
   else if (w === 'within') {
     const d = readDuration(t, i + 1);
-    return d ? refuse(d === 'vague' ? i + 2 : d.end, 'ambiguous', '"within" gives no exact time') : null;
+    return d ? refuse(d === 'vague' ? vagueAmountEnd(t, i + 1) : d.end, 'ambiguous', '"within" gives no exact time') : null;
   } else {
     const timer = words(t, opt(t, opt(t, i, 'set', 'start'), 'a', 'an'), 'timer', 'for');
     if (timer > 0) j = timer;
   }
   const start = j < 0 ? i : j;
   const d = readDuration(t, start);
-  if (d === 'vague') return refuse(start + 2, 'ambiguous', 'the amount of time is vague; give a number');
+  if (d === 'vague') return refuse(vagueAmountEnd(t, start), 'ambiguous', 'the amount of time is vague; give a number');
   if (!d) return null;
   let end = d.end;
   if (j < 0) {
