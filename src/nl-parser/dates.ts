@@ -41,9 +41,10 @@ function readYearAfter(t: Toks, i: number): { year: number | null; end: number }
 }
 
 export const dateClause: Clause = (t, i) => {
-  const j = opt(t, i, 'on');
+  const j = opt(t, i, 'on', 'at');
   const tok = t[j];
   if (!tok) return null;
+  if (tok.kind === 'instant') return Number.isFinite(tok.value) ? hit(j + 1, [{ f: 'instant', at: tok.value }]) : refuse(j + 1, 'impossible', `${tok.norm} is not a real instant`);
   if (tok.kind === 'isodate') {
     const [y = 0, m = 0, d = 0] = tok.parts;
     return dateHit(j + 1, m, d, y);

@@ -64,7 +64,8 @@ export type Fact =
   | { f: 'day'; ref: DayRef }
   | { f: 'offset'; dur: Duration }
   | { f: 'zone'; zone: string }
-  | { f: 'year'; year: number };
+  | { f: 'year'; year: number }
+  | { f: 'instant'; at: number };
 
 export interface Draft {
   every: Every | null;
@@ -93,6 +94,8 @@ export interface Draft {
   zone: string | null;
   /** "during 2013": a year the schedule is limited to. */
   year: number | null;
+  /** An ISO instant with its offset, typed as is (epoch milliseconds). */
+  instant: number | null;
 }
 
 const RANK: Readonly<Record<Unit, number>> = { second: 0, minute: 1, hour: 2, day: 3, week: 4, month: 5, quarter: 6, year: 7 };
@@ -103,7 +106,7 @@ function emptyDraft(): Draft {
   return {
     every: null, recur: false, single: false, times: [], minutes: null, weekdays: null, weekdaysClear: false, except: [], nth: null,
     dom: null, months: null, date: null, windows: [], phase: null, startAt: null, monthAnchor: false,
-    period: null, day: null, offset: null, zone: null, year: null,
+    period: null, day: null, offset: null, zone: null, year: null, instant: null,
   };
 }
 
@@ -205,6 +208,9 @@ export function mergeFacts(facts: readonly Fact[]): Draft | Decline {
         break;
       case 'year':
         problem = setOnce(d, 'year', fact.year, 'years');
+        break;
+      case 'instant':
+        problem = setOnce(d, 'instant', fact.at, 'instants');
         break;
     }
     if (problem) return problem;

@@ -85,9 +85,17 @@ export const monthClause: Clause = (t, i) => {
 export const yearClause: Clause = (t, i) => {
   const lead = wordAt(t, i);
   if (!['in', 'during', 'throughout', 'for', 'of', 'until', 'till', 'through'].includes(lead)) return null;
-  const j = opt(t, i + 1, 'the', 'year');
+  let j = opt(t, i + 1, 'the');
+  j = opt(t, j, 'year', 'years');
   const year = readYear(t, j);
   if (year === null) return null;
-  if (lead === 'until' || lead === 'till' || lead === 'through') return refuse(j + 1, 'unsupported', 'an end date cannot be part of one cron');
-  return hit(j + 1, [{ f: 'year', year }]);
+  // "the years 2002, 2003 and 2005": the earliest decides whether it is all past.
+  let end = j + 1;
+  let earliest = year;
+  for (let sep = listSep(t, end); sep > 0 && readYear(t, sep) !== null; sep = listSep(t, end)) {
+    earliest = Math.min(earliest, readYear(t, sep) ?? earliest);
+    end = sep + 1;
+  }
+  if (lead === 'until' || lead === 'till' || lead === 'through') return refuse(end, 'unsupported', 'an end date cannot be part of one cron');
+  return hit(end, [{ f: 'year', year: earliest }]);
 };

@@ -6,6 +6,7 @@ import { DAY_GROUPS, isScheduleWord, MERIDIEMS, MONTHS, UNITS, WEEKDAYS } from '
 import { type ClauseMatch, wordAt } from './match.ts';
 import type { Piece } from './split.ts';
 import type { Toks } from './tokenize.ts';
+import { isZoneWord } from './zones.ts';
 import { type Decline, decline, type ParsedTask } from './types.ts';
 
 const NAME_MAX = 60;
@@ -69,7 +70,9 @@ function edgeProblem(t: Toks, i: number, leading: boolean, clauseAt: (i: number)
     const timeLike = next && (next.kind === 'num' || next.kind === 'time' || CLOCK_WORDS.has(wordAt(t, i + 1)));
     return timeLike ? decline('ambiguous', 'the phrase gives only an approximate time') : null;
   }
-  if (isScheduleWord(tok.norm) || APPROXIMATE.has(tok.norm) || MODIFIERS.has(tok.norm) || (!leading && tok.norm === 'to')) {
+  // A zone right after a schedule ("at 7am Eastern") would change it; before one ("a hotel in Paris") it does not.
+  const zone = leading && isZoneWord(tok.norm);
+  if (isScheduleWord(tok.norm) || zone || APPROXIMATE.has(tok.norm) || MODIFIERS.has(tok.norm) || (!leading && tok.norm === 'to')) {
     return (leading ? clauseAt(i)?.decline : undefined) ?? decline('ambiguous', UNCLEAR);
   }
   // After a schedule, a refusing word starts a condition or bound ("for 2 weeks", "if it rains");

@@ -115,7 +115,9 @@ export function readClock(t: Toks, i: number, bare: boolean): ClockResult {
       return null;
     }
     if (digits.length <= 4 && (mer || (bare && digits.length === 4))) {
-      return withEcho(t, clock(Math.floor(tok.value / 100), tok.value % 100, 0, mer, digits.startsWith('0'), mer ? i + 2 : i + 1));
+      // "0900 hours", military style.
+      const end = mer ? i + 2 : isWord(t, i + 1, 'hours') || isWord(t, i + 1, 'hrs') ? i + 2 : i + 1;
+      return withEcho(t, clock(Math.floor(tok.value / 100), tok.value % 100, 0, mer, digits.startsWith('0'), end));
     }
     return null;
   }

@@ -4,7 +4,7 @@
 // which is how the instruction ("summarize HN") is cut out with its original spelling.
 import { isValidTimezone } from '../scheduler/schedule.ts';
 
-export type TokenKind = 'word' | 'num' | 'time' | 'ord' | 'isodate' | 'slashdate' | 'zone' | 'punct';
+export type TokenKind = 'word' | 'num' | 'time' | 'ord' | 'isodate' | 'slashdate' | 'instant' | 'zone' | 'punct';
 
 export interface Token {
   readonly kind: TokenKind;
@@ -12,7 +12,7 @@ export interface Token {
   readonly norm: string;
   readonly start: number;
   readonly end: number;
-  /** num and ord: the number (a num may be a decimal); NaN otherwise. */
+  /** num and ord: the number (a num may be a decimal); instant: epoch milliseconds; NaN otherwise. */
   readonly value: number;
   /** time: [h, m, s]; isodate: [y, m, d]; slashdate: [first, second, year or NaN]. */
   readonly parts: readonly number[];
@@ -25,6 +25,8 @@ export type Toks = readonly Token[];
 const LETTER = /\p{L}/u;
 const MARKS = /\p{M}/gu;
 const ZONE_NAME = /[A-Za-z]+(?:\/[A-Za-z0-9_+-]+)+/y;
+// An ISO instant with its offset: 2027-11-30T08:15:30Z, 2027-11-30T08:15-05:00.
+const ISO_INSTANT = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:?\d{2})(?![\p{L}\d])/iuy;
 const ORDINAL_SUFFIX = /^(st|nd|rd|th)(?![\p{L}])/iu;
 const PUNCT_ALIASES: Record<string, string> = { '\u2013': '-', '\u2014': '-', '\u201c': '"', '\u201d': '"', '\u2018': "'", '\u2019': "'" };
 
@@ -66,6 +68,12 @@ function readNumber(text: string, i: number, spaced: boolean): Token[] {
       }
       return [token('time', text.slice(i, end), i, end, spaced, Number.NaN, [Number(digits), Number(text.slice(j + 1, j + 3)), s])];
     }
+  }
+  ISO_INSTANT.lastIndex = i;
+  const instant = digits.length === 4 && next === '-' ? ISO_INSTANT.exec(text) : null;
+  if (instant) {
+    const end = i + instant[0].length;
+    return [token('instant', instant[0], i, end, spaced, Date.parse(instant[0].toUpperCase()))];
   }
   // ISO date 2026-12-24, optionally glued to a time by "T".
   if (next === '-' && digits.length === 4) {

@@ -55,7 +55,7 @@ export const windowClause: Clause = (t, i) => {
   const w = wordAt(t, i);
   if (w === 'between') return range(t, i + 1, true, (tt, j) => (isWord(tt, j, 'and') ? opt(tt, j + 1, 'the') : -1));
   if (w === 'from') return range(t, i + 1, true, toSep);
-  if (w === 'after') return range(t, i + 1, true, (tt, j) => (words(tt, j, 'and', 'before') > 0 ? j + 2 : -1));
+  if (w === 'after') return range(t, i + 1, true, (tt, j) => (words(tt, j, 'and', 'before') > 0 ? j + 2 : isWord(tt, j, 'before') ? j + 1 : -1));
   if (w === 'starting' || w === 'beginning' || w === 'start') {
     const at = opt(t, i + 1, 'at', 'from');
     return range(t, at, true, (tt, j) => {

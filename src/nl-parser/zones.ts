@@ -50,6 +50,14 @@ const PLACES: ReadonlyMap<string, string> = new Map([
 ]);
 
 const TIME_WORDS: ReadonlySet<string> = new Set(['time', 'timezone', 'tz']);
+const US_REGIONS: ReadonlyMap<string, string> = new Map([
+  ['eastern', 'America/New_York'], ['central', 'America/Chicago'], ['mountain', 'America/Denver'], ['pacific', 'America/Los_Angeles'],
+]);
+
+/** Whether a word names a zone or a place in the zone table (so it cannot start an instruction). */
+export function isZoneWord(w: string): boolean {
+  return ABBREVIATIONS.has(w) || US_REGIONS.has(w) || PLACES.has(w);
+}
 
 /** A place name of up to three words at i. */
 function readPlace(t: Toks, i: number): { zone: string; end: number } | null {
@@ -81,6 +89,9 @@ function zoneAt(t: Toks, i: number): { zone: string; end: number } | { refuse: n
   if (abbr) return readOffset(t, i + 1, abbr) ?? { zone: abbr, end: i + 1 };
   const place = readPlace(t, i);
   if (place && TIME_WORDS.has(wordAt(t, place.end))) return { zone: place.zone, end: place.end + 1 };
+  // "9am Eastern": the four US regions are zones by themselves.
+  const region = US_REGIONS.get(wordAt(t, i));
+  if (region && !isWord(t, i + 1, 'european')) return { zone: region, end: i + 1 };
   // "Pacific Standard Time", "Central European Time"
   if (place && (isWord(t, place.end, 'standard') || isWord(t, place.end, 'daylight')) && isWord(t, place.end + 1, 'time')) {
     return { zone: place.zone, end: place.end + 2 };
@@ -100,6 +111,7 @@ export const zoneClause: Clause = (t, i) => {
   }
   const j = isWord(t, i, 'in') || isWord(t, i, 'at') ? opt(t, i + 1, 'the') : i;
   if (words2(t, j, 'local', 'time') || words2(t, j, 'my', 'time')) return hit(j + 2, [], false);
+  if (isWord(t, j, 'local') && j === i) return hit(j + 1, [], false);
   const z = zoneAt(t, j);
   if (!z) return null;
   if ('refuse' in z) return refuse(z.refuse, 'unsupported', 'only whole-hour UTC offsets are understood; name a city instead');
