@@ -1,7 +1,7 @@
 // Days of the week: "on weekdays", "every monday, wednesday and friday", "mon-fri",
 // "monday through friday", "tues,thur-sat", "every day except sunday", and weekdays of the
 // month: "the first monday of the month", "the last friday of every month".
-import type { Fact } from './facts.ts';
+import type { Fact, NthWeekday } from './facts.ts';
 import { DAY_GROUPS, WEEKDAYS } from './lexicon.ts';
 import { type Clause, hit, isPunct, isWord, listSep, opt, readOrdinal, refuse, wordAt, words } from './match.ts';
 import { readMonthSet } from './months.ts';
@@ -114,15 +114,13 @@ export function monthTail(t: Toks, i: number): { end: number; months: number[] |
   return months ? { end: months.end, months: months.months } : null;
 }
 
-/** "the third friday of every month", "on the 2nd and 4th tuesday", "the first weekday of the month". */
-export const nthWeekdayClause: Clause = (t, i) => {
-  let j = opt(t, i, 'on');
-  const the = isWord(t, j, 'the');
-  if (the) j++;
+/** Ordinals then one weekday: "2nd and 4th tuesday", "last friday", "first weekday" (dow -1). */
+function readNthGroup(t: Toks, i: number): { nths: (number | 'L')[]; dow: number; end: number } | 'refuse' | null {
   const nths: (number | 'L')[] = [];
+  let j = i;
   for (;;) {
     const n = readNth(t, j);
-    if (n === 'refuse') return refuse(j + 2, 'unsupported', 'a weekday counted from the end other than the last one cannot be one cron');
+    if (n === 'refuse') return 'refuse';
     if (!n) break;
     nths.push(n.nth);
     const sep = listSep(t, n.end);
@@ -131,19 +129,45 @@ export const nthWeekdayClause: Clause = (t, i) => {
   }
   if (nths.length === 0) return null;
   const dayWord = wordAt(t, j);
-  const tail = monthTail(t, j + 1);
-  const end = tail ? tail.end : j + 1;
+  const dow = dayWord === 'weekday' ? -1 : WEEKDAYS.get(dayWord);
+  return dow === undefined ? null : { nths, dow, end: j + 1 };
+}
+
+const REFUSE_FROM_END = 'a weekday counted from the end other than the last one cannot be one cron';
+
+/**
+ * "the third friday of every month", "on the 2nd and 4th tuesday", "the first friday and third
+ * wednesday", "the first weekday of the month".
+ */
+export const nthWeekdayClause: Clause = (t, i) => {
+  let j = opt(t, i, 'on');
+  const the = isWord(t, j, 'the');
+  if (the) j++;
+  const first = readNthGroup(t, j);
+  if (first === 'refuse') return refuse(j + 2, 'unsupported', REFUSE_FROM_END);
+  if (!first) return null;
+  const items: NthWeekday[] = first.nths.map((nth) => ({ dow: first.dow, nth }));
+  let end = first.end;
+  for (;;) {
+    const sep = listSep(t, end);
+    const next = sep > 0 ? readNthGroup(t, opt(t, sep, 'the')) : null;
+    if (next === 'refuse') return refuse(sep + 2, 'unsupported', REFUSE_FROM_END);
+    if (!next || next.dow < 0 || first.dow < 0) break;
+    items.push(...next.nths.map((nth) => ({ dow: next.dow, nth })));
+    end = next.end;
+  }
+  const tail = monthTail(t, end);
   const facts: Fact[] = tail?.months ? [{ f: 'months', months: tail.months }] : [];
-  if (dayWord === 'weekday' && nths.length === 1) {
-    if (nths[0] === 'L') return hit(end, [...facts, { f: 'dom', dom: { kind: 'lastWeekday' } }]);
-    if (nths[0] === 1) return hit(end, [...facts, { f: 'dom', dom: { kind: 'firstWeekday' } }]);
+  if (tail) end = tail.end;
+  if (first.dow < 0) {
+    const [only] = first.nths;
+    if (first.nths.length === 1 && only === 'L') return hit(end, [...facts, { f: 'dom', dom: { kind: 'lastWeekday' } }]);
+    if (first.nths.length === 1 && only === 1) return hit(end, [...facts, { f: 'dom', dom: { kind: 'firstWeekday' } }]);
     return refuse(end, 'unsupported', 'only the first and last weekday of a month can be one cron');
   }
-  const dow = WEEKDAYS.get(dayWord);
-  if (dow === undefined) return null;
   // "last friday" alone is the one just gone: it means the last of the month only after "on",
   // "every"/"each", or with a month tail ("of every month").
   const repeatWord = wordAt(t, i - 1) === 'every' || wordAt(t, i - 1) === 'each';
-  if (!tail && nths.includes('L') && !isWord(t, i, 'on') && !repeatWord) return null;
-  return hit(end, [...facts, { f: 'nth', items: nths.map((nth) => ({ dow, nth })) }]);
+  if (!tail && items.some((x) => x.nth === 'L') && !isWord(t, i, 'on') && !repeatWord) return null;
+  return hit(end, [...facts, { f: 'nth', items }]);
 };

@@ -54,8 +54,10 @@ const VAGUE_EVERY = 'the repeat is vague; give a number, e.g. "every 2 days"';
 
 /** "every …" and "each …" (optionally after "once"), and "once a day" / "once per hour". */
 export const everyClause: Clause = (t, i) => {
-  let j = i;
-  const once = isWord(t, i, 'once');
+  // "on every 2 hours" (friendly-node-cron style) is "every 2 hours".
+  const start = isWord(t, i, 'on') && (isWord(t, i + 1, 'every') || isWord(t, i + 1, 'each')) ? i + 1 : i;
+  let j = start;
+  const once = isWord(t, start, 'once');
   if (once) j++;
   const lead = wordAt(t, j);
   if (once && (lead === 'a' || lead === 'per')) {
@@ -111,7 +113,7 @@ export const everyClause: Clause = (t, i) => {
   }
   // "every 2nd day", "every third week": a step ("every 2 days"), not a day of the month.
   if (ord && UNITS.has(wordAt(t, ord.end)) && !isWord(t, ord.end + 1, 'of')) {
-    const unit = wordAt(t, ord.end);
+    const unit = UNITS.get(wordAt(t, ord.end)) ?? 'day';
     return refuse(ord.end + 1, 'ambiguous', `"every ${ordinal(ord.value)} ${unit}" is unclear; say "every ${ord.value} ${unit}s" or name the day of the month`);
   }
   const inner = longest(t, k, [nthWeekdayClause, domClause, dateClause]);

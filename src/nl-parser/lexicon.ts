@@ -93,7 +93,7 @@ export const FUNCTION_WORDS: ReadonlySet<string> = new Set([
 /** True for words the schedule grammar owns (names, units, number words, function words). */
 export function isScheduleWord(w: string): boolean {
   return (
-    FUNCTION_WORDS.has(w) || WEEKDAYS.has(w) || MONTHS.has(w) || DAY_GROUPS.has(w) || (UNITS.has(w) && !LETTER_UNITS.has(w)) ||
+    FUNCTION_WORDS.has(w) || WEEKDAYS.has(w) || MONTHS.has(w) || DAY_GROUPS.has(w) || UNITS.has(w) ||
     NUMBER_WORDS.has(w) || ORDINAL_WORDS.has(w) || PERIODS.has(w)
   );
 }

@@ -4,6 +4,7 @@
 import { isRealDate } from './dates.ts';
 import { monthTail } from './days.ts';
 import type { Fact } from './facts.ts';
+import { MONTHS } from './lexicon.ts';
 import { type Clause, hit, isPunct, isWord, listSep, opt, readNumber, readOrdinal, refuse, wordAt } from './match.ts';
 import { readYear } from './months.ts';
 import type { Toks } from './tokenize.ts';
@@ -108,8 +109,9 @@ export const domRangeClause: Clause = (t, i) => {
   if (!to) return null;
   const end = opt(t, to.end, 'day', 'days');
   const tail = monthTail(t, end);
-  // Bare numbers ("from 5 to 15") could be hours; only a month tail makes them days.
-  if (!tail && !(from.ordinal && to.ordinal)) return null;
+  // Bare numbers ("from 5 to 15") could be hours; a month tail, or a month just before
+  // ("in march from 15 through 25"), makes them days.
+  if (!tail && !(from.ordinal && to.ordinal) && !MONTHS.has(wordAt(t, i - 1))) return null;
   if (badDay([from.value, to.value]) !== undefined || from.value >= to.value) {
     return refuse(tail ? tail.end : end, 'impossible', 'that is not a range of days of the month');
   }

@@ -71,11 +71,17 @@ export function readDuration(t: Toks, i: number): { dur: Duration; end: number }
   return { dur, end: j };
 }
 
-/** "in 20 minutes", "+15 minutes", "5 minutes later", "15 minute from now", "after 10 minutes", "set a timer for 5 minutes". */
+/** "in 20 minutes", "+15 minutes", "5 minutes later", "15 minute from now", "set a timer for 5 minutes". */
 export const offsetClause: Clause = (t, i) => {
   const w = wordAt(t, i);
   let j = -1;
-  if (w === 'in' || w === 'after') j = i + 1;
+  if (w === 'in') j = i + 1;
+  else if (w === 'after') {
+    // "after 15 minutes" reads as "in 15 minutes" to a person but as "from minute 15 on" to cron
+    // parsers (later.js); too unclear to guess.
+    const d = readDuration(t, i + 1);
+    return d && d !== 'vague' ? refuse(d.end, 'ambiguous', '"after" is unclear here; for a delay from now say e.g. "in 10 minutes"') : null;
+  }
   else if (isPunct(t, i, '+')) j = i + 1;
   else if (w === 'within') {
     const d = readDuration(t, i + 1);

@@ -49,6 +49,7 @@ function looksLikeSchedule(t: Toks, i: number): boolean {
   return false;
 }
 
+const ARTICLES: ReadonlySet<string> = new Set(['a', 'an', 'the']);
 const APPROXIMATE: ReadonlySet<string> = new Set(['about', 'around', 'approximately', 'roughly']);
 const CLOCK_WORDS: ReadonlySet<string> = new Set(['noon', 'midnight', 'midday', 'lunchtime']);
 /** Words that would bend a schedule next to them: "call mom until tomorrow at 3". */
@@ -70,6 +71,8 @@ function edgeProblem(t: Toks, i: number, leading: boolean, clauseAt: (i: number)
     const timeLike = next && (next.kind === 'num' || next.kind === 'time' || CLOCK_WORDS.has(wordAt(t, i + 1)));
     return timeLike ? decline('ambiguous', 'the phrase gives only an approximate time') : null;
   }
+  // "In 5 minutes a car needs to move": an article can open an instruction, but not end one.
+  if (leading && ARTICLES.has(tok.norm)) return null;
   // A zone right after a schedule ("at 7am Eastern") would change it; before one ("a hotel in Paris") it does not.
   const zone = leading && isZoneWord(tok.norm);
   if (isScheduleWord(tok.norm) || zone || APPROXIMATE.has(tok.norm) || MODIFIERS.has(tok.norm) || (!leading && tok.norm === 'to')) {
@@ -116,6 +119,8 @@ export function extractTask(
     parts.push(text.slice(first.start, last.end));
   }
   if (parts.length === 0) return null;
+  // A stray letter ("every day at 9 a") is a typo in the schedule, not an instruction.
+  if (parts.length === 1 && /^\p{L}$/u.test(parts[0] ?? '')) return decline('ambiguous', UNCLEAR);
   let prompt = parts.join(' ').replace(/\s+/g, ' ').trim();
   if (/^".*"$/.test(prompt) || /^'.*'$/.test(prompt)) prompt = prompt.slice(1, -1).trim();
   if (!prompt) return null;

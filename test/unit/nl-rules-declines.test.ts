@@ -33,6 +33,8 @@ describe('declines', () => {
     'every monday or tuesday',
     'at lunch',
     'within 10 minutes',
+    'after 15 minutes',
+    'on the 15th s',
     'twice a day',
     '3 times a week',
     'biweekly',
