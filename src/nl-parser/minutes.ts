@@ -1,7 +1,8 @@
 // Minutes past the hour: "20 past every hour", "quarter past and quarter to every hour",
 // "at :30", "at minutes 15 and 45", "30 minutes past the hour", "on the hour".
-import type { Fact } from './facts.ts';
+import type { ClockTime, Fact } from './facts.ts';
 import { type Clause, hit, isPunct, isWord, listSep, opt, readNumber, readOrdinal, words, wordAt } from './match.ts';
+import { readClock } from './time.ts';
 import type { Toks } from './tokenize.ts';
 
 interface Item {
@@ -97,6 +98,16 @@ export const minuteOfHour: Clause = (t, i) => {
     if (!minutes.includes(m)) minutes.push(m);
   }
   const tail = hourTail(t, last.end);
+  // "at 5 and 35 minutes past 2:00 pm": minutes around one clock time are times of day.
+  const base = !tail && last.dir ? readClock(t, last.end, true) : null;
+  if (base && 'time' in base && base.time.m === 0 && base.time.s === 0) {
+    const times: ClockTime[] = items.map((item) => {
+      const m = item.minute ?? (last.dir === 'past' ? item.n : 60 - item.n);
+      const total = (base.time.h * 60 + (item.dir === 'to' || (item.minute === null && last.dir === 'to') ? m - 60 : m) + 1440) % 1440;
+      return { h: Math.floor(total / 60), m: total % 60, s: 0, mer: base.time.mer, fixed: base.time.fixed };
+    });
+    return hit(base.end, [{ f: 'times', times }]);
+  }
   const facts: Fact[] = [{ f: 'minutes', minutes: minutes.sort((a, b) => a - b) }];
   if (tail?.every) facts.push({ f: 'every', n: 1, unit: 'hour', aligned: true });
   return hit(tail ? tail.end : last.end, facts);

@@ -92,7 +92,8 @@ export const yearClause: Clause = (t, i) => {
   // "the years 2002, 2003 and 2005": the earliest decides whether it is all past.
   let end = j + 1;
   let earliest = year;
-  for (let sep = listSep(t, end); sep > 0 && readYear(t, sep) !== null; sep = listSep(t, end)) {
+  const yearSep = (k: number) => (isPunct(t, k, '-') || wordAt(t, k) === 'to' || wordAt(t, k) === 'through' ? k + 1 : listSep(t, k));
+  for (let sep = yearSep(end); sep > 0 && readYear(t, sep) !== null; sep = yearSep(end)) {
     earliest = Math.min(earliest, readYear(t, sep) ?? earliest);
     end = sep + 1;
   }

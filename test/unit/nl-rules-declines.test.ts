@@ -87,6 +87,8 @@ describe('declines', () => {
     'this morning at 8',
     'today at 9am',
     'every day during 2013',
+    'Run at 10:15am UTC on the last Friday of each month during the years 2002 to 2005',
+    '2014-11-30T08:15:30-05:30',
     'on 2024-05-31 at 14:15',
   ])('"%s" is in the past', (text) => {
     expect(declineOf(text)).toBe('past');
@@ -113,6 +115,8 @@ describe('declines', () => {
     'Every month on the 2nd last Friday',
     'friday the 13th at 9',
     'on christmas',
+    'Every month on the 2nd last Friday and 2nd last Tuesday',
+    'Every month on the 4th last',
     'every day at sunset',
     'every day at 9am UTC+5:30',
     'every 400 days',

@@ -101,6 +101,14 @@ describe('dates', () => {
   });
 });
 
+describe('ISO instants with an offset', () => {
+  it('takes the instant as written and keeps the user zone', () => {
+    const r = parse('2027-11-30T08:15:30Z');
+    expect(r.ok && r.schedule).toEqual({ kind: 'once', at: '2027-11-30T08:15:30.000Z', timezone: 'Europe/Paris' });
+    expect(onceOf('at 2027-11-30T08:15:30+01:00')).toBe('2027-11-30T08:15:30');
+  });
+});
+
 describe('a lone time is its next occurrence', () => {
   it.each([
     ['at 5:00 pm', '2026-11-24T17:00:00'],

@@ -86,6 +86,9 @@ describe('times of day', () => {
     ['every night at 10', '0 22 * * *'],
     ['every morning at 8', '0 8 * * *'],
     ['every day at 8 in the evening', '0 20 * * *'],
+    ['every day at 0900 hours', '0 9 * * *'],
+    ['every day, at 5 and 35 minutes past 2:00 pm', '5,35 14 * * *'],
+    ['every day at 10 minutes to 6pm', '50 17 * * *'],
   ])('%s → %s', (text, cron) => {
     expect(cronOf(text)).toBe(cron);
   });
@@ -145,6 +148,8 @@ describe('days of the month and weekdays of the month', () => {
     ['every year on the last friday', '0 0 * 12 5#L'],
     ['every 5 days every month, starting on the first day of the month, at noon', '0 12 1-31/5 * *'],
     ['every 10 days of the month', '0 0 1-31/10 * *'],
+    ['Every month on the first friday and third wednesday', '0 0 * * 5#1,3#3'],
+    ['every 6 months on the 2nd Wednesday', '0 0 * 6,12 3#2'],
   ])('%s → %s', (text, cron) => {
     expect(cronOf(text)).toBe(cron);
   });
@@ -165,6 +170,9 @@ describe('months and yearly dates', () => {
     ['every 15 minutes on dec 24', '*/15 * 24 12 *'],
     ['every 15 minutes from 5 through 15 of december and january', '*/15 * 5-15 1,12 *'],
     ['last day of february', '0 0 L 2 *'],
+    ['every January on the 15th', '0 0 15 1 *'],
+    ['every April and December on the 1st and 24th', '0 0 1,24 4,12 *'],
+    ['on march and april from 15 through 25 on every 2 hours', '0 */2 15-25 3,4 *'],
   ])('%s → %s', (text, cron) => {
     expect(cronOf(text)).toBe(cron);
   });
@@ -185,6 +193,8 @@ describe('repeats within the day and constrained repeats', () => {
     ['every 2 hours between 9:30am and 5:30pm', '30 9-17/2 * * *'],
     ['every hour from 9am to 5pm on weekdays', '0 9-16 * * 1-5'],
     ['every 10 seconds between 9am and 5pm', '*/10 * 9-16 * * *'],
+    ['every 30 minutes between 8:00 pm and 11:59 pm Monday through Friday', '*/30 20-23 * * 1-5'],
+    ['every 15 minutes after 7:00am and before 6:00pm', '*/15 7-17 * * *'],
     ['every 15 minutes starting on the 4th minute', '4-59/15 * * * *'],
     ['every 3 hours starting at 1am', '0 1-23/3 * * *'],
     ['every 10 minutes Monday through Friday', '*/10 * * * 1-5'],
@@ -224,6 +234,8 @@ describe('time zones named in the phrase', () => {
     ['every day at 9am GMT', '0 9 * * * @UTC'],
     ['every day at 9am UTC+2', '0 9 * * * @Etc/GMT-2'],
     ['every day at 9am in America/Chicago', '0 9 * * * @America/Chicago'],
+    ['every day at 7:00 AM Eastern', '0 7 * * * @America/New_York'],
+    ['Run at 6:00 pm (UTC) every Monday through Friday', '0 18 * * 1-5 @UTC'],
   ])('%s → %s', (text, cron) => {
     expect(cronOf(text)).toBe(cron);
   });
