@@ -68,14 +68,27 @@ function loneWeekday(d: Draft): boolean {
 
 /** The first split whose instruction is clean, with its task; else the first problem found. */
 function chooseSplit(text: string, tokens: Token[], cache: ClauseCache): { split: Split; task: ParsedTask | null } | Decline {
-  const candidates = splitCandidates(tokens, cache).map((split) => ({ split, task: extractTask(text, tokens, split.pieces, (i) => cache.at(i, false)) }));
+  const splits = splitCandidates(tokens, cache);
+  const tasks: (ParsedTask | Decline | null | undefined)[] = [];
+  const taskOf = (k: number) => {
+    let task = tasks[k];
+    if (task === undefined) {
+      task = extractTask(text, tokens, splits[k]?.pieces ?? [], (i) => cache.at(i, false));
+      tasks[k] = task;
+    }
+    return task;
+  };
   // A clean reading wins ("remind me to eat lunch every day at noon": "lunch" is not a time);
   // else a reading whose schedule part refuses ("summarize news for 2 weeks": a bounded repeat).
-  for (const { split, task } of candidates) if (!split.decline && !isDecline(task)) return { split, task };
-  for (const { split, task } of candidates) if (split.decline && !isDecline(task)) return split.decline;
-  const first = candidates[0];
-  if (first) return first.split.decline ?? (isDecline(first.task) ? first.task : decline('ambiguous', 'part of the schedule was not understood'));
-  return decline('not_understood', 'no schedule found (say when, e.g. "every weekday at 9am" or "tomorrow at 3pm")');
+  for (const [k, split] of splits.entries()) {
+    const task = split.decline ? undefined : taskOf(k);
+    if (task !== undefined && !isDecline(task)) return { split, task };
+  }
+  for (const [k, split] of splits.entries()) if (split.decline && !isDecline(taskOf(k))) return split.decline;
+  const first = splits[0];
+  if (!first) return decline('not_understood', 'no schedule found (say when, e.g. "every weekday at 9am" or "tomorrow at 3pm")');
+  const task = taskOf(0);
+  return first.decline ?? (isDecline(task) ? task : decline('ambiguous', 'part of the schedule was not understood'));
 }
 
 /** Reads `text` as a schedule (and the instruction around it), or declines with a reason. */

@@ -10,6 +10,7 @@ import { type Decline, decline } from './types.ts';
 export type ClockResult = { end: number; time: ClockTime } | { end: number; decline: Decline } | null;
 
 const PERIOD_AFTER_HOUR: ReadonlySet<string> = new Set(['tonight', 'in', 'this', 'tomorrow', 'at']);
+const DAY_PARTS: ReadonlySet<string> = new Set(['morning', 'afternoon', 'evening', 'night']);
 
 function meridiemAt(t: Toks, i: number): 'am' | 'pm' | null {
   return MERIDIEMS.get(wordAt(t, i)) ?? null;
@@ -186,9 +187,9 @@ export const plainTimes: Clause = (t, i) => {
     const next = wordAt(t, i + 2);
     const periodFollows =
       wordAt(t, i + 1) === 'tonight' ||
-      (wordAt(t, i + 1) === 'in' && next === 'the') ||
+      (wordAt(t, i + 1) === 'in' && next === 'the' && DAY_PARTS.has(wordAt(t, i + 3))) ||
       (wordAt(t, i + 1) === 'at' && next === 'night') ||
-      ((wordAt(t, i + 1) === 'this' || wordAt(t, i + 1) === 'tomorrow') && ['morning', 'afternoon', 'evening', 'night'].includes(next));
+      ((wordAt(t, i + 1) === 'this' || wordAt(t, i + 1) === 'tomorrow') && DAY_PARTS.has(next));
     if (periodFollows) return timesClause([clock(tok.value, 0, 0, null, false, i + 1)]);
   }
   return timesClause(readTimeList(t, i, false, (_tt, j) => j));

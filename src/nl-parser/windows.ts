@@ -53,7 +53,7 @@ const toSep = (t: Toks, j: number) => (TO_WORDS.has(wordAt(t, j)) || isPunct(t, 
 /** "between 9am and 5pm", "from 9 to 17", "starting at 2pm and ending at 2:55pm", "9am-5pm", "after 9am and before 5pm". */
 export const windowClause: Clause = (t, i) => {
   const w = wordAt(t, i);
-  if (w === 'between') return range(t, i + 1, true, (tt, j) => (isWord(tt, j, 'and') ? opt(tt, j + 1, 'the') : -1));
+  if (w === 'between') return range(t, i + 1, true, (tt, j) => (isWord(tt, j, 'and') ? opt(tt, j + 1, 'the') : toSep(tt, j)));
   if (w === 'from') return range(t, i + 1, true, toSep);
   if (w === 'after') return range(t, i + 1, true, (tt, j) => (words(tt, j, 'and', 'before') > 0 ? j + 2 : isWord(tt, j, 'before') ? j + 1 : -1));
   if (w === 'starting' || w === 'beginning' || w === 'start') {
