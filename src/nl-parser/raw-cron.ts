@@ -6,7 +6,6 @@ import { normalizeCron, parseEvery } from '../scheduler/schedule.ts';
 
 const PREFIX = /^\s*cron\s*[:=]?\s*/i;
 const FIELD = /^(?:[\d*?LW#,/-]|MON|TUE|WED|THU|FRI|SAT|SUN|JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)+$/i;
-const WORD = /\S+/g;
 const NICKNAMES: ReadonlySet<string> = new Set(['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly']);
 
 export type RawCron =
@@ -14,13 +13,24 @@ export type RawCron =
   | { kind: 'interval'; seconds: number; restStart: number }
   | { kind: 'invalid'; reason: string };
 
+/** Up to `n` whitespace-separated words from `from`, with where each ends. */
+function firstWords(text: string, from: number, n: number): { text: string; end: number }[] {
+  const out: { text: string; end: number }[] = [];
+  let i = from;
+  while (out.length < n && i < text.length) {
+    while (i < text.length && /\s/.test(text[i] as string)) i++;
+    const start = i;
+    while (i < text.length && !/\s/.test(text[i] as string)) i++;
+    if (i > start) out.push({ text: text.slice(start, i), end: i });
+  }
+  return out;
+}
+
 /** A cron expression at the start of `text`, and where the rest (an instruction) begins. */
 export function readRawCron(text: string): RawCron | null {
   const prefix = PREFIX.exec(text);
   const from = prefix ? prefix[0].length : 0;
-  const words: { text: string; end: number }[] = [];
-  WORD.lastIndex = from;
-  for (let m = WORD.exec(text); m && words.length < 7; m = WORD.exec(text)) words.push({ text: m[0], end: m.index + m[0].length });
+  const words = firstWords(text, from, 7);
   const first = words[0];
   if (!first) return prefix ? { kind: 'invalid', reason: 'the cron expression is missing' } : null;
   if (first.text.startsWith('@')) {

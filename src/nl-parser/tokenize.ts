@@ -23,10 +23,10 @@ export interface Token {
 export type Toks = readonly Token[];
 
 const LETTER = /\p{L}/u;
-const MARKS = /\p{M}/gu;
-const ZONE_NAME = /[A-Za-z]+(?:\/[A-Za-z0-9_+-]+)+/y;
+// Anchored patterns matched against a slice: no shared lastIndex to set between calls.
+const ZONE_NAME = /^[A-Za-z]+(?:\/[A-Za-z0-9_+-]+)+/;
 // An ISO instant with its offset: 2027-11-30T08:15:30Z, 2027-11-30T08:15-05:00.
-const ISO_INSTANT = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:?\d{2})(?![\p{L}\d])/iuy;
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:?\d{2})(?![\p{L}\d])/iu;
 const ORDINAL_SUFFIX = /^(st|nd|rd|th)(?![\p{L}])/iu;
 const PUNCT_ALIASES: Record<string, string> = { '\u2013': '-', '\u2014': '-', '\u201c': '"', '\u201d': '"', '\u2018': "'", '\u2019': "'" };
 
@@ -69,8 +69,7 @@ function readNumber(text: string, i: number, spaced: boolean): Token[] {
       return [token('time', text.slice(i, end), i, end, spaced, Number.NaN, [Number(digits), Number(text.slice(j + 1, j + 3)), s])];
     }
   }
-  ISO_INSTANT.lastIndex = i;
-  const instant = digits.length === 4 && next === '-' ? ISO_INSTANT.exec(text) : null;
+  const instant = digits.length === 4 && next === '-' ? ISO_INSTANT.exec(text.slice(i)) : null;
   if (instant) {
     const end = i + instant[0].length;
     return [token('instant', instant[0], i, end, spaced, Date.parse(instant[0].toUpperCase()))];
@@ -116,8 +115,7 @@ function readNumber(text: string, i: number, spaced: boolean): Token[] {
 }
 
 function readWord(text: string, i: number, spaced: boolean): Token {
-  ZONE_NAME.lastIndex = i;
-  const zone = ZONE_NAME.exec(text);
+  const zone = text.indexOf('/', i) > i ? ZONE_NAME.exec(text.slice(i)) : null;
   if (zone && isValidTimezone(zone[0])) return token('zone', zone[0], i, i + zone[0].length, spaced);
   let j = i;
   while (j < text.length) {
@@ -129,7 +127,7 @@ function readWord(text: string, i: number, spaced: boolean): Token {
   }
   const raw = text.slice(i, j);
   let norm = raw.toLowerCase();
-  if (/[^\u0000-\u007f]/.test(norm)) norm = norm.normalize('NFD').replace(MARKS, '').replace(/\u2019/g, "'");
+  if (/[^\u0000-\u007f]/.test(norm)) norm = norm.normalize('NFD').replace(/\p{M}/gu, '').replace(/\u2019/g, "'");
   // "a.m." and "p.m." read as "am" and "pm".
   if ((norm === 'a' || norm === 'p') && text[j] === '.' && (text[j + 1] === 'm' || text[j + 1] === 'M')) {
     const end = text[j + 2] === '.' ? j + 3 : j + 2;
