@@ -1,6 +1,7 @@
 // Days of the month: "on the 1st", "on the 15th day of every month", "1st and 15th",
 // "the last day of the month", "on days 1 and 15", "from 5 through 15 of december".
-// "the 11th day of November" repeats every year; "the 5th of July" is a date (see dates.ts rules).
+// "the 11th day of November" names a yearly pattern; "the 5th of July" names a date, which is a
+// one-off unless "every" says otherwise (build.ts).
 import { isRealDate } from './dates.ts';
 import { monthTail } from './days.ts';
 import type { Fact } from './facts.ts';

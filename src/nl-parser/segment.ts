@@ -1,8 +1,8 @@
-// Finds which tokens are the schedule and which are the instruction. A schedule is a run of
-// clauses (joined by commas or "and"); it may open the text ("every weekday at 9am, summarize
-// HN"), close it ("summarize HN every morning at 8"), do both, or sit inside it ("remind me at
-// 5pm to call mom"). Runs made only of weak clauses (a bare "sunday", "may", a zone) are not
-// trusted next to an instruction: "we sat down" is not a Saturday.
+// A segment is a run of schedule clauses joined by commas or "and" ("at 10:15am, every weekday").
+// Every clause is tried at each position and the longest match wins, so "the last friday of
+// every month" beats "last friday" (the past). Clauses are strong ("every", "at 9am", "on the
+// 1st") or weak (a bare "sunday", "may", a zone): split.ts trusts weak ones next to an
+// instruction only when a strong clause comes with them ("we sat down" is not a Saturday).
 import { dateClause } from './dates.ts';
 import { exceptClause, nthWeekdayClause, weekdayClause } from './days.ts';
 import type { Fact } from './facts.ts';

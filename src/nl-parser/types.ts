@@ -1,3 +1,4 @@
+// The parser's public types: what callers pass, and the schedule-or-decline it returns.
 import type { ScheduleSpec } from '../scheduler/schedule.ts';
 
 export interface ParseOptions {
