@@ -31,7 +31,7 @@ function readDayItem(t: Toks, i: number): DaySet | null {
   const w = wordAt(t, i);
   const group = DAY_GROUPS.get(w);
   if (group) return { days: [...group], end: opt(t, i + 1, 'days'), clear: true };
-  if ((w === 'working' || w === 'business' || w === 'week') && (isWord(t, i + 1, 'days') || isWord(t, i + 1, 'day'))) {
+  if ((w === 'working' || w === 'business' || w === 'work' || w === 'week') && (isWord(t, i + 1, 'days') || isWord(t, i + 1, 'day'))) {
     return { days: [1, 2, 3, 4, 5], end: i + 2, clear: true };
   }
   const day = WEEKDAYS.get(w);
@@ -129,8 +129,10 @@ function readNthGroup(t: Toks, i: number): { nths: (number | 'L')[]; dow: number
   }
   if (nths.length === 0) return null;
   const dayWord = wordAt(t, j);
-  const dow = dayWord === 'weekday' ? -1 : WEEKDAYS.get(dayWord);
-  return dow === undefined ? null : { nths, dow, end: j + 1 };
+  // "first weekday", "first business day", "last working day" of the month.
+  const workday = ['business', 'working', 'work'].includes(dayWord) && isWord(t, j + 1, 'day');
+  const dow = dayWord === 'weekday' || workday ? -1 : WEEKDAYS.get(dayWord);
+  return dow === undefined ? null : { nths, dow, end: workday ? j + 2 : j + 1 };
 }
 
 const REFUSE_FROM_END = 'a weekday counted from the end other than the last one cannot be one cron';

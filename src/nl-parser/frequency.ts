@@ -64,6 +64,8 @@ export const everyClause: Clause = (t, i) => {
     const unit = UNITS.get(wordAt(t, j + 1));
     return unit && !LETTER_UNITS.has(wordAt(t, j + 1)) ? everyOf(j + 2, 1, unit) : null;
   }
+  // "everyday at 9" is the common spelling of "every day".
+  if (lead === 'everyday') return hit(j + 1, [every(1, 'day')]);
   if (lead !== 'every' && lead !== 'each') return null;
   const k = j + 1;
   const w = wordAt(t, k);

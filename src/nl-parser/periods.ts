@@ -57,5 +57,7 @@ export const periodClause: Clause = (t, i) => {
   }
   if (w === 'at' && isWord(t, i + 1, 'night')) return hit(i + 2, [{ f: 'period', period: 'night' }]);
   const period = PERIODS.get(w);
-  return period ? hit(i + 1, [{ f: 'period', period }], false) : null;
+  if (!period) return null;
+  // "mornings", "evenings": the plural says the phrase repeats, like "mondays".
+  return hit(i + 1, w.endsWith('s') ? [{ f: 'period', period }, { f: 'recur' }] : [{ f: 'period', period }], false);
 };

@@ -3,14 +3,14 @@
 // ("at lunch", "every now and then"), holidays and sun times, choices ("9 or 10"). Each clause
 // consumes only its own words, so a real rule that reads further at the same place wins.
 import { type Clause, hit, isPunct, isWord, readNumber, refuse, wordAt, words } from './match.ts';
+import { UNITS } from './lexicon.ts';
 import { readDuration, vagueAmountEnd } from './relative.ts';
 
 const VAGUE: ReadonlyMap<string, string> = new Map([
   ['sometimes', 'no exact time'], ['occasionally', 'no exact time'], ['periodically', 'no exact time'],
   ['regularly', 'no exact time'], ['often', 'no exact time'], ['frequently', 'no exact time'], ['randomly', 'no exact time'],
   ['soon', 'no exact time'], ['later', 'no exact time'], ['shortly', 'no exact time'], ['eventually', 'no exact time'],
-  ['whenever', 'no exact time'], ['lunch', 'no exact time'], ['lunchtime', 'no exact time'], ['breakfast', 'no exact time'],
-  ['dinner', 'no exact time'], ['dinnertime', 'no exact time'], ['brunch', 'no exact time'], ['eod', 'no exact time'],
+  ['whenever', 'no exact time'], ['lunchtime', 'no exact time'], ['dinnertime', 'no exact time'], ['eod', 'no exact time'],
   ['cob', 'no exact time'], ['eow', 'no exact time'], ['around', 'only an approximate time'], ['about', 'only an approximate time'],
   ['approximately', 'only an approximate time'], ['approx', 'only an approximate time'], ['roughly', 'only an approximate time'],
   ['circa', 'only an approximate time'], ['ish', 'only an approximate time'], ['or', 'a choice between times'],
@@ -53,6 +53,9 @@ const PHRASES: readonly (readonly [readonly string[], 'ambiguous' | 'unsupported
   [['end', 'of', 'the', 'day'], 'ambiguous', 'say what time'],
   [['end', 'of', 'the', 'week'], 'ambiguous', 'say which day and time'],
   [['end', 'of', 'the', 'month'], 'ambiguous', 'say "the last day of the month"'],
+  [['end', 'of', 'month'], 'ambiguous', 'say "the last day of the month"'],
+  [['end', 'of', 'week'], 'ambiguous', 'say which day and time'],
+  [['first', 'thing'], 'ambiguous', 'say what time'],
   [['close', 'of', 'business'], 'ambiguous', 'say what time'],
   [['business', 'hours'], 'ambiguous', 'say which hours'],
   [['office', 'hours'], 'ambiguous', 'say which hours'],
@@ -74,8 +77,22 @@ const PHRASES: readonly (readonly [readonly string[], 'ambiguous' | 'unsupported
   [['no', 'later', 'than'], 'unsupported', 'a deadline is not a schedule'],
 ];
 
+const MIDDLES: ReadonlySet<string> = new Set(['mid', 'middle', 'midweek', 'midmonth', 'midyear', 'midmorning', 'midafternoon']);
+
+/** Meals are times only after a preposition: "at lunch" is vague, "lunch reminder" is an instruction. */
+const MEALS: ReadonlySet<string> = new Set(['breakfast', 'brunch', 'lunch', 'dinner', 'supper']);
+const MEAL_PREPOSITIONS: ReadonlySet<string> = new Set(['at', 'around', 'after', 'before', 'by', 'during']);
+
 export const rejectClause: Clause = (t, i) => {
   const w = wordAt(t, i);
+  if (MEAL_PREPOSITIONS.has(w) && MEALS.has(wordAt(t, i + 1))) return refuse(i + 2, 'ambiguous', 'a meal is not an exact time; give a clock time');
+  // "weeknights": Sunday–Thursday or Monday–Friday nights? Too unclear to pick.
+  if (w === 'weeknight' || w === 'weeknights') return refuse(i + 1, 'ambiguous', '"weeknights" is unclear; name the days and a time');
+  // "alternate mondays", "odd days": alternation has no cron form.
+  if (w === 'alternate' || w === 'alternating' || ((w === 'odd' || w === 'even') && UNITS.has(wordAt(t, i + 1)))) {
+    return refuse(i + 1, 'unsupported', 'alternating days or weeks cannot be one cron');
+  }
+  if (MIDDLES.has(w)) return refuse(i + 1, 'ambiguous', `"${w}" is not an exact day or time`);
   for (const [phrase, kind, reason] of PHRASES) {
     const end = words(t, i, ...phrase);
     if (end > 0) return refuse(end, kind, reason);

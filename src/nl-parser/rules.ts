@@ -8,7 +8,7 @@ import { type Draft, mergeFacts } from './facts.ts';
 import { readRawCron } from './raw-cron.ts';
 import { ClauseCache, parseSegment } from './segment.ts';
 import { type Split, splitCandidates } from './split.ts';
-import { extractTask } from './task-text.ts';
+import { extractTask, mentionsRepeat } from './task-text.ts';
 import { type Token, tokenize } from './tokenize.ts';
 import { type Decline, decline, isDecline, type ParsedTask, type ParseOptions, type RulesOutcome } from './types.ts';
 
@@ -109,5 +109,10 @@ export function parseRules(text: string, opts: ParseOptions): RulesOutcome {
     return decline('ambiguous', `once or every week? say "every ${day}" or "this ${day}"`);
   }
   const spec = buildSpec(draft, opts);
+  // "run the nightly build at 2am": a lone time reads as once, but the instruction speaks of a repeat.
+  const loneTime = !draft.day && !draft.date && !draft.offset && draft.instant === null;
+  if (!isDecline(spec) && spec.kind === 'once' && loneTime && chosen.task && mentionsRepeat(tokens, chosen.split.pieces)) {
+    return decline('ambiguous', 'once, or every day? the instruction speaks of a repeat; say "every day at …" or "tomorrow at …"');
+  }
   return outcome(isDecline(spec) ? spec : checked(spec, opts.now), chosen.task);
 }

@@ -46,14 +46,24 @@ function looksLikeSchedule(t: Toks, i: number): boolean {
   if (w === 'at' && (t[i + 1]?.kind === 'num' || wordAt(t, i + 1) === 'noon' || wordAt(t, i + 1) === 'midnight')) return true;
   if ((w === 'in' || w === 'for') && t[i + 1]?.kind === 'num' && (UNITS.has(wordAt(t, i + 2)) || wordAt(t, i + 2) === 'times')) return true;
   if ((w === 'until' || w === 'till') && (t[i + 1]?.kind !== 'word' || WEEKDAYS.has(wordAt(t, i + 1)) || MONTHS.has(wordAt(t, i + 1)))) return true;
-  return false;
+  return DAY_POSSESSIVE.test(w);
 }
 
+const REPEAT_OPENERS: ReadonlySet<string> = new Set([
+  'every', 'each', 'once', 'twice', 'everyday', 'daily', 'hourly', 'weekly', 'monthly', 'yearly', 'annually', 'quarterly', 'nightly',
+]);
 const ARTICLES: ReadonlySet<string> = new Set(['a', 'an', 'the']);
 const APPROXIMATE: ReadonlySet<string> = new Set(['about', 'around', 'approximately', 'roughly']);
 const CLOCK_WORDS: ReadonlySet<string> = new Set(['noon', 'midnight', 'midday', 'lunchtime']);
 /** Words that would bend a schedule next to them: "call mom until tomorrow at 3". */
-const MODIFIERS: ReadonlySet<string> = new Set(['until', 'till', 'til', 'when', 'whenever', 'if', 'unless', 'within', 'sometime', 'ending', 'beginning', 'or', 'except', 'excluding', 'starting']);
+const MODIFIERS: ReadonlySet<string> = new Set([
+  'until', 'till', 'til', 'when', 'whenever', 'if', 'unless', 'within', 'sometime', 'ending', 'beginning', 'or', 'except',
+  'excluding', 'starting', 'alternate', 'alternating', 'odd', 'even', 'mid', 'midweek', 'midmonth', 'biweekly', 'fortnightly',
+]);
+/** Day words in the possessive ("tomorrow's standup at 9") name the day the time belongs to. */
+const DAY_POSSESSIVE = /^(tomorrow|tonight|sunday|monday|tuesday|wednesday|thursday|friday|saturday)'s$/;
+/** Frequency adjectives: "run the nightly build at 2am" may well mean every night. */
+const REPEAT_ADJECTIVES: ReadonlySet<string> = new Set(['hourly', 'daily', 'nightly', 'weekly', 'monthly', 'quarterly', 'yearly', 'annual', 'annually']);
 
 /**
  * Why the instruction's edge next to the schedule shows the split is wrong, or null when it is
@@ -111,6 +121,8 @@ export function extractTask(
     if (from >= to) continue;
     const edge = (p.afterSchedule && edgeProblem(t, from, true, clauseAt)) || (p.beforeSchedule && edgeProblem(t, to - 1, false, clauseAt));
     if (edge) return edge;
+    // An instruction that opens with a repeat word ("every weeknight …") holds a schedule we missed.
+    if (REPEAT_OPENERS.has(wordAt(t, from))) return decline('ambiguous', UNCLEAR);
     for (let i = from; i < to; i++) if (looksLikeSchedule(t, i)) return decline('ambiguous', 'the text holds more than one time or repeat');
     const first = t[from];
     const last = t[to - 1];
@@ -126,4 +138,12 @@ export function extractTask(
   if (!prompt) return null;
   prompt = capitalize(prompt);
   return { name: taskName(prompt), prompt };
+}
+
+/** Whether the instruction words speak of a repeat ("the daily report"), which a one-off would ignore. */
+export function mentionsRepeat(t: Toks, pieces: readonly Piece[]): boolean {
+  return pieces.some((p) => {
+    for (let i = p.from; i < p.to; i++) if (REPEAT_ADJECTIVES.has(wordAt(t, i))) return true;
+    return false;
+  });
 }

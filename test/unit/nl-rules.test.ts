@@ -121,6 +121,10 @@ describe('weekdays', () => {
     ['every day but sunday at 9', '0 9 * * 1-6'],
     ['every weekday except friday at 8', '0 8 * * 1-4'],
     ['every day at 9 except weekends', '0 9 * * 1-5'],
+    ['everyday at 9am', '0 9 * * *'],
+    ['every work day at 8', '0 8 * * 1-5'],
+    ['mornings at 8', '0 8 * * *'],
+    ['saturday mornings at 9', '0 9 * * 6'],
   ])('%s → %s', (text, cron) => {
     expect(cronOf(text)).toBe(cron);
   });
@@ -139,6 +143,8 @@ describe('days of the month and weekdays of the month', () => {
     ['every month on the last day at 23:59', '59 23 L * *'],
     ['on the last weekday of the month at 5pm', '0 17 LW * *'],
     ['on the first weekday of the month', '0 0 1W * *'],
+    ['first business day of the month at 9am', '0 9 1W * *'],
+    ['last working day of the month at 5pm', '0 17 LW * *'],
     ['first monday of the month', '0 0 * * 1#1'],
     ['last friday of every month at 10:15am', '15 10 * * 5#L'],
     ['Every month on the 3rd Tuesday', '0 0 * * 2#3'],

@@ -33,6 +33,10 @@ describe('task extraction', () => {
     ['every 10 minutes ping https://example.com/health', 'Ping https://example.com/health', 'Ping https://example.com/health'],
     ['0 9 * * 1-5 summarize HN', 'Summarize HN', 'Summarize HN'],
     ['remind me in 20 minutes', 'Remind me', 'Reminder'],
+    ['every weekday at 12:30 lunch reminder', 'Lunch reminder', 'Lunch reminder'],
+    ['In 5 minutes a car needs to move', 'A car needs to move', 'A car needs to move'],
+    ['every day at 2am run the nightly build', 'Run the nightly build', 'Run the nightly build'],
+    ['send the weekly report tomorrow at 9', 'Send the weekly report', 'Send the weekly report'],
   ])('%s', (text, prompt, name) => {
     expect(taskOf(text)).toEqual({ prompt, name });
   });
@@ -63,6 +67,14 @@ describe('task extraction', () => {
     ['every day at 9 but skip weekends', 'ambiguous'],
     ['remind me on monday to call bob', 'ambiguous'],
     ['check the sun every day at 9', 'ambiguous'],
+    // Words that would change the schedule, left in the instruction: refuse rather than drop them.
+    ['weeknights at 9pm', 'ambiguous'],
+    ['every weeknight at 9pm', 'ambiguous'],
+    ['alternate mondays at 9', 'unsupported'],
+    ['midmonth at 9', 'ambiguous'],
+    ["tomorrow's standup at 9am", 'ambiguous'],
+    ['run the nightly build at 2am', 'ambiguous'],
+    ['every day at 9 a', 'ambiguous'],
   ])('declines "%s" (%s)', (text, kind) => {
     expect(declineOf(text)).toBe(kind);
   });
