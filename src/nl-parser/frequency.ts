@@ -138,11 +138,11 @@ const AMBIGUOUS_LY: ReadonlySet<string> = new Set(['biweekly', 'bimonthly', 'bia
 
 /** "hourly", "daily", "weekly", …; "biweekly" and friends are refused (twice a week or every two weeks?). */
 export const lyClause: Clause = (t, i) => {
-  let w = wordAt(t, i);
-  let end = i + 1;
-  if ((w === 'bi' || w === 'semi') && isPunct(t, i + 1, '-')) {
-    w += wordAt(t, i + 2);
-    end = i + 3;
+  const w = wordAt(t, i);
+  const end = i + 1;
+  if ((w === 'bi' || w === 'semi' || w === 'tri') && isPunct(t, i + 1, '-')) {
+    // "bi-weekly", "semi-annually", "bi-hourly": twice per, or every other? Never guessed.
+    return refuse(i + 3, 'ambiguous', `"${w}-${wordAt(t, i + 2)}" is ambiguous; say how often exactly`);
   }
   const facts = LY.get(w);
   if (facts) return hit(end, facts);

@@ -56,6 +56,7 @@ const PHRASES: readonly (readonly [readonly string[], 'ambiguous' | 'unsupported
   [['end', 'of', 'month'], 'ambiguous', 'say "the last day of the month"'],
   [['end', 'of', 'week'], 'ambiguous', 'say which day and time'],
   [['first', 'thing'], 'ambiguous', 'say what time'],
+  [['give', 'or', 'take'], 'ambiguous', 'only an approximate time'],
   [['close', 'of', 'business'], 'ambiguous', 'say what time'],
   [['business', 'hours'], 'ambiguous', 'say which hours'],
   [['office', 'hours'], 'ambiguous', 'say which hours'],
@@ -141,9 +142,9 @@ export const fillerClause: Clause = (t, i) => {
   return null;
 };
 
-/** Words that change nothing about when: "from now on", "please". */
+/** Words that change nothing about when: "from now on", "forever", "please". */
 export const noopClause: Clause = (t, i) => {
-  if (isWord(t, i, 'please')) return hit(i + 1, [], false);
+  if (isWord(t, i, 'please') || isWord(t, i, 'forever') || isWord(t, i, 'indefinitely')) return hit(i + 1, [], false);
   const fromNowOn = words(t, i, 'from', 'now', 'on');
   return fromNowOn > 0 ? hit(fromNowOn, [], false) : null;
 };

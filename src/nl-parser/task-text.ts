@@ -3,7 +3,7 @@
 // begins or ends with schedule words, or still holds a time, means the schedule was not fully
 // understood ("every day except holidays at 9am"), so the parse is refused rather than guessed.
 import { DAY_GROUPS, isScheduleWord, MERIDIEMS, MONTHS, UNITS, WEEKDAYS } from './lexicon.ts';
-import { type ClauseMatch, wordAt } from './match.ts';
+import { type ClauseMatch, isPunct, isWord, wordAt } from './match.ts';
 import type { Piece } from './split.ts';
 import type { Toks } from './tokenize.ts';
 import { isZoneWord } from './zones.ts';
@@ -59,6 +59,7 @@ const CLOCK_WORDS: ReadonlySet<string> = new Set(['noon', 'midnight', 'midday', 
 const MODIFIERS: ReadonlySet<string> = new Set([
   'until', 'till', 'til', 'when', 'whenever', 'if', 'unless', 'within', 'sometime', 'ending', 'beginning', 'or', 'except',
   'excluding', 'starting', 'alternate', 'alternating', 'odd', 'even', 'mid', 'midweek', 'midmonth', 'biweekly', 'fortnightly',
+  'bi', 'semi', 'tri',
 ]);
 /** Day words in the possessive ("tomorrow's standup at 9") name the day the time belongs to. */
 const DAY_POSSESSIVE = /^(tomorrow|tonight|sunday|monday|tuesday|wednesday|thursday|friday|saturday)'s$/;
@@ -81,6 +82,8 @@ function edgeProblem(t: Toks, i: number, leading: boolean, clauseAt: (i: number)
     const timeLike = next && (next.kind === 'num' || next.kind === 'time' || CLOCK_WORDS.has(wordAt(t, i + 1)));
     return timeLike ? decline('ambiguous', 'the phrase gives only an approximate time') : null;
   }
+  // "at 9 server time": a zone we do not know must not be dropped as if it were the instruction.
+  if (leading && (isWord(t, i + 1, 'time') || isWord(t, i + 1, 'timezone')) && !isWord(t, i + 2, 'to')) return decline('ambiguous', 'that time zone is not known; name a city or an IANA zone');
   // "In 5 minutes a car needs to move": an article can open an instruction, but not end one.
   if (leading && ARTICLES.has(tok.norm)) return null;
   // A zone right after a schedule ("at 7am Eastern") would change it; before one ("a hotel in Paris") it does not.
@@ -117,6 +120,10 @@ export function extractTask(
 ): ParsedTask | null | Decline {
   const parts: string[] = [];
   for (const [k, p] of pieces.entries()) {
+    // A hyphen glued to the schedule ("bi-hourly", "daily-ish") makes one word of both: unclear.
+    const gluedBefore = p.beforeSchedule && isPunct(t, p.to - 1, '-') && !t[p.to]?.spaced;
+    const gluedAfter = p.afterSchedule && isPunct(t, p.from, '-') && !t[p.from]?.spaced;
+    if (gluedBefore || gluedAfter) return decline('ambiguous', UNCLEAR);
     const { from, to } = trim(t, p, k === 0);
     if (from >= to) continue;
     const edge = (p.afterSchedule && edgeProblem(t, from, true, clauseAt)) || (p.beforeSchedule && edgeProblem(t, to - 1, false, clauseAt));

@@ -75,6 +75,9 @@ describe('task extraction', () => {
     ["tomorrow's standup at 9am", 'ambiguous'],
     ['run the nightly build at 2am', 'ambiguous'],
     ['every day at 9 a', 'ambiguous'],
+    ['ping me bi-hourly', 'ambiguous'],
+    ['every day at 9 server time, back up the db', 'ambiguous'],
+    ['every day at 9 give or take', 'ambiguous'],
   ])('declines "%s" (%s)', (text, kind) => {
     expect(declineOf(text)).toBe(kind);
   });
