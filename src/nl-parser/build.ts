@@ -6,7 +6,7 @@ import { DateTime, IANAZone } from 'luxon';
 import type { ScheduleSpec } from '../scheduler/schedule.ts';
 import { buildOnce, localInstant } from './build-once.ts';
 import { buildRecurring } from './build-recurring.ts';
-import { type Draft, mergeFacts } from './facts.ts';
+import { type Draft, saysOnly } from './facts.ts';
 import { type Decline, decline, isDecline, type ParseOptions } from './types.ts';
 
 
@@ -37,8 +37,7 @@ export function buildSpec(draft: Draft, opts: ParseOptions): ScheduleSpec | Decl
     return decline('unsupported', 'a schedule limited to one year cannot be one cron');
   }
   if (draft.instant !== null) {
-    const others = { ...draft, instant: null, zone: null };
-    if (JSON.stringify(others) !== JSON.stringify(mergeFacts([]))) return decline('contradictory', 'an exact instant and other times or repeats disagree');
+    if (!saysOnly(draft, ['instant', 'zone', 'single'])) return decline('contradictory', 'an exact instant and other times or repeats disagree');
     if (draft.instant <= opts.now.getTime()) return decline('past', 'that time is in the past');
     return { kind: 'once', at: new Date(draft.instant).toISOString(), timezone: zone };
   }

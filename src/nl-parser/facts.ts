@@ -102,7 +102,8 @@ const RANK: Readonly<Record<Unit, number>> = { second: 0, minute: 1, hour: 2, da
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
-function emptyDraft(): Draft {
+/** A draft with nothing said yet. */
+export function emptyDraft(): Draft {
   return {
     every: null, recur: false, single: false, times: [], minutes: null, weekdays: null, weekdaysClear: false, except: [], nth: null,
     dom: null, months: null, date: null, windows: [], phase: null, startAt: null, monthAnchor: false,
@@ -216,4 +217,10 @@ export function mergeFacts(facts: readonly Fact[]): Draft | Decline {
     if (problem) return problem;
   }
   return d;
+}
+
+/** Whether the draft says nothing besides the keys listed (compared by value). */
+export function saysOnly(d: Draft, keys: readonly (keyof Draft)[]): boolean {
+  const blank = emptyDraft();
+  return (Object.keys(blank) as (keyof Draft)[]).every((k) => keys.includes(k) || same(d[k], blank[k]));
 }
