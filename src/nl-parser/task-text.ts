@@ -11,6 +11,9 @@ import { type Decline, decline, type ParsedTask } from './types.ts';
 
 const NAME_MAX = 60;
 const EDGE_PUNCT: ReadonlySet<string> = new Set([',', ':', ';', '-', '>', '=', '.', '!', '?', '"', "'", '(', ')']);
+const PICTOGRAPH = /\p{Extended_Pictographic}|\uFE0F|\u200D/u;
+/** Punctuation, emoji and their joiners around an instruction are trimmed, not read. */
+const isEdgePunct = (ch: string) => EDGE_PUNCT.has(ch) || PICTOGRAPH.test(ch);
 const LEADING_CONNECTIVES: ReadonlySet<string> = new Set(['and', 'then', 'to']);
 const TRAILING_CONNECTIVES: ReadonlySet<string> = new Set(['and', 'then']);
 const UNCLEAR = 'part of the schedule was not understood';
@@ -20,12 +23,12 @@ function trim(t: Toks, p: Piece, first: boolean): { from: number; to: number } {
   let from = p.from;
   let to = p.to;
   for (;;) {
-    if (from < to && t[from]?.kind === 'punct' && EDGE_PUNCT.has(t[from]?.norm ?? '')) from++;
+    if (from < to && t[from]?.kind === 'punct' && isEdgePunct(t[from]?.norm ?? '')) from++;
     else if (from < to && p.afterSchedule && LEADING_CONNECTIVES.has(wordAt(t, from)) && (first || wordAt(t, from) !== 'to')) from++;
     else break;
   }
   for (;;) {
-    if (to > from && t[to - 1]?.kind === 'punct' && EDGE_PUNCT.has(t[to - 1]?.norm ?? '')) to--;
+    if (to > from && t[to - 1]?.kind === 'punct' && isEdgePunct(t[to - 1]?.norm ?? '')) to--;
     else if (to > from && p.beforeSchedule && TRAILING_CONNECTIVES.has(wordAt(t, to - 1))) to--;
     else break;
   }

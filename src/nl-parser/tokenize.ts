@@ -157,8 +157,10 @@ export function tokenize(text: string): Token[] {
       out.push(tok);
       i = tok.end;
     } else {
-      out.push(token('punct', PUNCT_ALIASES[ch] ?? ch, i, i + 1, spaced));
-      i++;
+      // One token per code point, so an emoji is one symbol rather than two halves.
+      const symbol = String.fromCodePoint(text.codePointAt(i) ?? 0);
+      out.push(token('punct', PUNCT_ALIASES[symbol] ?? symbol, i, i + symbol.length, spaced));
+      i += symbol.length;
     }
     spaced = false;
   }

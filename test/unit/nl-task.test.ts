@@ -37,6 +37,7 @@ describe('task extraction', () => {
     ['In 5 minutes a car needs to move', 'A car needs to move', 'A car needs to move'],
     ['every day at 2am run the nightly build', 'Run the nightly build', 'Run the nightly build'],
     ['send the weekly report tomorrow at 9', 'Send the weekly report', 'Send the weekly report'],
+    ['every day at 9am 🚀 deploy the app', 'Deploy the app', 'Deploy the app'],
   ])('%s', (text, prompt, name) => {
     expect(taskOf(text)).toEqual({ prompt, name });
   });
