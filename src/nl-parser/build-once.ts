@@ -42,6 +42,8 @@ function daysTo(ref: Extract<DayRef, { kind: 'weekday' }>, today: number): numbe
   const target = ref.dow === 0 ? 7 : ref.dow;
   const forward = (target - today + 7) % 7;
   if (ref.which === 'this') return forward;
+  // "friday of this week": the week runs Monday to Sunday, so on a Saturday it has gone (past).
+  if (ref.which === 'thisWeek') return target - today;
   if (ref.which === 'coming') return forward === 0 ? 7 : forward;
   // "next friday" is the friday of next week (weeks run Monday to Sunday), as in "friday of next week".
   return 8 - today + (target - 1);

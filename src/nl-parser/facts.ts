@@ -13,8 +13,11 @@ export interface ClockTime {
   fixed: boolean;
 }
 
-/** A day named relative to now: today (0), tomorrow (1); "this friday", "next friday". */
-export type DayRef = { kind: 'days'; days: number } | { kind: 'weekday'; dow: number; which: 'this' | 'coming' | 'next' };
+/**
+ * A day named relative to now: today (0), tomorrow (1); "this friday" (the coming one), "friday of
+ * this week" (Monday–Sunday, possibly gone), "this coming friday", "next friday" (of next week).
+ */
+export type DayRef = { kind: 'days'; days: number } | { kind: 'weekday'; dow: number; which: 'this' | 'thisWeek' | 'coming' | 'next' };
 
 /** A relative amount of time: calendar parts, then elapsed seconds (hours, minutes, seconds). */
 export interface Duration {

@@ -154,7 +154,7 @@ export const weekdayRefClause: Clause = (t, i) => {
   const next = nextWeek(at + 1);
   if (next > 0) return hit(next, [{ f: 'day', ref: { kind: 'weekday', dow, which: 'next' } }]);
   const cur = thisWeek(at + 1);
-  if (cur > 0) return hit(cur, [{ f: 'day', ref: { kind: 'weekday', dow, which: 'this' } }]);
+  if (cur > 0) return hit(cur, [{ f: 'day', ref: { kind: 'weekday', dow, which: 'thisWeek' } }]);
   return null;
 };
 

@@ -45,6 +45,12 @@ describe('weekdays named relative to this week', () => {
     expect(onceOf(text)).toBe(local);
   });
 
+  it('reads "friday of this week" in the Monday–Sunday week, so on a Saturday it is past', () => {
+    expect(onceOf('friday of this week at 9')).toBe('2026-11-27T09:00:00');
+    expect(declineOf('friday of this week at 9', 'Europe/Paris', '2026-11-28T10:00')).toBe('past');
+    expect(onceOf('this friday at 9', 'Europe/Paris', '2026-11-28T10:00')).toBe('2026-12-04T09:00:00');
+  });
+
   it('reads "next monday" on a Sunday as the day after, like "monday of next week"', () => {
     expect(onceOf('next monday at 9', 'Europe/Paris', '2026-11-29T10:00')).toBe('2026-11-30T09:00:00');
   });
