@@ -2,7 +2,6 @@
 // cannot be one schedule rather than approximating it: "every 5 months" has no cron form,
 // "every 7 minutes on weekdays" drifts against the hour, "every monday on the 15th" would fire
 // on either (cron ORs day-of-month and weekday).
-import type { DateTime } from 'luxon';
 import { hourField, hourWindows, listField, minuteWindows, stepField } from './cron-fields.ts';
 import type { Draft } from './facts.ts';
 import { MONTH_DAYS, UNIT_SECONDS } from './lexicon.ts';
@@ -48,7 +47,7 @@ function checkDaysExist(d: Draft, months: readonly number[] | null): Decline | n
 }
 
 /** Day-of-month, month and weekday fields. */
-function dayFields(d: Draft, nowLocal: () => DateTime): DayFields | Decline {
+function dayFields(d: Draft): DayFields | Decline {
   const e = d.every;
   let weekdays = d.weekdays;
   if (d.except.length) {
@@ -65,6 +64,7 @@ function dayFields(d: Draft, nowLocal: () => DateTime): DayFields | Decline {
   let dom = d.date ? String(d.date.day) : domField(d);
   let months: number[] | null = d.date ? [d.date.month] : d.months;
   let dow = weekdays ? listField(weekdays, 0, 6) : d.nth ? d.nth.map((x) => `${x.dow}#${x.nth}`).join(',') : null;
+  let monthStep = 0;
 
   if (e?.unit === 'day') {
     if (e.n === 1) {
@@ -84,13 +84,11 @@ function dayFields(d: Draft, nowLocal: () => DateTime): DayFields | Decline {
     if (d.months || d.date) return decline('contradictory', 'a monthly repeat and specific months disagree');
     if (weekdays) return decline('ambiguous', 'which of those weekdays in the month? e.g. "the first monday of every month"');
     dom ??= dow ? null : '1';
-    if (e.unit === 'quarter' && n === 3) months = [1, 4, 7, 10];
-    else if (n > 1) {
-      // Start with the next month rather than January.
-      const next = (nowLocal().month % 12) + 1;
-      const phase = ((next - 1) % n) + 1;
+    // Calendar phase, counted from January: "every 3 months" is Jan, Apr, Jul, Oct, like "quarterly".
+    if (n > 1) {
       months = [];
-      for (let m = phase; m <= 12; m += n) months.push(m);
+      for (let m = 1; m <= 12; m += n) months.push(m);
+      monthStep = n;
     }
   } else if (e?.unit === 'year') {
     if (e.n > 1) return decline('unsupported', `every ${e.n} years cannot be one cron`);
@@ -108,7 +106,8 @@ function dayFields(d: Draft, nowLocal: () => DateTime): DayFields | Decline {
   const bad = checkDaysExist(d, months);
   if (bad) return bad;
   const constrained = dom !== null || months !== null || dow !== null;
-  return { dom: dom ?? '*', month: months ? listField(months, 1, 12) : '*', dow: dow ?? '*', constrained };
+  const month = monthStep > 1 && monthStep < 12 ? `*/${monthStep}` : months ? listField(months, 1, 12) : '*';
+  return { dom: dom ?? '*', month, dow: dow ?? '*', constrained };
 }
 
 /** Fixed times as second, minute and hour fields, when one cron holds exactly them. */
@@ -180,7 +179,7 @@ function subDay(d: Draft, seconds: number, f: DayFields, times: readonly DayTime
 }
 
 /** The cron or interval a repeating draft means, or why there is none. */
-export function buildRecurring(d: Draft, nowLocal: () => DateTime): Recurring | Decline {
+export function buildRecurring(d: Draft): Recurring | Decline {
   const times = applyPeriodAll(d.times, d.period);
   if (isDecline(times)) return times;
   const e = d.every;
@@ -189,7 +188,7 @@ export function buildRecurring(d: Draft, nowLocal: () => DateTime): Recurring | 
   }
   if (!e && d.period && !times.length) return decline('ambiguous', `what time in the ${d.period}?`);
   if (e?.unit === 'day' && e.n === 1 && d.period && !times.length) return decline('ambiguous', `what time in the ${d.period}?`);
-  const f = dayFields(d, nowLocal);
+  const f = dayFields(d);
   if (isDecline(f)) return f;
   if (e && UNIT_SECONDS[e.unit] < 86400) return subDay(d, e.n * UNIT_SECONDS[e.unit], f, times);
   if (e?.unit === 'day' && e.n > 1 && !d.monthAnchor) {

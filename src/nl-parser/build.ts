@@ -57,7 +57,7 @@ export function buildSpec(draft: Draft, opts: ParseOptions): ScheduleSpec | Decl
     return decline('contradictory', 'the phrase mixes a one-off with a repeat');
   }
   if (recurring) {
-    const r = buildRecurring(d, nowLocal);
+    const r = buildRecurring(d);
     if (isDecline(r)) return r;
     if (r.kind === 'cron') return { kind: 'cron', cron: r.cron, timezone: zone };
     if (!r.anchorAt) return { kind: 'interval', everySeconds: r.everySeconds, timezone: zone };

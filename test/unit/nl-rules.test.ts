@@ -45,13 +45,14 @@ describe('calendar words become crons on the unit boundary', () => {
     ['each month', '0 0 1 * *'],
     ['yearly at 9:10', '10 9 1 1 *'],
     ['annually', '0 0 1 1 *'],
-    ['quarterly', '0 0 1 1,4,7,10 *'],
-    ['every quarter at midnight', '0 0 1 1,4,7,10 *'],
-    // Month steps start with the next month (December here).
-    ['every 6 months', '0 0 1 6,12 *'],
-    ['every 3 months', '0 0 1 3,6,9,12 *'],
-    ['once every 2 months at 14:00', '0 14 1 2,4,6,8,10,12 *'],
-    ['every other month', '0 0 1 2,4,6,8,10,12 *'],
+    ['quarterly', '0 0 1 */3 *'],
+    ['every quarter at midnight', '0 0 1 */3 *'],
+    // Month steps count from January, like "quarterly".
+    ['every 6 months', '0 0 1 */6 *'],
+    ['every 3 months', '0 0 1 */3 *'],
+    ['once every 2 months at 14:00', '0 14 1 */2 *'],
+    ['every other month', '0 0 1 */2 *'],
+    ['every 12 months', '0 0 1 1 *'],
   ])('%s → %s', (text, cron) => {
     expect(cronOf(text)).toBe(cron);
   });
@@ -155,7 +156,7 @@ describe('days of the month and weekdays of the month', () => {
     ['every 5 days every month, starting on the first day of the month, at noon', '0 12 1-31/5 * *'],
     ['every 10 days of the month', '0 0 1-31/10 * *'],
     ['Every month on the first friday and third wednesday', '0 0 * * 5#1,3#3'],
-    ['every 6 months on the 2nd Wednesday', '0 0 * 6,12 3#2'],
+    ['every 6 months on the 2nd Wednesday', '0 0 * */6 3#2'],
   ])('%s → %s', (text, cron) => {
     expect(cronOf(text)).toBe(cron);
   });
