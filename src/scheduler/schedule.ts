@@ -29,8 +29,23 @@ const NICKNAMES: Record<string, string> = {
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
 const MAX_INTERVAL_SECONDS = 366 * 86400;
 
+// IANAZone.isValidZone builds an Intl.DateTimeFormat on every call (~0.2 ms on a small machine),
+// and every toSpec/checkSpec asks; zones repeat, so remember the answer for a bounded number of names.
+const ZONE_CACHE_MAX = 512;
+const zoneValidity = new Map<string, boolean>();
+
 export function isValidTimezone(zone: string): boolean {
-  return typeof zone === 'string' && zone.length > 0 && zone.length < 64 && IANAZone.isValidZone(zone);
+  if (typeof zone !== 'string' || zone.length === 0 || zone.length >= 64) return false;
+  let valid = zoneValidity.get(zone);
+  if (valid === undefined) {
+    valid = IANAZone.isValidZone(zone);
+    if (zoneValidity.size >= ZONE_CACHE_MAX) {
+      const oldest = zoneValidity.keys().next().value;
+      if (oldest !== undefined) zoneValidity.delete(oldest);
+    }
+    zoneValidity.set(zone, valid);
+  }
+  return valid;
 }
 
 // Building a Cron costs ~80 KB of lookup tables, so never keep one per task: cache a bounded

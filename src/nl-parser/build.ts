@@ -1,0 +1,78 @@
+// Decides what kind of schedule a Draft is — a one-off, a cron or an interval — and hands it to
+// the matching builder. A one-off needs a day or a delay ("tomorrow", "in 5 minutes", "dec 24");
+// a repeat needs a repeat word or a day pattern ("every", "on mondays", "on the 1st"). A lone
+// time ("at 5pm") is the next 5pm; several times ("at 9 and 17") can only be a daily repeat.
+import { DateTime, IANAZone } from 'luxon';
+import type { ScheduleSpec } from '../scheduler/schedule.ts';
+import { buildOnce, localInstant } from './build-once.ts';
+import { buildRecurring } from './build-recurring.ts';
+import { type Draft, saysOnly } from './facts.ts';
+import { type Decline, decline, isDecline, type ParseOptions } from './types.ts';
+
+
+// Zones whose users write dates month first (03/04 = March 4). Elsewhere such a date is refused.
+// UTC counts: a phrase with no zone at all follows the US habit, as chrono and the corpus do.
+const MONTH_FIRST_ZONES: ReadonlySet<string> = new Set([
+  'UTC', 'Etc/UTC', 'America/New_York', 'America/Chicago', 'America/Denver', 'America/Los_Angeles', 'America/Phoenix',
+  'America/Anchorage', 'America/Detroit', 'America/Boise', 'America/Indiana/Indianapolis', 'America/Kentucky/Louisville',
+  'America/Juneau', 'America/Adak', 'Pacific/Honolulu', 'Asia/Manila',
+]);
+
+/** Whether anything besides a weekday name makes the draft repeat. */
+export function isRecurring(d: Draft): boolean {
+  return Boolean(
+    d.every || d.recur || d.except.length || d.nth || d.dom || d.months || d.minutes || d.windows.length || d.phase || d.startAt || d.monthAnchor,
+  );
+}
+
+/** The spec a draft means in `opts`' zone (or the one the phrase names), or why there is none. */
+export function buildSpec(draft: Draft, opts: ParseOptions): ScheduleSpec | Decline {
+  const zone = draft.zone ?? opts.timezone;
+  // One zone object for every luxon call: a zone given by name costs a lookup per DateTime.
+  const zoneObj = IANAZone.create(zone);
+  if (!zoneObj.isValid) return decline('unsupported', `unknown time zone "${zone}"`);
+  const nowLocal = () => DateTime.fromJSDate(opts.now, { zone: zoneObj });
+  if (draft.year !== null) {
+    if (draft.year < nowLocal().year) return decline('past', `${draft.year} is in the past`);
+    return decline('unsupported', 'a schedule limited to one year cannot be one cron');
+  }
+  if (draft.instant !== null) {
+    if (!saysOnly(draft, ['instant', 'zone', 'single'])) return decline('contradictory', 'an exact instant and other times or repeats disagree');
+    if (draft.instant <= opts.now.getTime()) return decline('past', 'that time is in the past');
+    return { kind: 'once', at: new Date(draft.instant).toISOString(), timezone: zone };
+  }
+  let d = draft;
+  if (d.date?.alt) {
+    if (!MONTH_FIRST_ZONES.has(opts.timezone)) {
+      return decline('ambiguous', `${d.date.month}/${d.date.day} could be month/day or day/month; write it as YYYY-MM-DD or with the month's name`);
+    }
+    d = { ...d, date: { month: d.date.month, day: d.date.day, year: d.date.year } };
+  }
+  // A weekday next to a date or "tomorrow" only confirms it ("on friday, dec 24"); otherwise it repeats.
+  const weekdayRepeats = d.weekdays !== null && !d.date && !d.day && !d.offset;
+  const recurring = isRecurring(d) || weekdayRepeats || (d.times.length > 1 && !d.day && !d.date && !d.offset);
+  const dated = d.day !== null || d.offset !== null || d.date?.year != null;
+  if (recurring && (dated || d.single)) {
+    if (d.date?.year != null) return decline('unsupported', 'a repeat limited to one dated day cannot be one cron');
+    return decline('contradictory', 'the phrase mixes a one-off with a repeat');
+  }
+  if (recurring) {
+    const r = buildRecurring(d);
+    if (isDecline(r)) return r;
+    if (r.kind === 'cron') return { kind: 'cron', cron: r.cron, timezone: zone };
+    if (!r.anchorAt) return { kind: 'interval', everySeconds: r.everySeconds, timezone: zone };
+    // "every 5 hours starting at 1am": runs fall on the next 1:00 plus multiples of 5 hours.
+    let day = nowLocal();
+    let anchor = localInstant(day, r.anchorAt, zoneObj);
+    if (anchor && anchor.getTime() <= opts.now.getTime()) {
+      day = day.plus({ days: 1 });
+      anchor = localInstant(day, r.anchorAt, zoneObj);
+    }
+    if (!anchor) return decline('impossible', 'the starting time does not exist on that day (the clocks skip it)');
+    return { kind: 'interval', everySeconds: r.everySeconds, anchor: anchor.toISOString(), timezone: zone };
+  }
+  if (!dated && !d.date && d.times.length === 0) return decline('not_understood', 'no time, date or repeat found');
+  const at = buildOnce(d, zoneObj, opts.now);
+  if (isDecline(at)) return at;
+  return { kind: 'once', at: at.toISOString(), timezone: zone };
+}

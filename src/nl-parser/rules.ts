@@ -1,0 +1,118 @@
+// The deterministic plain-English schedule parser. It reads the common phrases exactly and
+// declines everything else with a reason: unsure means "decline, let the LLM try", because a
+// wrong schedule is far worse than a question back to the user.
+import { IANAZone } from 'luxon';
+import { checkSpec, type ScheduleSpec } from '../scheduler/schedule.ts';
+import { buildSpec, isRecurring } from './build.ts';
+import { type Draft, mergeFacts } from './facts.ts';
+import { readRawCron } from './raw-cron.ts';
+import { ClauseCache, parseSegment } from './segment.ts';
+import { type Split, splitCandidates } from './split.ts';
+import { extractTask, mentionsRepeat } from './task-text.ts';
+import { type Token, tokenize } from './tokenize.ts';
+import { type Decline, decline, isDecline, type ParsedTask, type ParseOptions, type RulesOutcome } from './types.ts';
+
+const MAX_LENGTH = 500;
+const DAY_NAMES = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
+const TRAILING: ReadonlySet<string> = new Set(['.', '!', '?']);
+
+function tokensOf(text: string): Token[] {
+  const t = tokenize(text);
+  while (t.length && t[t.length - 1]?.kind === 'punct' && TRAILING.has(t[t.length - 1]?.norm ?? '')) t.pop();
+  return t;
+}
+
+/** Validates with the scheduler's own rules, so what the parser returns is what the API accepts. */
+function checked(spec: ScheduleSpec, now: Date): ScheduleSpec | Decline {
+  const r = checkSpec(spec, { now });
+  if (r.ok) return r.value;
+  return decline(/never fires/.test(r.error.message) ? 'impossible' : 'unsupported', r.error.message);
+}
+
+function outcome(spec: ScheduleSpec | Decline, task: ParsedTask | null): RulesOutcome {
+  if (isDecline(spec)) return spec;
+  return task ? { ok: true, schedule: spec, task } : { ok: true, schedule: spec };
+}
+
+/** A pasted cron ("0 9 * * 1-5 summarize HN"), with an optional zone or instruction after it. */
+function parseRawCron(text: string, opts: ParseOptions): RulesOutcome | null {
+  const raw = readRawCron(text);
+  if (!raw) return null;
+  if (raw.kind === 'invalid') return decline('not_understood', raw.reason);
+  const restText = text.slice(raw.restStart);
+  const rest = tokensOf(restText);
+  let zone = opts.timezone;
+  let task: ParsedTask | null = null;
+  if (rest.length) {
+    const cache = new ClauseCache(rest);
+    const seg = parseSegment(rest, 0, cache);
+    const [only] = seg.facts;
+    if (seg.end === rest.length && !seg.decline && seg.facts.length === 1 && only?.f === 'zone') zone = only.zone;
+    else {
+      const t = extractTask(restText, rest, [{ from: 0, to: rest.length, afterSchedule: true, beforeSchedule: false }], (i) => cache.at(i, false));
+      if (isDecline(t)) return t;
+      task = t;
+    }
+  }
+  const spec: ScheduleSpec = raw.kind === 'cron' ? { kind: 'cron', cron: raw.cron, timezone: zone } : { kind: 'interval', everySeconds: raw.seconds, timezone: zone };
+  return outcome(checked(spec, opts.now), task);
+}
+
+/**
+ * "call grandma on sunday": once or every week? The corpus reads a lone weekday as weekly, which
+ * suits a bare schedule ("on tues"), but next to an instruction it is too often meant once.
+ */
+function loneWeekday(d: Draft): boolean {
+  return d.weekdays !== null && !d.weekdaysClear && !isRecurring(d) && !d.day && !d.date && !d.offset;
+}
+
+/** The first split whose instruction is clean, with its task; else the first problem found. */
+function chooseSplit(text: string, tokens: Token[], cache: ClauseCache): { split: Split; task: ParsedTask | null } | Decline {
+  const splits = splitCandidates(tokens, cache);
+  const tasks: (ParsedTask | Decline | null | undefined)[] = [];
+  const taskOf = (k: number) => {
+    let task = tasks[k];
+    if (task === undefined) {
+      task = extractTask(text, tokens, splits[k]?.pieces ?? [], (i) => cache.at(i, false));
+      tasks[k] = task;
+    }
+    return task;
+  };
+  // A clean reading wins ("remind me to eat lunch every day at noon": "lunch" is not a time);
+  // else a reading whose schedule part refuses ("summarize news for 2 weeks": a bounded repeat).
+  for (const [k, split] of splits.entries()) {
+    const task = split.decline ? undefined : taskOf(k);
+    if (task !== undefined && !isDecline(task)) return { split, task };
+  }
+  for (const [k, split] of splits.entries()) if (split.decline && !isDecline(taskOf(k))) return split.decline;
+  const first = splits[0];
+  if (!first) return decline('not_understood', 'no schedule found (say when, e.g. "every weekday at 9am" or "tomorrow at 3pm")');
+  const task = taskOf(0);
+  return first.decline ?? (isDecline(task) ? task : decline('ambiguous', 'part of the schedule was not understood'));
+}
+
+/** Reads `text` as a schedule (and the instruction around it), or declines with a reason. */
+export function parseRules(text: string, opts: ParseOptions): RulesOutcome {
+  if (typeof opts.timezone !== 'string' || !IANAZone.create(opts.timezone).isValid) return decline('unsupported', `unknown time zone "${opts.timezone}"`);
+  if (typeof text !== 'string' || !text.trim()) return decline('not_understood', 'the text is empty');
+  if (text.length > MAX_LENGTH) return decline('not_understood', 'the text is too long to be a schedule');
+  const raw = parseRawCron(text, opts);
+  if (raw) return raw;
+  const tokens = tokensOf(text);
+  const cache = new ClauseCache(tokens);
+  const chosen = chooseSplit(text, tokens, cache);
+  if (isDecline(chosen)) return chosen;
+  const draft = mergeFacts(chosen.split.segments.flatMap((s) => s.facts));
+  if (isDecline(draft)) return draft;
+  if (chosen.task && loneWeekday(draft)) {
+    const day = DAY_NAMES[draft.weekdays?.[0] ?? 0];
+    return decline('ambiguous', `once or every week? say "every ${day}" or "this ${day}"`);
+  }
+  const spec = buildSpec(draft, opts);
+  // "run the nightly build at 2am": a lone time reads as once, but the instruction speaks of a repeat.
+  const loneTime = !draft.day && !draft.date && !draft.offset && draft.instant === null;
+  if (!isDecline(spec) && spec.kind === 'once' && loneTime && chosen.task && mentionsRepeat(tokens, chosen.split.pieces)) {
+    return decline('ambiguous', 'once, or every day? the instruction speaks of a repeat; say "every day at …" or "tomorrow at …"');
+  }
+  return outcome(isDecline(spec) ? spec : checked(spec, opts.now), chosen.task);
+}
