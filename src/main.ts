@@ -5,6 +5,7 @@ import { systemClock } from './clock.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { openInfra } from './infra.ts';
 import { createLogger, type Logger } from './log.ts';
+import { createLlm } from './llm/client.ts';
 import { createParser } from './nl-parser/index.ts';
 import { createEngine, type Engine } from './scheduler/engine.ts';
 import type { RunFn } from './scheduler/runner-port.ts';
@@ -79,7 +80,7 @@ async function main(): Promise<void> {
 
   if (mode === 'all' || mode === 'api') {
     const localUserId = config.authMode === 'local' ? await step(ensureLocalUser(infra.db.orm.em.fork())) : undefined;
-    const parser = createParser({ config: config.openai, logger });
+    const parser = createParser({ llm: createLlm(config.openai), logger });
     const app = createApp({ config, db: infra.db, logger, clock, parser, localUserId, isReady: () => ready });
     const server: Server = createServer(app.callback());
     server.keepAliveTimeout = 65_000;

@@ -4,12 +4,11 @@
 // when the phrase is declined.
 import { parseArgs } from 'node:util';
 import { DateTime } from 'luxon';
-import { parseRules } from '../nl-parser/rules.ts';
-import type { ParseOptions, RulesOutcome } from '../nl-parser/types.ts';
+import { loadConfig } from '../config.ts';
+import { createLlm } from '../llm/client.ts';
+import { createLogger } from '../log.ts';
+import { createParser } from '../nl-parser/index.ts';
 import { describe, isValidTimezone, nextRuns } from '../scheduler/schedule.ts';
-
-// The one line to change when the combined rules + LLM parser exists.
-const parse: (text: string, opts: ParseOptions) => RulesOutcome = parseRules;
 
 const USAGE = 'usage: node src/cli/parse.ts "<phrase>" [--tz <IANA zone>] [--now <ISO date-time>]';
 
@@ -22,7 +21,7 @@ function zoneName(dt: DateTime): string {
   return dt.toFormat('ZZZZ');
 }
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -44,14 +43,16 @@ function main(argv: string[]): number {
     return 2;
   }
   const now = nowDt.toJSDate();
-  const result = parse(text, { timezone, now });
+  // Rules first; the LLM (when OPENAI_API_KEY or OPENAI_BASE_URL is set) for the rest.
+  const parser = createParser({ llm: createLlm(loadConfig().openai), logger: createLogger('warn') });
+  const result = await parser.parse(text, { timezone, now });
   if (!result.ok) {
-    console.error(`declined (${result.kind}): ${result.reason}`);
+    console.error(`declined: ${result.reason}`);
     return 1;
   }
   const { schedule, task } = result;
   console.log(JSON.stringify(schedule, null, 2));
-  console.log(describe(schedule));
+  console.log(`${describe(schedule)}  (read by the ${result.source === 'rules' ? 'rules' : 'LLM'})`);
   if (task) console.log(`task: ${task.name} — ${task.prompt}`);
   console.log('next runs:');
   for (const run of nextRuns(schedule, now, 5)) {
@@ -61,4 +62,4 @@ function main(argv: string[]): number {
   return 0;
 }
 
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));

@@ -1,17 +1,48 @@
-import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
-import { NOT_UNDERSTOOD, type ScheduleParser } from './parser.ts';
+import type { Llm } from '../llm/client.ts';
+import { parseWithLlm } from './llm.ts';
+import { NOT_UNDERSTOOD, type ParseContext, type ParseOutcome, type ScheduleParser } from './parser.ts';
+import { parseRules } from './rules.ts';
+import type { DeclineKind } from './types.ts';
 
 export interface ParserDeps {
-  config: Config['openai'];
+  llm: Llm;
   logger: Logger;
 }
 
-/** Rules first, the LLM for the rest. (Placeholder until the rules and LLM parsers land.) */
-export function createParser(_deps: ParserDeps): ScheduleParser {
+// The rules decline in two ways. Sure declines (the phrase was read and is impossible, in the past or
+// self-contradictory) are final: the LLM would only spend a round trip to say the same. Unsure
+// declines (unknown words, vague or unsupported wording) are what the LLM is for.
+const FINAL: ReadonlySet<DeclineKind> = new Set(['impossible', 'past', 'contradictory']);
+
+/** Rules first (instant, offline, free); the LLM for what they cannot read. */
+export function createParser(deps: ParserDeps): ScheduleParser & { stats: { rules: number; llm: number; declined: number } } {
+  const stats = { rules: 0, llm: 0, declined: 0 };
   return {
-    async parse() {
-      return { ok: false, reason: NOT_UNDERSTOOD, status: 422 };
+    stats,
+    async parse(text: string, ctx: ParseContext): Promise<ParseOutcome> {
+      const rules = parseRules(text, { timezone: ctx.timezone, now: ctx.now });
+      if (rules.ok) {
+        stats.rules++;
+        return { ok: true, schedule: rules.schedule, ...(rules.task ? { task: rules.task } : {}), source: 'rules' };
+      }
+      if (FINAL.has(rules.kind)) {
+        stats.declined++;
+        return { ok: false, reason: rules.reason, status: 422 };
+      }
+      if (!deps.llm.configured) {
+        stats.declined++;
+        // Without an LLM, the rules' own reason is the best answer when they had one.
+        return { ok: false, reason: rules.kind === 'not_understood' ? NOT_UNDERSTOOD : `${rules.reason}. ${NOT_UNDERSTOOD}`, status: 422 };
+      }
+      const llm = await parseWithLlm(text, { timezone: ctx.timezone, now: ctx.now }, { llm: deps.llm, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+      if (llm.ok) {
+        stats.llm++;
+        return { ok: true, schedule: llm.schedule, ...(llm.task ? { task: llm.task } : {}), source: 'llm' };
+      }
+      stats.declined++;
+      if (llm.status === 503) deps.logger.warn({ code: llm.code, detail: llm.detail }, 'LLM parser unavailable');
+      return { ok: false, reason: llm.reason, status: llm.status };
     },
   };
 }

@@ -55,7 +55,9 @@ export interface LlmParseDeps {
   timeoutMs?: number;
 }
 
-export const NOT_UNDERSTOOD = "I couldn't read that schedule; try 'every weekday at 9am' or a cron expression";
+import { NOT_UNDERSTOOD } from './parser.ts';
+
+export { NOT_UNDERSTOOD };
 
 // A schedule phrase plus an instruction fits easily; anything longer costs tokens for nothing.
 const MAX_TEXT_CHARS = 4000;

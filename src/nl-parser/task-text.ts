@@ -66,6 +66,11 @@ const MODIFIERS: ReadonlySet<string> = new Set([
 ]);
 /** Day words in the possessive ("tomorrow's standup at 9") name the day the time belongs to. */
 const DAY_POSSESSIVE = /^(tomorrow|tonight|sunday|monday|tuesday|wednesday|thursday|friday|saturday)'s$/;
+/**
+ * A message that opens with one of these ("at the crack of dawn on workdays, …") most likely starts
+ * with a time we could not read, not with the instruction: decline and let the LLM read it.
+ */
+const OPENING_PREPOSITIONS: ReadonlySet<string> = new Set(['at', 'on', 'by', 'around', 'before', 'after', 'during', 'from', 'until', 'till']);
 /** Frequency adjectives: "run the nightly build at 2am" may well mean every night. */
 const REPEAT_ADJECTIVES: ReadonlySet<string> = new Set(['hourly', 'daily', 'nightly', 'weekly', 'monthly', 'quarterly', 'yearly', 'annual', 'annually']);
 
@@ -133,6 +138,7 @@ export function extractTask(
     if (edge) return edge;
     // An instruction that opens with a repeat word ("every weeknight …") holds a schedule we missed.
     if (REPEAT_OPENERS.has(wordAt(t, from))) return decline('ambiguous', UNCLEAR);
+    if (from === 0 && !p.afterSchedule && OPENING_PREPOSITIONS.has(wordAt(t, from))) return decline('ambiguous', UNCLEAR);
     for (let i = from; i < to; i++) if (looksLikeSchedule(t, i)) return decline('ambiguous', 'the text holds more than one time or repeat');
     const first = t[from];
     const last = t[to - 1];
