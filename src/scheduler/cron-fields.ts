@@ -4,7 +4,7 @@
  */
 
 /**
- * A compiled cron: plain data (~200 bytes), safe to cache by the thousand. Bit i of a mask means
+ * A compiled cron: plain data (~260 bytes), safe to cache by the thousand. Bit i of a mask means
  * value i (seconds, minutes, hours) or i + 1 (days of month, months). Masks stay below 2^30 where
  * possible so V8 keeps them as small integers.
  */

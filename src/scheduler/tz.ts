@@ -96,6 +96,8 @@ function zoneTable(cache: TzCache, zone: string): ZoneTable {
   return table;
 }
 
+const YEAR_ONE_MS = -62_135_596_800_000; // 0001-01-01T00:00Z
+
 /** Reads Intl's wall time for an instant (second precision) and returns wall − UTC in ms. */
 function rawOffset(fmt: Intl.DateTimeFormat, utcMs: number): number {
   const text = fmt.format(utcMs); // "3/8/2026, 03:00:00"
@@ -115,7 +117,9 @@ function rawOffset(fmt: Intl.DateTimeFormat, utcMs: number): number {
     }
   }
   if (k !== 5) throw new Error(`unexpected Intl date format "${text}"`);
-  const [mo, d, y, h, mi, s] = n as [number, number, number, number, number, number];
+  const [mo, d, ya, h, mi, s] = n as [number, number, number, number, number, number];
+  // Without an era, years before 1 AD print as 1, 2, … BC; count them astronomically (1 BC = 0).
+  const y = utcMs < YEAR_ONE_MS - DAY_MS || (utcMs < YEAR_ONE_MS + DAY_MS && mo === 12) ? 1 - ya : ya;
   const wall = daysFromCivil(y, mo, d) * DAY_MS + h * 3_600_000 + mi * 60_000 + s * 1000;
   return wall - Math.floor(utcMs / 1000) * 1000;
 }
