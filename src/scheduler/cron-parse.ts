@@ -89,7 +89,7 @@ function splitNth(text: string, field: number): [string, string | undefined] {
   return [text, undefined];
 }
 
-/** The common items, parsed in one regex: "n", "a-b", "a-b/s", "*\/s". Anything else takes the general path. */
+/** The common items, parsed in one regex: "n", "a-b", "a-b/s", "*\/s"; the rest go through croner's handlers (parseSpecial). */
 const PLAIN = /^(?:(\d+)(?:-(\d+)(?:\/(\d+))?)?|\*\/(\d+))$/;
 
 /** One comma-separated item (or the whole field), following croner's partToArray. */
