@@ -9,6 +9,7 @@ import { problemMiddleware } from './problem.ts';
 import { mountRoutes, type RouteDef } from './route.ts';
 import { executionRoutes } from './routes/executions.ts';
 import { healthRoutes } from './routes/health.ts';
+import { notificationRoutes } from './routes/notifications.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
 import { taskRoutes } from './routes/tasks.ts';
 import { userRoutes } from './routes/users.ts';
@@ -35,6 +36,7 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): Koa {
     ...scheduleRoutes(deps),
     ...taskRoutes(deps),
     ...executionRoutes(deps),
+    ...notificationRoutes(deps),
     ...(opts.extraRoutes ?? []),
   );
   const router = new Router();
