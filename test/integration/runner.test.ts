@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { reply } from '../support/fake-openai.ts';
-import { type RunnerHarness, startRunnerHarness } from '../support/runner.ts';
+import { messagesOf, type RunnerHarness, startRunnerHarness } from '../support/runner.ts';
 
 let h: RunnerHarness;
 
@@ -56,7 +56,7 @@ describe('the runner loop', () => {
     );
     const { result, executionId } = await h.runTask(h.runner(), task);
     expect(result).toEqual({ status: 'succeeded', output: 'The count is 1.', usage: { promptTokens: 60, completionTokens: 16, llmCalls: 3, toolCalls: 2 } });
-    const msgs = h.fake.requests[2]?.body.messages as any[];
+    const msgs = messagesOf(h.fake, 2);
     expect(msgs.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'tool', 'assistant', 'tool']);
     expect(JSON.parse(msgs[5].content)).toEqual({ key: 'count', value: '1', found: true });
     expect(msgs[3].tool_call_id).toBe(msgs[2].tool_calls[0].id);
@@ -78,7 +78,7 @@ describe('the runner loop', () => {
     );
     const { result, executionId } = await h.runTask(h.runner(), task);
     expect(result).toMatchObject({ status: 'succeeded', usage: { llmCalls: 2, toolCalls: 3 } });
-    const msgs = h.fake.requests[1]?.body.messages as any[];
+    const msgs = messagesOf(h.fake, 1);
     expect(msgs.slice(3).map((m) => [m.role, m.tool_call_id])).toEqual([
       ['tool', 'call_a'],
       ['tool', 'call_b'],

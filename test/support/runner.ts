@@ -49,6 +49,11 @@ export interface RunnerHarness {
   close(): Promise<void>;
 }
 
+/** The messages of the `i`-th chat request the fake server received (empty when there is none). */
+export function messagesOf(fake: FakeOpenAI, i: number): any[] {
+  return (fake.requests[i]?.body.messages ?? []) as any[];
+}
+
 /** A clock on real time whose sleeps return at once (recording how long they would have been). */
 export function instantSleepClock(): Clock & { sleeps: number[] } {
   const sleeps: number[] = [];
