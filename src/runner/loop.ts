@@ -81,7 +81,7 @@ async function runTools(calls: ChatCompletionMessageToolCall[], input: LoopInput
   );
 }
 
-/** Runs the loop to its end. Never throws for model or tool behaviour; a database failure does throw. */
+/** Runs the loop to its end; the caller flushes the steps. Never throws for model or tool behaviour. */
 export async function runLoop(input: LoopInput): Promise<LoopEnd> {
   const { usage, bounds, steps, signal } = input;
   const toolDefs = [...input.tools.values()].map((t) => t.definition);
@@ -120,6 +120,7 @@ export async function runLoop(input: LoopInput): Promise<LoopEnd> {
       toolCalls: calls.length,
       ...(reply.estimated ? { tokensEstimated: true } : {}),
     });
+    steps.flushSoon();
     const after = checkAfter(bounds, usage);
     if (after) return bound(after);
     if (calls.length === 0) return finalAnswer(reply.message, reply.finishReason);
@@ -133,6 +134,6 @@ export async function runLoop(input: LoopInput): Promise<LoopEnd> {
       steps.add('tool', o.startedAt, o.durationMs, o.data);
       input.messages.push({ role: 'tool', tool_call_id: (calls[i] as ChatCompletionMessageToolCall).id, content: o.content });
     }
-    await steps.flush();
+    steps.flushSoon();
   }
 }

@@ -9,6 +9,7 @@ import type { Database } from '../models/db.ts';
 import { type RunFn, type RunRequest, type RunResult, type RunUsage, ZERO_USAGE } from '../scheduler/runner-port.ts';
 import { type RunBounds, timeLimit } from './bounds.ts';
 import { loadTaskSnapshot } from './context.ts';
+import { createLocalTime } from './local-time.ts';
 import type { FetchDeps } from './http/net.ts';
 import { systemFetchDeps } from './http/net.ts';
 import { type LoopEnd, runLoop } from './loop.ts';
@@ -84,6 +85,7 @@ export function createRunner(deps: RunnerDeps): RunFn {
     http: { deps: deps.fetchDeps ?? systemFetchDeps, allowedHosts: config.runner.httpAllowedHosts },
   };
   const timeoutMs = config.runner.timeoutSeconds * 1000;
+  const localTime = createLocalTime();
 
   async function attempt(req: RunRequest, usage: RunUsage, steps: StepLog, run: ReturnType<typeof runSignal>, deadline: number): Promise<LoopEnd> {
     if (!llm.configured) {
@@ -109,6 +111,7 @@ export function createRunner(deps: RunnerDeps): RunFn {
       instruction: task.prompt,
       timezone: task.timezone,
       now,
+      local: localTime(now, task.timezone),
       memory: task.memory,
       previousOutput: task.previousOutput,
       toolNames: [...tools.keys()],

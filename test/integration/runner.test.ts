@@ -125,6 +125,18 @@ describe('the runner loop', () => {
     expect(errors[0]?.data.error).toContain('memory is full');
   });
 
+  it('writes steps while the run goes on, so a live view sees progress during a slow call', async () => {
+    const task = await h.task({ tools: ['memory_get'] });
+    h.fake.script(reply.toolCall('memory_get', { key: 'a' }), reply.delayed(1_500, reply.text('slow answer')));
+    const execution = await h.execution(task);
+    const running = h.runner()({ execution, signal: new AbortController().signal });
+    await expect.poll(() => h.fake.requests.length).toBe(2);
+    // The first round (an llm step and a tool step) is written while the second call is pending.
+    await expect.poll(async () => (await h.steps(execution.id)).map((s) => s.kind), { timeout: 1_000 }).toEqual(['llm', 'tool']);
+    expect((await running).status).toBe('succeeded');
+    expect((await h.steps(execution.id)).map((s) => s.kind)).toEqual(['llm', 'tool', 'llm']);
+  });
+
   it('never lets a secret into the prompt or any request body', async () => {
     const secret = 'whsec-super-secret-value-123456';
     const task = await h.task({ tools: ['notify', 'create_reminder', 'http_fetch', 'memory_set'], webhookUrl: 'https://hooks.example.test/T0/B1/tok', webhookSecret: secret });
