@@ -182,10 +182,14 @@ try {
   console.log(`c=${CONCURRENCY}: per LLM round trip: total p50 ${ms(quantile(manyRounds.total, 0.5))} p99 ${ms(quantile(manyRounds.total, 0.99))}; runner's own p50 ${ms(quantile(manyRounds.own, 0.5))} p99 ${ms(quantile(manyRounds.own, 0.99))}`);
   const perRun = (seconds: number) => `${((seconds * 1000) / main.length).toFixed(2)} ms`;
   const total = cpu.runner + cpu.fake + cpu.pg;
+  // What the figures would be on two otherwise idle cores: the runner's event loop is one thread, and
+  // the three processes together share two cores.
+  const ceiling = Math.min(main.length / cpu.runner, (2 * main.length) / total);
   console.log(
     `c=${CONCURRENCY}: CPU per run: runner process ${perRun(cpu.runner)} (busy ${((100 * cpu.runner) / many.seconds).toFixed(0)}% of the wall time), fake server ${perRun(cpu.fake)}, PostgreSQL ${perRun(cpu.pg)}; ` +
-      `all three ${perRun(total)} = at most ${(main.length / total).toFixed(0)} runs/s per core-second`,
+      `all three ${perRun(total)}, so two idle cores would allow about ${ceiling.toFixed(0)} runs/s`,
   );
+  console.log(`load average during the run (others share this machine): ${(await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ')}`);
   if (many.failures.length) console.log('first failure:', many.failures[0]);
   await db.close();
 } finally {

@@ -73,6 +73,11 @@ describe('notifications', () => {
     expect((await app.request('GET', '/api/notifications')).status).toBe(401);
   });
 
+  it('documents the routes in the OpenAPI document', async () => {
+    const doc = (await app.request('GET', '/openapi.json')).body;
+    for (const path of ['/api/notifications', '/api/notifications/{id}/read', '/api/notifications/read-all']) expect(doc.paths[path], path).toBeDefined();
+  });
+
   it('rejects bad query parameters with a 422', async () => {
     const res = await app.request('GET', '/api/notifications?unread=maybe', { key: alice.apiKey });
     expect(res.status).toBe(422);
