@@ -7,6 +7,7 @@ import type { RunUsage } from '../scheduler/runner-port.ts';
 import { type BoundFailure, checkAfter, checkBefore, type RunBounds } from './bounds.ts';
 import { callLlm } from './llm-call.ts';
 import type { StepLog } from './steps.ts';
+import { ABORTED, untilAborted } from './signal.ts';
 import { pgText, truncate } from './text.ts';
 import { executeToolCall, type ToolCallOutcome } from './tool-call.ts';
 import type { Tool, ToolContext } from './tools/types.ts';
@@ -40,25 +41,6 @@ export type LoopEnd =
   | { kind: 'interrupted' };
 
 const bound = (f: BoundFailure): LoopEnd => ({ kind: 'failed', error: f.error, transient: false, ...(f.pauseTask ? { pauseTask: f.pauseTask } : {}) });
-
-/** Waits for `work`, or stops waiting when `signal` fires (the work is left to settle on its own). */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T | null> {
-  if (signal.aborted) return Promise.resolve(null);
-  return new Promise((resolve, reject) => {
-    const onAbort = () => resolve(null);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err);
-      },
-    );
-  });
-}
 
 /** The final message as the run's result, or why it is not one. */
 function finalAnswer(message: ChatCompletionMessage, finishReason: string): LoopEnd {
@@ -129,7 +111,7 @@ export async function runLoop(input: LoopInput): Promise<LoopEnd> {
     input.messages.push({ role: 'assistant', content: reply.message.content ?? null, tool_calls: calls });
     usage.toolCalls += calls.length;
     const outcomes = await untilAborted(runTools(calls, input), signal);
-    if (outcomes === null) return { kind: 'interrupted' };
+    if (outcomes === ABORTED) return { kind: 'interrupted' };
     for (const [i, o] of outcomes.entries()) {
       steps.add('tool', o.startedAt, o.durationMs, o.data);
       input.messages.push({ role: 'tool', tool_call_id: (calls[i] as ChatCompletionMessageToolCall).id, content: o.content });

@@ -14,6 +14,7 @@ import type { FetchDeps } from './http/net.ts';
 import { systemFetchDeps } from './http/net.ts';
 import { type LoopEnd, runLoop } from './loop.ts';
 import { openingMessages } from './prompt.ts';
+import { ABORTED, type RunSignal, runSignal, untilAborted } from './signal.ts';
 import { createStepLog, type StepLog } from './steps.ts';
 import { TOOLS } from './tools/index.ts';
 import type { Tool, ToolEnv } from './tools/types.ts';
@@ -33,28 +34,6 @@ export interface RunnerDeps {
 
 // How long an aborted run waits for its last steps to be written before returning.
 const ABORT_FLUSH_MS = 250;
-
-/** Aborts on the engine's signal or when the run's time is up, and says which. */
-function runSignal(external: AbortSignal, timeoutMs: number) {
-  const ctl = new AbortController();
-  let timedOut = false;
-  const onAbort = () => ctl.abort(external.reason);
-  if (external.aborted) ctl.abort(external.reason);
-  else external.addEventListener('abort', onAbort, { once: true });
-  const timer = setTimeout(() => {
-    timedOut = true;
-    ctl.abort(new DOMException('the run timed out', 'TimeoutError'));
-  }, timeoutMs);
-  return {
-    signal: ctl.signal,
-    /** The time limit fired, not the engine (a cancel that lands later still counts as a cancel). */
-    timedOut: () => timedOut && !external.aborted,
-    dispose() {
-      clearTimeout(timer);
-      external.removeEventListener('abort', onAbort);
-    },
-  };
-}
 
 function settle(steps: StepLog, ms: number): Promise<void> {
   return new Promise((resolve) => {
@@ -87,13 +66,15 @@ export function createRunner(deps: RunnerDeps): RunFn {
   const timeoutMs = config.runner.timeoutSeconds * 1000;
   const localTime = createLocalTime();
 
-  async function attempt(req: RunRequest, usage: RunUsage, steps: StepLog, run: ReturnType<typeof runSignal>, deadline: number): Promise<LoopEnd> {
+  async function attempt(req: RunRequest, usage: RunUsage, steps: StepLog, run: RunSignal, deadline: number): Promise<LoopEnd> {
     if (!llm.configured) {
       return { kind: 'failed', transient: false, error: { type: 'llm_not_configured', message: 'no language model is configured: set OPENAI_API_KEY (or OPENAI_BASE_URL for a local server)' } };
     }
     const { execution } = req;
     const now = clock.now();
-    const task = await loadTaskSnapshot(deps.db.pool, { taskId: execution.taskId, userId: execution.userId, executionId: execution.id }, now);
+    const loaded = loadTaskSnapshot(deps.db.pool, { taskId: execution.taskId, userId: execution.userId, executionId: execution.id }, now);
+    const task = await untilAborted(loaded, run.signal);
+    if (task === ABORTED) return { kind: 'interrupted' };
     if (!task) return { kind: 'failed', transient: false, error: { type: 'task_not_found', message: 'the task no longer exists' } };
     const tools = new Map<string, Tool>();
     for (const name of task.tools) {
