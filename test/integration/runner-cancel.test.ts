@@ -36,7 +36,7 @@ describe('cancellation', () => {
     const t0 = performance.now();
     ctl.abort();
     const result = await running;
-    expect(performance.now() - t0).toBeLessThan(300);
+    expect(performance.now() - t0).toBeLessThan(1_000);
     expect(result).toEqual({ status: 'aborted', usage: { promptTokens: 0, completionTokens: 0, llmCalls: 1, toolCalls: 0 } });
     await expect.poll(() => h.fake.clientCloses()).toBe(1);
     // The step of the interrupted call is still recorded.
@@ -54,7 +54,7 @@ describe('cancellation', () => {
     const t0 = performance.now();
     ctl.abort();
     const result = await running;
-    expect(performance.now() - t0).toBeLessThan(300);
+    expect(performance.now() - t0).toBeLessThan(1_000);
     expect(result).toMatchObject({ status: 'aborted', usage: { llmCalls: 1, toolCalls: 1 } });
     await expect.poll(() => slowClosed).toBeGreaterThanOrEqual(1);
   });

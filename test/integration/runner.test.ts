@@ -127,12 +127,12 @@ describe('the runner loop', () => {
 
   it('writes steps while the run goes on, so a live view sees progress during a slow call', async () => {
     const task = await h.task({ tools: ['memory_get'] });
-    h.fake.script(reply.toolCall('memory_get', { key: 'a' }), reply.delayed(1_500, reply.text('slow answer')));
+    h.fake.script(reply.toolCall('memory_get', { key: 'a' }), reply.delayed(3_000, reply.text('slow answer')));
     const execution = await h.execution(task);
     const running = h.runner()({ execution, signal: new AbortController().signal });
     await expect.poll(() => h.fake.requests.length).toBe(2);
     // The first round (an llm step and a tool step) is written while the second call is pending.
-    await expect.poll(async () => (await h.steps(execution.id)).map((s) => s.kind), { timeout: 1_000 }).toEqual(['llm', 'tool']);
+    await expect.poll(async () => (await h.steps(execution.id)).map((s) => s.kind), { timeout: 2_500 }).toEqual(['llm', 'tool']);
     expect((await running).status).toBe('succeeded');
     expect((await h.steps(execution.id)).map((s) => s.kind)).toEqual(['llm', 'tool', 'llm']);
   });
