@@ -10,6 +10,7 @@ import { mountRoutes, type RouteDef } from './route.ts';
 import { executionRoutes } from './routes/executions.ts';
 import { healthRoutes } from './routes/health.ts';
 import { schedulerRoutes } from './routes/scheduler.ts';
+import { notificationRoutes } from './routes/notifications.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
 import { taskRoutes } from './routes/tasks.ts';
 import { userRoutes } from './routes/users.ts';
@@ -37,6 +38,7 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): Koa {
     ...taskRoutes(deps),
     ...executionRoutes(deps),
     ...schedulerRoutes(deps),
+    ...notificationRoutes(deps),
     ...(opts.extraRoutes ?? []),
   );
   const router = new Router();

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { EXECUTION_STATUSES, TRIGGERS } from '../models/execution.ts';
 import { MISFIRE_POLICIES, OVERLAP_POLICIES } from '../models/task.ts';
+import { TOOL_NAMES } from '../runner/tools/names.ts';
 
 const instant = z.iso.datetime({ offset: true, error: 'must be an ISO-8601 instant with an offset, e.g. 2026-12-24T18:00:00Z' });
 
@@ -33,7 +34,7 @@ export const MisfireSchema = z
   })
   .strict();
 
-const TOOL_NAME = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be a tool name such as http_fetch');
+const TOOL_NAME = z.enum(TOOL_NAMES, { error: `must be one of the runner's tools: ${TOOL_NAMES.join(', ')}` });
 
 const taskFields = {
   name: z.string().trim().min(1).max(200),
@@ -48,6 +49,10 @@ const taskFields = {
   startAt: instant.nullable(),
   endAt: instant.nullable(),
   pauseAfterFailures: z.number().int().min(0).max(10_000).describe('0 never pauses'),
+  model: z.string().trim().min(1).max(100).nullable().describe("the chat model for this task's runs; null: the server's OPENAI_MODEL"),
+  webhookUrl: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).max(2000).nullable().describe('notify also POSTs here, signed'),
+  webhookSecret: z.string().min(16).max(256).nullable().describe('signs webhook bodies (X-Tickler-Signature); write-only, never returned'),
+  monthlyTokenBudget: z.number().int().min(1).max(1_000_000_000).nullable().describe('tokens per calendar month; a run that would exceed it pauses the task'),
 };
 
 export const CreateTaskSchema = z
@@ -112,6 +117,10 @@ export const TaskOut = z.object({
   pauseAfterFailures: z.number(),
   consecutiveFailures: z.number(),
   pausedReason: z.string().nullable(),
+  model: z.string().nullable(),
+  webhookUrl: z.string().nullable(),
+  webhookConfigured: z.boolean(),
+  monthlyTokenBudget: z.number().nullable(),
   nextRunAt: z.string().nullable(),
   lastRunAt: z.string().nullable(),
   lastStatus: z.string().nullable(),

@@ -30,6 +30,11 @@ export function taskJson(t: Task) {
     pauseAfterFailures: t.pauseAfterFailures,
     consecutiveFailures: t.consecutiveFailures,
     pausedReason: t.pausedReason ?? null,
+    model: t.model ?? null,
+    webhookUrl: t.webhookUrl ?? null,
+    // The secret itself never leaves the server: clients learn only whether deliveries are signed.
+    webhookConfigured: Boolean(t.webhookUrl && t.webhookSecret),
+    monthlyTokenBudget: t.monthlyTokenBudget ?? null,
     nextRunAt: iso(t.nextRunAt),
     lastRunAt: iso(t.lastRunAt),
     lastStatus: t.lastStatus ?? null,

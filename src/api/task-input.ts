@@ -1,5 +1,6 @@
 import { AppError, LimitError, ServiceUnavailableError, ValidationError } from '../errors.ts';
 import type { Task } from '../models/task.ts';
+import type { NewTask } from '../models/task-store.ts';
 import type { ScheduleParser } from '../nl-parser/parser.ts';
 import {
   checkSpec,
@@ -82,7 +83,7 @@ export function storedSchedule(spec: ScheduleSpec): Task['schedule'] {
   return rest as Task['schedule'];
 }
 
-export type NewTaskFields = Omit<Task, 'id' | 'userId' | 'createdAt' | 'updatedAt' | 'lastRunAt' | 'lastStatus' | 'pausedReason' | 'consecutiveFailures'>;
+export type NewTaskFields = Omit<NewTask, 'userId'>;
 
 /** Turns a create request (explicit fields, `schedule.text`, or a whole chat message) into task fields. */
 export async function resolveCreate(body: CreateTaskBody, deps: InputDeps): Promise<NewTaskFields> {
@@ -120,6 +121,21 @@ export async function resolveCreate(body: CreateTaskBody, deps: InputDeps): Prom
     startAt: b.startAt,
     endAt: b.endAt,
     nextRunAt: firstRun(spec, enabled, b, deps.now),
+    ...runnerSettings(body, { webhookUrl: null, webhookSecret: null }),
+  };
+}
+
+/** The per-task runner settings; a webhook is only accepted with a secret to sign its bodies. */
+function runnerSettings(body: CreateTaskBody | UpdateTaskBody, current: Pick<Task, 'webhookUrl' | 'webhookSecret'>) {
+  const webhookUrl = body.webhookUrl !== undefined ? body.webhookUrl : current.webhookUrl;
+  // Dropping the URL drops its secret, so a later URL cannot inherit a secret meant for another endpoint.
+  const webhookSecret = webhookUrl === null ? null : body.webhookSecret !== undefined ? body.webhookSecret : current.webhookSecret;
+  if (webhookUrl && !webhookSecret) invalid('webhookSecret', 'required with webhookUrl: at least 16 characters, used to sign every delivery');
+  return {
+    model: body.model ?? null,
+    webhookUrl: webhookUrl ?? null,
+    webhookSecret: webhookSecret ?? null,
+    monthlyTokenBudget: body.monthlyTokenBudget ?? null,
   };
 }
 
@@ -152,6 +168,11 @@ export async function applyUpdate(task: Task, body: UpdateTaskBody, deps: InputD
   if (body.misfire?.graceSeconds !== undefined) task.misfireGraceSeconds = body.misfire.graceSeconds;
   if (body.overlap !== undefined) task.overlap = body.overlap;
   if (body.pauseAfterFailures !== undefined) task.pauseAfterFailures = body.pauseAfterFailures;
+  const runner = runnerSettings(body, task);
+  if (body.model !== undefined) task.model = runner.model;
+  if (body.monthlyTokenBudget !== undefined) task.monthlyTokenBudget = runner.monthlyTokenBudget;
+  task.webhookUrl = runner.webhookUrl;
+  task.webhookSecret = runner.webhookSecret;
   const b = bounds(body.startAt !== undefined ? body.startAt : task.startAt, body.endAt !== undefined ? body.endAt : task.endAt);
   task.startAt = b.startAt;
   task.endAt = b.endAt;

@@ -2,8 +2,11 @@ import { ApiKey } from './api-key.ts';
 import { Execution } from './execution.ts';
 import { ExecutionStep } from './execution-step.ts';
 import { IdempotencyKey } from './idempotency-key.ts';
+import { Notification } from './notification.ts';
 import { Task } from './task.ts';
+import { TaskMemory } from './task-memory.ts';
 import { User } from './user.ts';
+import { WebhookDelivery } from './webhook-delivery.ts';
 
-export { ApiKey, Execution, ExecutionStep, IdempotencyKey, Task, User };
-export const entities = [User, ApiKey, Task, Execution, ExecutionStep, IdempotencyKey];
+export { ApiKey, Execution, ExecutionStep, IdempotencyKey, Notification, Task, TaskMemory, User, WebhookDelivery };
+export const entities = [User, ApiKey, Task, Execution, ExecutionStep, IdempotencyKey, TaskMemory, Notification, WebhookDelivery];

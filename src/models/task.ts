@@ -36,6 +36,12 @@ export const Task = defineEntity({
     nextRunAt: p.datetime().nullable(),
     lastRunAt: p.datetime().nullable(),
     lastStatus: p.text().nullable(),
+    /** Overrides OPENAI_MODEL for this task's runs. */
+    model: p.text().nullable(),
+    webhookUrl: p.text().nullable(),
+    /** Signs webhook bodies; stays server-side (never serialized, never in a prompt). */
+    webhookSecret: p.text().nullable(),
+    monthlyTokenBudget: p.integer().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
   },

@@ -85,6 +85,8 @@ export interface FakeOpenAI {
   setHandler(handler: FakeHandler | null): void;
   /** Scripted replies not consumed yet. */
   pending(): number;
+  /** Requests whose client closed the connection before the answer was sent (an aborted call). */
+  clientCloses(): number;
   /** Back to how it started: no script, no requests, index 0, the handler given at start (if any). */
   reset(): void;
   close(): Promise<void>;
@@ -154,6 +156,8 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
   const defaultReply = opts.defaultReply ?? NO_SCRIPTED_REPLY;
   let handler: FakeHandler | null = opts.handler ?? null;
   let seq = 0;
+  let clientCloses = 0;
+  const dropped = new WeakSet<ServerResponse>();
 
   function chatCompletion(r: Extract<FakeReply, { kind: 'message' }>, model: string, bodyChars: number, n: number): string {
     const toolCalls = r.toolCalls?.map((c, i) => ({
@@ -201,6 +205,7 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
       case 'raw':
         return send(res, r.status, r.body, r.headers);
       case 'drop':
+        dropped.add(res);
         req.socket.destroy();
         return;
     }
@@ -255,6 +260,9 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
       }
     }
     const entry: FakeRequest = { index: n, method: req.method ?? 'GET', path, headers: req.headers, body, time: Date.now() };
+    res.once('close', () => {
+      if (!res.writableFinished && !dropped.has(res)) clientCloses++;
+    });
     if (record) requests.push(entry);
 
     if (opts.apiKey !== undefined && req.headers.authorization !== `Bearer ${opts.apiKey}`) {
@@ -290,10 +298,12 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
       handler = h;
     },
     pending: () => queue.length,
+    clientCloses: () => clientCloses,
     reset: () => {
       queue.length = 0;
       requests.length = 0;
       seq = 0;
+      clientCloses = 0;
       handler = opts.handler ?? null;
     },
     close: async () => {

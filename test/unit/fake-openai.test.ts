@@ -1,5 +1,5 @@
-import OpenAI, { APIConnectionError, AuthenticationError, BadRequestError, InternalServerError, NotFoundError, RateLimitError } from 'openai';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import OpenAI, { APIConnectionError, APIUserAbortError, AuthenticationError, BadRequestError, InternalServerError, NotFoundError, RateLimitError } from 'openai';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type FakeOpenAI, reply, startFakeOpenAI } from '../support/fake-openai.ts';
 
 // The fake is tested through the real SDK: what matters is that the client reads it as OpenAI.
@@ -74,6 +74,19 @@ describe('fake OpenAI server', () => {
   it('drops the connection so the client sees a connection error', async () => {
     server.script(reply.drop());
     expect(await ask().catch((e: unknown) => e)).toBeInstanceOf(APIConnectionError);
+  });
+
+  it('counts requests whose client went away before the answer, but not answered or dropped ones', async () => {
+    server.script(reply.text('read'), reply.drop(), reply.delayed(5_000, reply.text('never read')));
+    await ask();
+    await ask().catch(() => undefined);
+    const ctl = new AbortController();
+    const aborted = client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'x' }] }, { signal: ctl.signal }).catch((e: unknown) => e);
+    await vi.waitFor(() => expect(server.requests).toHaveLength(3));
+    expect(server.clientCloses()).toBe(0);
+    ctl.abort();
+    expect(await aborted).toBeInstanceOf(APIUserAbortError);
+    await vi.waitFor(() => expect(server.clientCloses()).toBe(1));
   });
 
   it('waits delayMs before answering', async () => {

@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { AppError, ConflictError, LimitError, NotFoundError, ValidationError } from '../../errors.ts';
+import { AppError, ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
 import { Execution } from '../../models/execution.ts';
 import { CHANNELS, notify, type TaskOp } from '../../models/notify.ts';
 import { Task } from '../../models/task.ts';
+import { insertTask } from '../../models/task-store.ts';
 import type { AppDeps } from '../deps.ts';
 import { type RouteDef, route } from '../route.ts';
 import {
@@ -118,17 +119,7 @@ export function taskRoutes(deps: AppDeps): RouteDef[] {
         let task: Task;
         try {
           task = await e.transactional(async (tx) => {
-            // Bounded count: cost grows with the limit, not with how many tasks the user has.
-            const [row] = await tx.execute<{ n: number }[]>(
-              'select count(*)::int as n from (select 1 from tasks where user_id = ? limit ?) s',
-              [principal.userId, maxTasks],
-            );
-            if ((row?.n ?? 0) >= maxTasks) {
-              throw new LimitError('MAX_TASKS_PER_USER', `you already have ${maxTasks} tasks, the most this server allows (MAX_TASKS_PER_USER)`);
-            }
-            const now = deps.clock.now();
-            const t = tx.create(Task, { ...fields, userId: principal.userId, createdAt: now, updatedAt: now });
-            await tx.flush();
+            const t = await insertTask(tx, { ...fields, userId: principal.userId }, { maxTasks, now: deps.clock.now() });
             if (key) {
               // Claims the key unless a live (< 24 h) claim exists; a concurrent request with the same
               // key blocks here until it commits, then finds its claim and we roll back and replay.
@@ -142,7 +133,6 @@ export function taskRoutes(deps: AppDeps): RouteDef[] {
               );
               if (claimed.length === 0) throw new IdempotencyRace();
             }
-            await notify(tx, CHANNELS.tasks, { id: t.id, op: 'created' });
             return t;
           });
         } catch (err) {

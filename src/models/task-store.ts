@@ -1,0 +1,29 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { LimitError } from '../errors.ts';
+import { CHANNELS, notify } from './notify.ts';
+import { Task } from './task.ts';
+
+/** Every column a new task needs; the rest (ids, run history) start empty. */
+export type NewTask = Omit<Task, 'id' | 'createdAt' | 'updatedAt' | 'lastRunAt' | 'lastStatus' | 'pausedReason' | 'consecutiveFailures'>;
+
+/**
+ * Inserts a task inside the caller's transaction, refusing once the user owns `maxTasks`, and
+ * tells the engines (the NOTIFY is delivered only if the transaction commits). The API and the
+ * runner's create_reminder both come through here, so the limit means the same thing for both.
+ */
+export async function insertTask(tx: EntityManager, fields: NewTask, opts: { maxTasks: number; now: Date }): Promise<Task> {
+  // Lock the owner's row: two concurrent creates would otherwise both count 49 and both insert.
+  await tx.execute('select 1 from users where id = ? for update', [fields.userId]);
+  // Bounded count: cost grows with the limit, not with how many tasks the user has.
+  const [row] = await tx.execute<{ n: number }[]>('select count(*)::int as n from (select 1 from tasks where user_id = ? limit ?) s', [
+    fields.userId,
+    opts.maxTasks,
+  ]);
+  if ((row?.n ?? 0) >= opts.maxTasks) {
+    throw new LimitError('MAX_TASKS_PER_USER', `you already have ${opts.maxTasks} tasks, the most this server allows (MAX_TASKS_PER_USER)`);
+  }
+  const task = tx.create(Task, { ...fields, createdAt: opts.now, updatedAt: opts.now });
+  await tx.flush();
+  await notify(tx, CHANNELS.tasks, { id: task.id, op: 'created' });
+  return task;
+}

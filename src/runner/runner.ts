@@ -1,0 +1,145 @@
+// The runner: what the engine calls for each claimed execution. It loads the task, runs the tool
+// loop within its bounds, records the steps, and returns a RunResult. It never throws and never
+// leaves a promise to reject unobserved: a bug becomes a failed run, not a dead process.
+import type { Clock } from '../clock.ts';
+import type { Config } from '../config.ts';
+import { createLlm, type Llm } from '../llm/client.ts';
+import type { Logger } from '../log.ts';
+import type { Database } from '../models/db.ts';
+import { type RunFn, type RunRequest, type RunResult, type RunUsage, ZERO_USAGE } from '../scheduler/runner-port.ts';
+import { type RunBounds, timeLimit } from './bounds.ts';
+import { loadTaskSnapshot } from './context.ts';
+import { createLocalTime } from './local-time.ts';
+import type { FetchDeps } from './http/net.ts';
+import { systemFetchDeps } from './http/net.ts';
+import { type LoopEnd, runLoop } from './loop.ts';
+import { openingMessages } from './prompt.ts';
+import { ABORTED, type RunSignal, runSignal, untilAborted } from './signal.ts';
+import { createStepLog, type StepLog } from './steps.ts';
+import { TOOLS } from './tools/index.ts';
+import type { Tool, ToolEnv } from './tools/types.ts';
+
+export interface RunnerDeps {
+  db: Database;
+  clock: Clock;
+  logger: Logger;
+  config: Config;
+  /** Default: createLlm(config.openai), built once and shared by every run. */
+  llm?: Llm;
+  /** DNS lookup and connect for http_fetch and webhooks (tests pin them to loopback). */
+  fetchDeps?: FetchDeps;
+  /** The tools tasks may select from. Default: every tool in the registry. */
+  tools?: ReadonlyMap<string, Tool>;
+}
+
+// How long an aborted run waits for its last steps to be written before returning.
+const ABORT_FLUSH_MS = 250;
+
+function settle(steps: StepLog, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    steps.flush().then(
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+    );
+  });
+}
+
+/** Builds the RunFn the engine calls: one shared LLM client, one registry, no per-run setup beyond the run. */
+export function createRunner(deps: RunnerDeps): RunFn {
+  const { config, logger, clock } = deps;
+  const llm = deps.llm ?? createLlm(config.openai);
+  const registry = deps.tools ?? TOOLS;
+  const env: ToolEnv = {
+    db: deps.db,
+    clock,
+    logger,
+    config,
+    http: { deps: deps.fetchDeps ?? systemFetchDeps, allowedHosts: config.runner.httpAllowedHosts },
+  };
+  const timeoutMs = config.runner.timeoutSeconds * 1000;
+  const localTime = createLocalTime();
+
+  async function attempt(req: RunRequest, usage: RunUsage, steps: StepLog, run: RunSignal, deadline: number): Promise<LoopEnd> {
+    if (!llm.configured) {
+      return { kind: 'failed', transient: false, error: { type: 'llm_not_configured', message: 'no language model is configured: set OPENAI_API_KEY (or OPENAI_BASE_URL for a local server)' } };
+    }
+    const { execution } = req;
+    const now = clock.now();
+    const loaded = loadTaskSnapshot(deps.db.pool, { taskId: execution.taskId, userId: execution.userId, executionId: execution.id }, now);
+    const task = await untilAborted(loaded, run.signal);
+    if (task === ABORTED) return { kind: 'interrupted' };
+    if (!task) return { kind: 'failed', transient: false, error: { type: 'task_not_found', message: 'the task no longer exists' } };
+    const tools = new Map<string, Tool>();
+    for (const name of task.tools) {
+      const tool = registry.get(name);
+      if (tool) tools.set(name, tool);
+    }
+    const bounds: RunBounds = {
+      maxSteps: config.runner.maxSteps,
+      timeoutMs,
+      maxTokens: config.runner.maxTokens,
+      monthly: task.monthlyTokenBudget === null ? null : { budget: task.monthlyTokenBudget, used: task.monthTokens },
+    };
+    const messages = openingMessages({
+      taskName: task.name,
+      instruction: task.prompt,
+      timezone: task.timezone,
+      now,
+      local: localTime(now, task.timezone),
+      memory: task.memory,
+      previousOutput: task.previousOutput,
+      toolNames: [...tools.keys()],
+      run: execution,
+    });
+    return await runLoop({
+      client: llm.client,
+      model: task.model ?? llm.model,
+      requestTimeoutMs: llm.timeoutMs,
+      messages,
+      tools,
+      toolCtx: { env, task, execution, signal: run.signal, memory: new Map(task.memory), counters: new Map() },
+      steps,
+      bounds,
+      usage,
+      deadline,
+      signal: run.signal,
+      now: () => clock.now(),
+    });
+  }
+
+  return async function run(req: RunRequest): Promise<RunResult> {
+    const usage: RunUsage = { ...ZERO_USAGE };
+    const snapshot = () => ({ ...usage });
+    const deadline = performance.now() + timeoutMs;
+    const signal = runSignal(req.signal, timeoutMs);
+    const steps = createStepLog(deps.db.pool, req.execution.id);
+    try {
+      const end = await attempt(req, usage, steps, signal, deadline);
+      if (end.kind === 'interrupted') {
+        if (!signal.timedOut()) {
+          await settle(steps, ABORT_FLUSH_MS);
+          return { status: 'aborted', usage: snapshot() };
+        }
+        await steps.flush();
+        return { status: 'failed', error: timeLimit(timeoutMs).error, transient: false, usage: snapshot() };
+      }
+      await steps.flush();
+      if (end.kind === 'answer') return { status: 'succeeded', output: end.output, usage: snapshot() };
+      return { status: 'failed', error: end.error, transient: end.transient, usage: snapshot(), ...(end.pauseTask ? { pauseTask: end.pauseTask } : {}) };
+    } catch (err) {
+      if (req.signal.aborted) return { status: 'aborted', usage: snapshot() };
+      logger.error({ err, executionId: req.execution.id, taskId: req.execution.taskId }, 'run failed unexpectedly');
+      await settle(steps, ABORT_FLUSH_MS);
+      return { status: 'failed', error: { type: 'internal', message: 'the run failed because of an internal error; the server log has the details' }, transient: false, usage: snapshot() };
+    } finally {
+      signal.dispose();
+    }
+  };
+}

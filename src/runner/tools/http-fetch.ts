@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { guardedFetch } from '../http/client.ts';
+import { htmlToText } from '../http/html.ts';
+import { truncate } from '../text.ts';
+import { atMost, defineTool } from './types.ts';
+
+/** What the model reads of a page (the 1 MB body cap applies before this). */
+export const FETCH_TEXT_CHARS = 15_000;
+
+const Args = z.object({
+  url: z.string().refine(...atMost(2000)).describe('an absolute http:// or https:// URL'),
+  method: z.enum(['GET', 'POST']).describe('GET to read; POST to submit'),
+  body: z.string().refine(...atMost(100_000)).nullable().describe('the request body for POST (e.g. JSON text), else null'),
+  contentType: z.string().refine(...atMost(100)).nullable().describe('the body\'s media type, e.g. "application/json", else null'),
+});
+
+function charsetOf(contentType: string): string {
+  const m = /charset\s*=\s*"?([\w-]+)/i.exec(contentType);
+  return m?.[1]?.toLowerCase() ?? 'utf-8';
+}
+
+function decode(body: Buffer, contentType: string): string {
+  try {
+    return new TextDecoder(charsetOf(contentType)).decode(body);
+  } catch {
+    return new TextDecoder('utf-8').decode(body);
+  }
+}
+
+const textual = (type: string) => type === '' || /^text\/|json|xml|javascript|x-www-form-urlencoded/i.test(type);
+
+/** Fetches a public URL and returns its readable text; internal addresses are refused. */
+export const httpFetchTool = defineTool({
+  name: 'http_fetch',
+  description:
+    'Fetch a public web page or API over HTTP(S) and read it: HTML comes back as readable text, JSON and text as they are (cut to about 15,000 characters). Private and internal addresses are refused.',
+  parameters: Args,
+  // Reading is safe to do in a dry run; submitting is not.
+  sideEffect: (args) => args.method !== 'GET',
+  dryRun: (args) => ({ dryRun: true, wouldSend: { method: args.method, url: args.url, bodyLength: args.body?.length ?? 0 } }),
+  async run(args, ctx) {
+    const res = await guardedFetch(
+      {
+        url: args.url,
+        method: args.method,
+        ...(args.method === 'POST' && args.body !== null ? { body: args.body, headers: { 'content-type': args.contentType ?? 'text/plain; charset=utf-8' } } : {}),
+        signal: ctx.signal,
+      },
+      ctx.env.http,
+    );
+    const contentType = String(res.headers['content-type'] ?? '');
+    const head = { status: res.status, url: res.url, contentType: contentType || null, truncated: res.truncated };
+    if (!textual(contentType)) return { ...head, text: `[${res.body.length} bytes of ${contentType} not shown]` };
+    const raw = decode(res.body, contentType);
+    const text = /html/i.test(contentType) || /^\s*<(!doctype html|html)/i.test(raw) ? htmlToText(raw) : raw;
+    return { ...head, text: truncate(text, FETCH_TEXT_CHARS) };
+  },
+});

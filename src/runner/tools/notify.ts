@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { pgText } from '../text.ts';
+import { deliverWebhook, type DeliveryOutcome } from '../webhook.ts';
+import { atMost, defineTool, type ToolContext } from './types.ts';
+
+/** Per run: a model stuck in a loop must not flood the inbox. */
+export const MAX_NOTIFICATIONS_PER_RUN = 5;
+
+const Args = z.object({
+  title: z.string().refine(...atMost(200)).describe('a short subject line'),
+  message: z.string().refine((s) => s.trim().length > 0, 'must not be empty').refine(...atMost(10_000)).describe('the message for the user'),
+  onlyIfChanged: z.boolean().describe('true: deliver only if the message differs from the last one this task sent'),
+});
+type Args = z.infer<typeof Args>;
+
+const same = (a: string, b: string) => a.trim().replace(/\s+/g, ' ') === b.trim().replace(/\s+/g, ' ');
+
+async function lastMessage(ctx: ToolContext): Promise<string | null> {
+  const { rows } = await ctx.env.db.pool.query<{ body: string }>('select body from notifications where task_id = $1 order by id desc limit 1', [ctx.task.id]);
+  return rows[0]?.body ?? null;
+}
+
+async function sendWebhook(ctx: ToolContext, n: { id: string; createdAt: Date }, args: Args): Promise<DeliveryOutcome | null> {
+  const hook = ctx.task.webhook;
+  if (!hook) return null;
+  const timestamp = Math.floor(ctx.env.clock.now().getTime() / 1000);
+  const body = JSON.stringify({
+    type: 'notification',
+    deliveryId: n.id,
+    timestamp,
+    notification: { id: n.id, title: args.title, body: args.message, createdAt: n.createdAt.toISOString() },
+    task: { id: ctx.task.id, name: ctx.task.name },
+    execution: { id: ctx.execution.id },
+  });
+  const outcome = await deliverWebhook({ url: hook.url, secret: hook.secret, body, deliveryId: n.id, timestamp }, { http: ctx.env.http, clock: ctx.env.clock, signal: ctx.signal });
+  await ctx.env.db.pool.query(
+    `insert into webhook_deliveries (notification_id, task_id, status, attempts, response_status, error, finished_at)
+     values ($1, $2, $3, $4, $5, $6, $7)`,
+    [n.id, ctx.task.id, outcome.status, outcome.attempts, outcome.responseStatus, outcome.error, ctx.env.clock.now()],
+  );
+  return outcome;
+}
+
+/**
+ * What the model learns of a delivery: the outcome in general terms. The URL (which often embeds a
+ * token) and the raw error stay server-side, in webhook_deliveries.
+ */
+function webhookSummary(d: DeliveryOutcome) {
+  const why =
+    d.status === 'delivered' ? undefined : d.status === 'refused' ? 'the webhook address is not allowed' : d.responseStatus ? `the webhook answered HTTP ${d.responseStatus}` : 'the webhook could not be reached';
+  return { status: d.status, attempts: d.attempts, ...(why ? { error: why } : {}) };
+}
+
+/** Delivers a message to the user: the in-app inbox, and the task's webhook when it has one. */
+export const notifyTool = defineTool({
+  name: 'notify',
+  description:
+    "Send the user a notification now: it appears in their inbox (and is posted to the task's webhook if one is set). Use onlyIfChanged to stay quiet when nothing changed since the last notification.",
+  parameters: Args,
+  sideEffect: () => true,
+  dryRun: (args, ctx) => ({
+    dryRun: true,
+    wouldNotify: { title: args.title, message: args.message, onlyIfChanged: args.onlyIfChanged },
+    webhook: ctx.task.webhook ? 'would also be posted to the task webhook' : 'none configured',
+  }),
+  async run(args, ctx) {
+    const sent = ctx.counters.get('notify') ?? 0;
+    if (sent >= MAX_NOTIFICATIONS_PER_RUN) throw new Error(`at most ${MAX_NOTIFICATIONS_PER_RUN} notifications per run`);
+    if (args.onlyIfChanged) {
+      const last = await lastMessage(ctx);
+      if (last !== null && same(last, args.message)) return { delivered: false, reason: 'unchanged: the message equals the last notification, so it was not sent again' };
+    }
+    ctx.counters.set('notify', sent + 1);
+    // The ORM's pool keeps timestamps as strings.
+    const { rows } = await ctx.env.db.pool.query<{ id: string; created_at: string }>(
+      `insert into notifications (user_id, task_id, execution_id, title, body, created_at)
+       values ($1, $2, $3, $4, $5, $6) returning id::text, created_at`,
+      [ctx.task.userId, ctx.task.id, ctx.execution.id, pgText(args.title), pgText(args.message), ctx.env.clock.now()],
+    );
+    const row = rows[0] as { id: string; created_at: string };
+    const hook = await sendWebhook(ctx, { id: row.id, createdAt: new Date(row.created_at) }, args);
+    return {
+      delivered: true,
+      notificationId: row.id,
+      webhook: hook === null ? 'none configured' : webhookSummary(hook),
+    };
+  },
+});

@@ -1,0 +1,97 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { reply } from '../support/fake-openai.ts';
+import { type RunnerHarness, startRunnerHarness } from '../support/runner.ts';
+
+let h: RunnerHarness;
+
+beforeAll(async () => {
+  h = await startRunnerHarness();
+});
+afterEach(() => h.fake.reset());
+afterAll(() => h?.close());
+
+const loopForever = () => h.fake.setHandler(() => reply.toolCall('memory_get', { key: 'again' }, { usage: { promptTokens: 10, completionTokens: 2 } }));
+
+async function previousRun(taskId: string, tokens: number, startedAt: string) {
+  await h.db.pool.query(
+    `insert into executions (task_id, user_id, status, trigger, scheduled_for, started_at, finished_at, prompt_tokens, completion_tokens)
+     values ($1, $2, 'succeeded', 'schedule', $3, $3, $3, $4, 0)`,
+    [taskId, h.userId, startedAt, tokens],
+  );
+}
+
+describe('bounds', () => {
+  it('stops at RUN_MAX_STEPS with a reason naming it', async () => {
+    const task = await h.task({ tools: ['memory_get'] });
+    loopForever();
+    const { result, executionId } = await h.runTask(h.runner({ RUN_MAX_STEPS: '3' }), task);
+    expect(result).toMatchObject({ status: 'failed', transient: false, error: { type: 'step_limit', message: expect.stringContaining('RUN_MAX_STEPS') }, usage: { llmCalls: 3, toolCalls: 3 } });
+    expect(h.fake.requests).toHaveLength(3);
+    expect(await h.steps(executionId)).toHaveLength(6);
+  });
+
+  it('stops at the default of 10 steps', async () => {
+    const task = await h.task({ tools: ['memory_get'] });
+    loopForever();
+    const { result } = await h.runTask(h.runner(), task);
+    expect(result).toMatchObject({ status: 'failed', error: { type: 'step_limit' }, usage: { llmCalls: 10 } });
+  });
+
+  it('stops at RUN_TIMEOUT_SECONDS, aborting the call in flight', async () => {
+    const task = await h.task();
+    h.fake.script(reply.delayed(10_000, reply.text('too late')));
+    const t0 = performance.now();
+    const { result, executionId } = await h.runTask(h.runner({ RUN_TIMEOUT_SECONDS: '1' }), task);
+    const took = performance.now() - t0;
+    expect(result).toMatchObject({ status: 'failed', transient: false, error: { type: 'run_timeout', message: expect.stringContaining('RUN_TIMEOUT_SECONDS') } });
+    expect(took).toBeGreaterThanOrEqual(950);
+    expect(took).toBeLessThan(2_000);
+    await expect.poll(() => h.fake.clientCloses()).toBe(1);
+    expect((await h.steps(executionId))[0]?.data.error).toMatchObject({ type: 'aborted' });
+  });
+
+  it('stops when the run crosses RUN_MAX_TOKENS', async () => {
+    const task = await h.task({ tools: ['memory_get'] });
+    h.fake.script(reply.toolCall('memory_get', { key: 'a' }, { usage: { promptTokens: 60, completionTokens: 10 } }), reply.text('x', { usage: { promptTokens: 90, completionTokens: 10 } }));
+    const { result } = await h.runTask(h.runner({ RUN_MAX_TOKENS: '100' }), task);
+    expect(result).toMatchObject({ status: 'failed', transient: false, error: { type: 'token_limit', message: expect.stringContaining('RUN_MAX_TOKENS') }, usage: { promptTokens: 150, completionTokens: 20 } });
+  });
+
+  it('counts estimated tokens when the server sends no usage', async () => {
+    const task = await h.task();
+    h.fake.script(reply.text('y'.repeat(2_000), { usage: null }));
+    const { result, executionId } = await h.runTask(h.runner({ RUN_MAX_TOKENS: '100' }), task);
+    expect(result).toMatchObject({ status: 'failed', error: { type: 'token_limit' } });
+    expect((await h.steps(executionId))[0]?.data.tokensEstimated).toBe(true);
+  });
+
+  it('pauses the task when a run would exceed its monthly token budget', async () => {
+    const task = await h.task({ monthlyTokenBudget: 1_000, tools: ['memory_get'] });
+    await previousRun(task, 990, new Date().toISOString());
+    // Last month's runs do not count.
+    await previousRun(task, 50_000, new Date(Date.now() - 40 * 86400_000).toISOString());
+    h.fake.script(reply.toolCall('memory_get', { key: 'a' }, { usage: { promptTokens: 15, completionTokens: 5 } }));
+    const { result } = await h.runTask(h.runner(), task);
+    expect(result).toMatchObject({
+      status: 'failed',
+      transient: false,
+      error: { type: 'monthly_token_budget' },
+      pauseTask: 'monthly token budget reached: 1010 of 1000 tokens used this month',
+    });
+  });
+
+  it('does not call the model at all once the budget is spent', async () => {
+    const task = await h.task({ monthlyTokenBudget: 500 });
+    await previousRun(task, 500, new Date().toISOString());
+    const { result } = await h.runTask(h.runner(), task);
+    expect(result).toMatchObject({ status: 'failed', error: { type: 'monthly_token_budget' }, pauseTask: expect.stringContaining('500 of 500'), usage: { llmCalls: 0 } });
+    expect(h.fake.requests).toHaveLength(0);
+  });
+
+  it('runs normally under its budget', async () => {
+    const task = await h.task({ monthlyTokenBudget: 100_000 });
+    await previousRun(task, 500, new Date().toISOString());
+    h.fake.script(reply.text('fine'));
+    expect((await h.runTask(h.runner(), task)).result.status).toBe('succeeded');
+  });
+});
