@@ -8,8 +8,7 @@ import { createLogger, type Logger } from './log.ts';
 import { createLlm } from './llm/client.ts';
 import { createParser } from './nl-parser/index.ts';
 import { createEngine, type Engine } from './scheduler/engine.ts';
-import type { RunFn } from './scheduler/runner-port.ts';
-import { ZERO_USAGE } from './scheduler/runner-port.ts';
+import { createRunner } from './runner/runner.ts';
 
 const MODES = ['all', 'api', 'scheduler'] as const;
 type Mode = (typeof MODES)[number];
@@ -76,11 +75,13 @@ async function main(): Promise<void> {
   cleanup.push(() => infra.close());
   if (stopping) return;
   const clock = systemClock;
+  // One client for the parser and the runner: one connection pool to the LLM endpoint.
+  const llm = createLlm(config.openai);
   let ready = false;
 
   if (mode === 'all' || mode === 'api') {
     const localUserId = config.authMode === 'local' ? await step(ensureLocalUser(infra.db.orm.em.fork())) : undefined;
-    const parser = createParser({ llm: createLlm(config.openai), logger });
+    const parser = createParser({ llm, logger });
     const app = createApp({ config, db: infra.db, logger, clock, parser, localUserId, isReady: () => ready });
     const server: Server = createServer(app.callback());
     server.keepAliveTimeout = 65_000;
@@ -97,8 +98,7 @@ async function main(): Promise<void> {
   }
   if (stopping) return;
   if (mode === 'all' || mode === 'scheduler') {
-    // Until the LLM runner lands, every run succeeds at once (the engine's contract is the same).
-    const run: RunFn = async () => ({ status: 'succeeded', output: '', usage: ZERO_USAGE });
+    const run = createRunner({ db: infra.db, clock, logger, config, llm });
     const engine: Engine = createEngine({ db: infra.db, clock, logger, run, config: config.scheduler, mode });
     // Stop claiming and drain before the database goes away; /healthz answers during sync, /readyz after.
     cleanup.unshift(() => engine.stop());

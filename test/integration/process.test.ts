@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reply, startFakeOpenAI } from '../support/fake-openai.ts';
 
 const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 
@@ -118,7 +119,11 @@ describe('the server process', () => {
     try {
       const state = JSON.parse(await (await import('node:fs/promises')).readFile(join(dbDir, 'postgres.json'), 'utf8')) as { port: number; password: string };
       const url = `postgres://postgres:${encodeURIComponent(state.password)}@127.0.0.1:${state.port}/postgres`;
-      const scheduler = spawn(process.execPath, [MAIN, 'scheduler'], { env: { PATH: process.env.PATH ?? '', DATABASE_URL: url, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const fake = await startFakeOpenAI({ handler: () => reply.text('Here is your summary.') });
+      const scheduler = spawn(process.execPath, [MAIN, 'scheduler'], {
+        env: { PATH: process.env.PATH ?? '', DATABASE_URL: url, LOG_LEVEL: 'info', OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'test-key' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let out = '';
       scheduler.stdout?.on('data', (d) => {
         out += d;
@@ -136,12 +141,17 @@ describe('the server process', () => {
           await new Promise((r) => setTimeout(r, 100));
         }
         expect(status, out).toBe('succeeded');
+        const done = (await (await fetch(`${base}/api/executions/${x.id}`)).json()) as { output: string; steps: Array<{ kind: string }> };
+        expect(done.output).toBe('Here is your summary.');
+        expect(done.steps.map((st) => st.kind)).toEqual(['llm']);
+        expect(fake.requests).toHaveLength(1);
         const s = (await (await fetch(`${base}/api/scheduler/status`)).json()) as { instances: Array<{ mode: string }> };
         expect(s.instances.map((i) => i.mode)).toEqual(['scheduler']);
       } finally {
         const exited = new Promise((r) => scheduler.once('exit', r));
         scheduler.kill('SIGTERM');
         await exited;
+        await fake.close();
       }
     } finally {
       await stop(api);
