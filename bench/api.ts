@@ -21,7 +21,8 @@ const CLIENTS = Number(values.clients);
 const root = join(import.meta.dirname, '..');
 
 async function startServer(dataDir: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(root, 'src/main.ts'), 'api'], {
+  const prof = process.env.API_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.API_PROF}`] : [];
+  const child = spawn(process.execPath, [...prof, join(root, 'src/main.ts'), 'api'], {
     env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn', AUTH_MODE: 'local', MAX_TASKS_PER_USER: '100000000', MIN_INTERVAL_SECONDS: '1', DB_POOL_SIZE: '32' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

@@ -71,8 +71,10 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): Koa {
   app.use(problemMiddleware(logger));
   app.use(jsonBody(deps.config.limits.bodyLimitBytes));
   // One EntityManager fork per request: its identity map lives and dies with the request.
+  // Forked on first use: the hot read and create paths use plain SQL and never pay for a fork.
   app.use(async (ctx, next) => {
-    ctx.state.em = deps.db.orm.em.fork();
+    let fork: ReturnType<typeof deps.db.orm.em.fork> | undefined;
+    Object.defineProperty(ctx.state, 'em', { get: () => (fork ??= deps.db.orm.em.fork()), configurable: true });
     return next();
   });
   app.use(authMiddleware({ mode: deps.config.authMode, adminToken: deps.config.adminToken, localUserId: deps.localUserId }));

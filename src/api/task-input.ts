@@ -54,7 +54,7 @@ async function resolveSchedule(input: ScheduleInputBody, timezone: string, deps:
 }
 
 function checkMinInterval(spec: ScheduleSpec, deps: InputDeps): void {
-  const gap = minGapSeconds(spec, deps.now);
+  const gap = minGapSeconds(spec, deps.now, deps.minIntervalSeconds);
   if (gap < deps.minIntervalSeconds) {
     throw new LimitError(
       'MIN_INTERVAL_SECONDS',

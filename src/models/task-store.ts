@@ -12,13 +12,9 @@ export type NewTask = Omit<Task, 'id' | 'createdAt' | 'updatedAt' | 'lastRunAt' 
  * runner's create_reminder both come through here, so the limit means the same thing for both.
  */
 export async function insertTask(tx: EntityManager, fields: NewTask, opts: { maxTasks: number; now: Date }): Promise<Task> {
-  // Lock the owner's row: two concurrent creates would otherwise both count 49 and both insert.
-  await tx.execute('select 1 from users where id = ? for update', [fields.userId]);
-  // Bounded count: cost grows with the limit, not with how many tasks the user has.
-  const [row] = await tx.execute<{ n: number }[]>('select count(*)::int as n from (select 1 from tasks where user_id = ? limit ?) s', [
-    fields.userId,
-    opts.maxTasks,
-  ]);
+  // Lock the owner's row: two concurrent creates would otherwise both read 49 and both insert.
+  // task_count is kept exact by triggers on tasks (migration task_counts).
+  const [row] = await tx.execute<{ n: number }[]>('select task_count as n from users where id = ? for update', [fields.userId]);
   if ((row?.n ?? 0) >= opts.maxTasks) {
     throw new LimitError('MAX_TASKS_PER_USER', `you already have ${opts.maxTasks} tasks, the most this server allows (MAX_TASKS_PER_USER)`);
   }

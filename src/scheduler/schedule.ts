@@ -182,15 +182,27 @@ export function nextRun(spec: ScheduleSpec, after: Date): Date | null {
  * The shortest gap between consecutive fires, in seconds, judged over the next 100 fires (the
  * shortest gap of a cron shows within its first day of fires). Infinity for a one-off.
  */
-export function minGapSeconds(spec: ScheduleSpec, from: Date): number {
+export function minGapSeconds(spec: ScheduleSpec, from: Date, enough = Number.POSITIVE_INFINITY): number {
   if (spec.kind === 'interval') return spec.everySeconds;
   if (spec.kind === 'once') return Number.POSITIVE_INFINITY;
+  // Most crons fix their second and minute: they fire at most hourly (daily if the hour is fixed
+  // too, less an hour for DST), which settles a minimum-interval check without walking 100 runs.
+  const floor = cronGapFloor(spec.cron);
+  if (floor >= enough) return floor;
   const runs = nextRuns(spec, from, 100);
   let min = Number.POSITIVE_INFINITY;
   for (let i = 1; i < runs.length; i++) {
     min = Math.min(min, ((runs[i] as Date).getTime() - (runs[i - 1] as Date).getTime()) / 1000);
   }
   return min;
+}
+
+function cronGapFloor(cron: string): number {
+  const f = normalizeCron(cron).split(' ');
+  const [sec, min, hour] = f.length >= 6 ? f : ['0', ...f];
+  const single = (x: string | undefined) => x !== undefined && /^\d+$/.test(x);
+  if (!single(sec) || !single(min)) return 0;
+  return single(hour) ? 23 * 3600 : 3600;
 }
 
 function plural(n: number, unit: string): string {

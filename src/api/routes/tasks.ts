@@ -2,11 +2,12 @@ import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { AppError, ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
+import { NotFoundError, ValidationError } from '../../errors.ts';
 import { Execution } from '../../models/execution.ts';
 import { CHANNELS, notify, type TaskOp } from '../../models/notify.ts';
 import { Task } from '../../models/task.ts';
-import { insertTask } from '../../models/task-store.ts';
+import { findTask, listTasks } from '../../models/task-repo.ts';
+import { createTaskWriter } from '../../models/task-writer.ts';
 import type { AppDeps } from '../deps.ts';
 import { type RouteDef, route } from '../route.ts';
 import {
@@ -21,9 +22,8 @@ import {
   UpdateTaskSchema,
 } from '../schemas.ts';
 import { executionJson, taskJson } from '../serialize.ts';
-import { applyUpdate, type InputDeps, resolveCreate, setEnabled } from '../task-input.ts';
+import { applyUpdate, type InputDeps, type NewTaskFields, resolveCreate, setEnabled } from '../task-input.ts';
 
-const IDEMPOTENCY_TTL_HOURS = 24;
 const IdempotencyKeyHeader = z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, 'must be 1–255 visible ASCII characters');
 
 export const em = (ctx: Context) => ctx.state.em as EntityManager;
@@ -63,29 +63,8 @@ async function saveTask(tx: EntityManager, task: Task, op: TaskOp, timingChanged
   await notify(tx, CHANNELS.tasks, { id: task.id, op: timingChanged && op === 'updated' ? 'rescheduled' : op });
 }
 
-/** The task an earlier request with this Idempotency-Key created, if any (within 24 h). */
-async function replay(e: EntityManager, userId: string, key: string, hash: string): Promise<Task | null> {
-  const rows = await e.execute<{ task_id: string; request_hash: string }[]>(
-    `select task_id::text as task_id, request_hash from idempotency_keys
-      where user_id = ? and key = ? and created_at > now() - make_interval(hours => ?)`,
-    [userId, key, IDEMPOTENCY_TTL_HOURS],
-  );
-  const row = rows[0];
-  if (!row) return null;
-  if (row.request_hash !== hash) {
-    throw new AppError(422, 'idempotency_key_reused', 'this Idempotency-Key was already used with a different request body', {
-      errors: [{ path: 'Idempotency-Key', message: 'already used with a different request body' }],
-    });
-  }
-  const task = await e.findOne(Task, { id: row.task_id, userId });
-  if (!task) throw new ConflictError('the task created with this Idempotency-Key has since been deleted');
-  return task;
-}
-
-class IdempotencyRace extends Error {}
-
 export function taskRoutes(deps: AppDeps): RouteDef[] {
-  const maxTasks = deps.config.limits.maxTasksPerUser;
+  const writer = createTaskWriter({ pool: deps.db.pool, maxTasks: deps.config.limits.maxTasksPerUser, logger: deps.logger });
   return [
     route({
       method: 'post',
@@ -97,57 +76,19 @@ export function taskRoutes(deps: AppDeps): RouteDef[] {
       headers: { 'Idempotency-Key': 'the same key and body within 24 h returns the first task instead of a twin' },
       responses: { 201: { description: 'the task', schema: TaskOut }, 422: { description: 'invalid input or a limit reached' }, 503: { description: 'the LLM needed to read the text is unavailable' } },
       async handler(ctx, { body, principal }) {
-        const e = em(ctx);
         const rawKey = ctx.get('idempotency-key');
-        let key: string | undefined;
+        let idempotency: { key: string; hash: string } | undefined;
         if (rawKey) {
           const k = IdempotencyKeyHeader.safeParse(rawKey);
           if (!k.success) throw new ValidationError('Idempotency-Key header is invalid', [{ path: 'Idempotency-Key', message: k.error.issues[0]?.message ?? 'invalid' }]);
-          key = k.data;
+          idempotency = { key: k.data, hash: createHash('sha256').update(canonical(body)).digest('hex') };
         }
-        const hash = key ? createHash('sha256').update(canonical(body)).digest('hex') : '';
-        if (key) {
-          const earlier = await replay(e, principal.userId, key, hash);
-          if (earlier) {
-            ctx.status = 201;
-            ctx.set('Idempotent-Replayed', 'true');
-            ctx.body = taskJson(earlier);
-            return;
-          }
-        }
-        const fields = await resolveCreate(body, inputDeps(deps, ctx));
-        let task: Task;
-        try {
-          task = await e.transactional(async (tx) => {
-            const t = await insertTask(tx, { ...fields, userId: principal.userId }, { maxTasks, now: deps.clock.now() });
-            if (key) {
-              // Claims the key unless a live (< 24 h) claim exists; a concurrent request with the same
-              // key blocks here until it commits, then finds its claim and we roll back and replay.
-              const claimed = await tx.execute<{ task_id: string }[]>(
-                `insert into idempotency_keys (user_id, key, request_hash, task_id) values (?, ?, ?, ?)
-                 on conflict (user_id, key) do update
-                   set request_hash = excluded.request_hash, task_id = excluded.task_id, created_at = now()
-                   where idempotency_keys.created_at <= now() - make_interval(hours => ?)
-                 returning task_id`,
-                [principal.userId, key, hash, t.id, IDEMPOTENCY_TTL_HOURS],
-              );
-              if (claimed.length === 0) throw new IdempotencyRace();
-            }
-            return t;
-          });
-        } catch (err) {
-          if (key && err instanceof IdempotencyRace) {
-            const earlier = await replay(e.fork(), principal.userId, key, hash);
-            if (earlier) {
-              ctx.status = 201;
-              ctx.set('Idempotent-Replayed', 'true');
-              ctx.body = taskJson(earlier);
-              return;
-            }
-          }
-          throw err;
-        }
+        // A retry is answered before the body is resolved again (no second LLM parse for it).
+        const earlier = idempotency ? await writer.replay(principal.userId, idempotency.key, idempotency.hash) : null;
+        const fields = earlier ? null : await resolveCreate(body, inputDeps(deps, ctx));
+        const { task, replayed } = earlier ?? (await writer.create({ fields: { ...(fields as NewTaskFields), userId: principal.userId }, ...(idempotency ? { idempotency } : {}) }));
         ctx.status = 201;
+        if (replayed) ctx.set('Idempotent-Replayed', 'true');
         ctx.set('Location', `/api/tasks/${task.id}`);
         ctx.body = taskJson(task);
       },
@@ -161,10 +102,7 @@ export function taskRoutes(deps: AppDeps): RouteDef[] {
       query: ListTasksQuery,
       responses: { 200: { description: 'a page of tasks', schema: page(TaskOut) } },
       async handler(ctx, { query, principal }) {
-        const where: Record<string, unknown> = { userId: principal.userId };
-        if (query.enabled !== undefined) where.enabled = query.enabled;
-        if (query.cursor) where.id = { $lt: query.cursor };
-        const rows = await em(ctx).find(Task, where, { orderBy: { id: 'desc' }, limit: query.limit + 1 });
+        const rows = await listTasks(deps.db.pool, principal.userId, query);
         const items = rows.slice(0, query.limit);
         ctx.body = { items: items.map(taskJson), nextCursor: rows.length > query.limit ? (items[items.length - 1]?.id ?? null) : null };
       },
@@ -177,7 +115,9 @@ export function taskRoutes(deps: AppDeps): RouteDef[] {
       access: 'user',
       responses: { 200: { description: 'the task', schema: TaskOut }, 404: { description: 'no such task' } },
       async handler(ctx, { params, principal }) {
-        ctx.body = taskJson(await loadTask(em(ctx), principal.userId, params.id as string));
+        const task = /^\d{1,19}$/.test(params.id as string) ? await findTask(deps.db.pool, principal.userId, params.id as string) : null;
+        if (!task) throw new NotFoundError('task');
+        ctx.body = taskJson(task);
       },
     }),
     route({
