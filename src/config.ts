@@ -26,6 +26,7 @@ const schema = z
     OPENAI_BASE_URL: optionalString.pipe(z.url().optional()),
     OPENAI_MODEL: z.string().min(1).default('gpt-4o-mini'),
     OPENAI_TIMEOUT_MS: intIn(100, 600_000, 30_000),
+    OPENAI_MAX_CONNECTIONS: intIn(1, 10_000, 256),
     LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
     MAX_TASKS_PER_USER: intIn(1, 1_000_000_000, 50),
     MIN_INTERVAL_SECONDS: intIn(1, 31_536_000, 300),
@@ -61,6 +62,7 @@ const schema = z
         baseURL: env.OPENAI_BASE_URL,
         model: env.OPENAI_MODEL,
         timeoutMs: env.OPENAI_TIMEOUT_MS,
+        maxConnections: env.OPENAI_MAX_CONNECTIONS,
       },
       logLevel: env.LOG_LEVEL,
       limits: {

@@ -2,6 +2,7 @@
 // parser and the runner share.
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import type { Config } from '../config.ts';
+import { createPooledFetch } from './transport.ts';
 
 export type LlmConfig = Config['openai'];
 
@@ -31,6 +32,7 @@ export function createLlm(cfg: LlmConfig): Llm {
     // and multiply the time a caller waits.
     maxRetries: 0,
     logLevel: 'warn',
+    fetch: createPooledFetch({ maxSockets: cfg.maxConnections }),
   });
   return { configured: true, client, ...base };
 }
