@@ -22,22 +22,25 @@ export interface TaskSnapshot {
 
 export const PREVIOUS_OUTPUT_CHARS = 4000;
 
+// One statement for a whole batch of runs: runs due at the same instant start together, and one
+// query for all of them beats a query each queueing for the pool's connections.
 const LOAD_SQL = `
-select t.id::text as id, t.user_id::text as user_id, t.name, t.prompt, t.timezone, t.tools, t.model,
+select v.ord, t.id::text as id, t.user_id::text as user_id, t.name, t.prompt, t.timezone, t.tools, t.model,
        t.webhook_url, t.webhook_secret, t.monthly_token_budget,
        (select left(e.output, $4) from executions e
-         where e.task_id = t.id and e.status = 'succeeded' and e.id <> $2
+         where e.task_id = t.id and e.status = 'succeeded' and e.id <> v.execution_id
          order by e.id desc limit 1) as previous_output,
        (select coalesce(jsonb_object_agg(m.key, m.value), '{}'::jsonb) from task_memory m where m.task_id = t.id) as memory,
        case when t.monthly_token_budget is null then 0 else
          (select coalesce(sum(e.prompt_tokens + e.completion_tokens), 0)::float8 from executions e
-           where e.task_id = t.id and e.id <> $2
+           where e.task_id = t.id and e.id <> v.execution_id
              and e.started_at >= (date_trunc('month', $3::timestamptz at time zone t.timezone) at time zone t.timezone))
        end as month_tokens
-  from tasks t
- where t.id = $1 and t.user_id = $5`;
+  from unnest($1::bigint[], $2::bigint[], $5::bigint[]) with ordinality as v(task_id, execution_id, user_id, ord)
+  join tasks t on t.id = v.task_id and t.user_id = v.user_id`;
 
 interface Row {
+  ord: string;
   id: string;
   user_id: string;
   name: string;
@@ -53,20 +56,7 @@ interface Row {
   month_tokens: number;
 }
 
-/** Loads the run's task, or null when it no longer exists (deleted since the fire was claimed). */
-export async function loadTaskSnapshot(
-  pool: pg.Pool,
-  ids: { taskId: string; userId: string; executionId: string },
-  now: Date,
-): Promise<TaskSnapshot | null> {
-  // A named statement: parsed and planned once per connection, since every run sends it.
-  const { rows } = await pool.query<Row>({
-    name: 'runner_load_task',
-    text: LOAD_SQL,
-    values: [ids.taskId, ids.executionId, now, PREVIOUS_OUTPUT_CHARS, ids.userId],
-  });
-  const r = rows[0];
-  if (!r) return null;
+function snapshotOf(r: Row): TaskSnapshot {
   const memory = new Map<string, string>();
   for (const [k, v] of Object.entries(r.memory ?? {})) memory.set(k, typeof v === 'string' ? v : JSON.stringify(v));
   return {
@@ -83,4 +73,53 @@ export async function loadTaskSnapshot(
     memory,
     previousOutput: r.previous_output,
   };
+}
+
+export interface SnapshotIds {
+  taskId: string;
+  userId: string;
+  executionId: string;
+}
+
+export type SnapshotLoader = (ids: SnapshotIds, now: Date) => Promise<TaskSnapshot | null>;
+
+const BATCH = 500;
+
+/**
+ * Loads run snapshots, coalescing the requests made in the same turn of the event loop into one
+ * query per 500 (a snapshot is read when its run starts, so it is never staler than that).
+ * Resolves null for a task that no longer exists (deleted since the fire was claimed).
+ */
+export function createSnapshotLoader(pool: pg.Pool): SnapshotLoader {
+  let pending: Array<{ ids: SnapshotIds; now: Date; resolve: (s: TaskSnapshot | null) => void; reject: (e: unknown) => void }> = [];
+  const flush = () => {
+    const all = pending;
+    pending = [];
+    for (let i = 0; i < all.length; i += BATCH) {
+      const batch = all.slice(i, i + BATCH);
+      pool
+        .query<Row>({
+          name: 'runner_load_tasks',
+          text: LOAD_SQL,
+          values: [batch.map((b) => b.ids.taskId), batch.map((b) => b.ids.executionId), batch[0]?.now, PREVIOUS_OUTPUT_CHARS, batch.map((b) => b.ids.userId)],
+        })
+        .then(
+          ({ rows }) => {
+            const byOrd = new Map(rows.map((r) => [Number(r.ord), r]));
+            batch.forEach((b, j) => {
+              const r = byOrd.get(j + 1);
+              b.resolve(r ? snapshotOf(r) : null);
+            });
+          },
+          (err) => {
+            for (const b of batch) b.reject(err);
+          },
+        );
+    }
+  };
+  return (ids, now) =>
+    new Promise((resolve, reject) => {
+      if (pending.length === 0) setImmediate(flush);
+      pending.push({ ids, now, resolve, reject });
+    });
 }

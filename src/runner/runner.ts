@@ -8,7 +8,7 @@ import type { Logger } from '../log.ts';
 import type { Database } from '../models/db.ts';
 import { type RunFn, type RunRequest, type RunResult, type RunUsage, ZERO_USAGE } from '../scheduler/runner-port.ts';
 import { type RunBounds, timeLimit } from './bounds.ts';
-import { loadTaskSnapshot } from './context.ts';
+import { createSnapshotLoader } from './context.ts';
 import { createLocalTime } from './local-time.ts';
 import type { FetchDeps } from './http/net.ts';
 import { systemFetchDeps } from './http/net.ts';
@@ -65,6 +65,7 @@ export function createRunner(deps: RunnerDeps): RunFn {
   };
   const timeoutMs = config.runner.timeoutSeconds * 1000;
   const localTime = createLocalTime();
+  const loadSnapshot = createSnapshotLoader(deps.db.pool);
 
   async function attempt(req: RunRequest, usage: RunUsage, steps: StepLog, run: RunSignal, deadline: number): Promise<LoopEnd> {
     if (!llm.configured) {
@@ -72,7 +73,7 @@ export function createRunner(deps: RunnerDeps): RunFn {
     }
     const { execution } = req;
     const now = clock.now();
-    const loaded = loadTaskSnapshot(deps.db.pool, { taskId: execution.taskId, userId: execution.userId, executionId: execution.id }, now);
+    const loaded = loadSnapshot({ taskId: execution.taskId, userId: execution.userId, executionId: execution.id }, now);
     const task = await untilAborted(loaded, run.signal);
     if (task === ABORTED) return { kind: 'interrupted' };
     if (!task) return { kind: 'failed', transient: false, error: { type: 'task_not_found', message: 'the task no longer exists' } };
