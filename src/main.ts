@@ -7,7 +7,9 @@ import { openInfra } from './infra.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createLlm } from './llm/client.ts';
 import { createParser } from './nl-parser/index.ts';
+import { createMetrics } from './metrics.ts';
 import { createEngine, type Engine } from './scheduler/engine.ts';
+import { instrumentEngine } from './scheduler/metrics.ts';
 import { createRunner } from './runner/runner.ts';
 
 const MODES = ['all', 'api', 'scheduler'] as const;
@@ -77,12 +79,13 @@ async function main(): Promise<void> {
   const clock = systemClock;
   // One client for the parser and the runner: one connection pool to the LLM endpoint.
   const llm = createLlm(config.openai);
+  const metrics = createMetrics();
   let ready = false;
 
   if (mode === 'all' || mode === 'api') {
     const localUserId = config.authMode === 'local' ? await step(ensureLocalUser(infra.db.orm.em.fork())) : undefined;
     const parser = createParser({ llm, logger });
-    const app = createApp({ config, db: infra.db, logger, clock, parser, localUserId, isReady: () => ready });
+    const app = createApp({ config, db: infra.db, logger, clock, parser, localUserId, isReady: () => ready, metrics });
     const server: Server = createServer(app.callback());
     server.keepAliveTimeout = 65_000;
     await step(listen(server, config.host, config.port));
@@ -100,6 +103,7 @@ async function main(): Promise<void> {
   if (mode === 'all' || mode === 'scheduler') {
     const run = createRunner({ db: infra.db, clock, logger, config, llm });
     const engine: Engine = createEngine({ db: infra.db, clock, logger, run, config: config.scheduler, mode });
+    instrumentEngine(engine, metrics);
     // Stop claiming and drain before the database goes away; /healthz answers during sync, /readyz after.
     cleanup.unshift(() => engine.stop());
     await step(engine.start());

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Router from '@koa/router';
 import Koa from 'koa';
+import { LATENCY_BUCKETS } from '../metrics.ts';
 import { authMiddleware } from './auth.ts';
 import { jsonBody } from './body.ts';
 import type { AppDeps } from './deps.ts';
@@ -45,6 +46,8 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): Koa {
   mountRoutes(router, routes, { adminConfigured: Boolean(deps.config.adminToken) });
 
   const logger = deps.logger;
+  const requests = deps.metrics?.counter('http_requests_total', 'HTTP requests, by method, route and status.');
+  const durations = deps.metrics?.histogram('http_request_duration_seconds', 'HTTP request duration, by route.', LATENCY_BUCKETS);
   app.use(async (ctx, next) => {
     const started = performance.now();
     const incoming = ctx.get('x-request-id');
@@ -60,6 +63,12 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): Koa {
     try {
       await next();
     } finally {
+      if (requests && durations) {
+        // The route pattern, not the path: ids would make one series per task.
+        const routeName = (ctx as unknown as { _matchedRoute?: string })._matchedRoute ?? (ctx.path.startsWith('/api/') ? 'unmatched' : 'static');
+        requests.inc({ method: ctx.method, route: routeName, status: String(ctx.status) });
+        durations.observe((performance.now() - started) / 1000, { route: routeName });
+      }
       if (logger.isLevelEnabled('debug') || ctx.status >= 500) {
         logger[ctx.status >= 500 ? 'error' : 'debug'](
           { requestId: ctx.state.requestId, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started) },

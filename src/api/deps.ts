@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
 import type { Database } from '../models/db.ts';
 import type { ScheduleParser } from '../nl-parser/parser.ts';
 
@@ -15,4 +16,6 @@ export interface AppDeps {
   localUserId?: string;
   /** True once start-up sync has finished (`/readyz`). */
   isReady: () => boolean;
+  /** Prometheus registry; /metrics serves it. */
+  metrics?: Metrics;
 }

@@ -1,6 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/models/db.ts';
+import { createMetrics } from '../../src/metrics.ts';
 import type { Engine } from '../../src/scheduler/engine.ts';
+import { instrumentEngine } from '../../src/scheduler/metrics.ts';
 import type { RunResult } from '../../src/scheduler/runner-port.ts';
 import { ZERO_USAGE } from '../../src/scheduler/runner-port.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
@@ -53,6 +55,20 @@ describe('firing', () => {
     const { rows } = await db.pool.query(`select enabled, next_run_at, last_status from tasks where id = $1`, [taskId]);
     // a one-off disables itself after it ran
     expect(rows[0]).toMatchObject({ enabled: false, next_run_at: null, last_status: 'succeeded' });
+  });
+
+  it('counts its fires, lateness and runs on /metrics', async () => {
+    const at = soon(1200);
+    const [taskId] = await insertTasks(db, userId, [{ schedule: { kind: 'once', at: at.toISOString() }, nextRunAt: at }]);
+    const e = await engine(recordingRunner().run);
+    const metrics = createMetrics();
+    instrumentEngine(e, metrics);
+    await until(async () => (await executionsOf(db, taskId as string)).some((x) => x.status === 'succeeded'), 8000, 'the run');
+    const text = metrics.render();
+    expect(text).toMatch(/tickler_fires_total\{trigger="schedule"\} 1/);
+    expect(text).toMatch(/tickler_runs_total\{status="succeeded"\} 1/);
+    expect(text).toMatch(/tickler_fire_lateness_seconds_count 1/);
+    expect(text).toMatch(/tickler_engine_runs_in_flight 0/);
   });
 
   it('fires an interval on its anchored phase, every period, without drift', async () => {

@@ -323,4 +323,16 @@ describe('ops routes', () => {
     }
     expect(doc.paths['/api/tasks'].post.requestBody.content['application/json'].schema.properties.schedule).toBeDefined();
   });
+
+  it('serves Prometheus metrics labelled by route pattern, not by id', async () => {
+    const t = await create(alice.apiKey);
+    await app.request('GET', `/api/tasks/${t.id}`, { key: alice.apiKey });
+    const res = await app.request('GET', '/metrics');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0.0.4/);
+    expect(res.text).toMatch(/tickler_http_requests_total\{method="GET",route="\/api\/tasks\/:id",status="200"\} \d+/);
+    expect(res.text).toMatch(/tickler_http_request_duration_seconds_bucket\{route="\/api\/tasks",le="0.1"\} \d+/);
+    expect(res.text).not.toContain(`/api/tasks/${t.id}"`);
+    await deleteAll(alice.apiKey);
+  });
 });

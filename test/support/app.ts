@@ -6,6 +6,7 @@ import type { AppDeps } from '../../src/api/deps.ts';
 import { type Clock, systemClock } from '../../src/clock.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/log.ts';
+import { createMetrics } from '../../src/metrics.ts';
 import type { Database } from '../../src/models/db.ts';
 import type { ScheduleParser } from '../../src/nl-parser/parser.ts';
 import { NOT_UNDERSTOOD } from '../../src/nl-parser/parser.ts';
@@ -62,6 +63,7 @@ export async function startTestApp(db: Database, opts: TestAppOptions = {}): Pro
     parser: opts.parser ?? decliningParser,
     localUserId,
     isReady: () => true,
+    metrics: createMetrics(),
   };
   const app = createApp(deps, opts.app);
   const server = createServer(app.callback());

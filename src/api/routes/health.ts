@@ -34,6 +34,18 @@ export function healthRoutes(deps: AppDeps, openapi: () => unknown): RouteDef[] 
     }),
     route({
       method: 'get',
+      path: '/metrics',
+      tag: 'ops',
+      summary: 'Prometheus metrics of this process (HTTP, fires, runs, queues, memory)',
+      access: 'public',
+      responses: { 200: { description: 'text exposition format 0.0.4', contentType: 'text/plain' } },
+      handler(ctx) {
+        ctx.type = 'text/plain; version=0.0.4; charset=utf-8';
+        ctx.body = deps.metrics?.render() ?? '';
+      },
+    }),
+    route({
+      method: 'get',
       path: '/openapi.json',
       tag: 'ops',
       summary: 'This document',
