@@ -5,6 +5,7 @@ import { defineTool, type Tool } from '../../src/runner/tools/types.ts';
 import type { RunResult } from '../../src/scheduler/runner-port.ts';
 import { type FakeReply, type FakeRequest, reply } from '../support/fake-openai.ts';
 import { type RunnerHarness, startRunnerHarness } from '../support/runner.ts';
+import { mulberry32 } from '../support/prng.ts';
 
 let h: RunnerHarness;
 
@@ -13,25 +14,13 @@ beforeAll(async () => {
 });
 afterAll(() => h?.close());
 
-/** mulberry32: a seeded generator, so a failing soak can be replayed. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const RUNS = 1_000;
 const CONCURRENCY = 50;
 
 describe('soak', () => {
   it(`survives ${RUNS} runs with random faults: every execution ends terminal, nothing escapes`, async () => {
     const seed = Number(process.env.SOAK_SEED ?? Date.now() % 1_000_000);
-    const random = rng(seed);
+    const random = mulberry32(seed);
     const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)] as T;
     // A tool that fails half the time, as a flaky integration would.
     const flaky = defineTool({
