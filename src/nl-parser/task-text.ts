@@ -42,6 +42,10 @@ function looksLikeSchedule(t: Toks, i: number): boolean {
   if (tok.kind === 'time' || tok.kind === 'isodate' || tok.kind === 'slashdate') return true;
   if (tok.kind === 'num' && MERIDIEMS.has(wordAt(t, i + 1))) return true;
   const w = wordAt(t, i);
+  // A range of hours or days ("9-5", "mon-fri", "monday to friday") is a window we did not place.
+  const dash = isPunct(t, i + 1, '-') || wordAt(t, i + 1) === 'to' || wordAt(t, i + 1) === 'through';
+  if (dash && tok.kind === 'num' && t[i + 2]?.kind === 'num') return true;
+  if (dash && WEEKDAYS.has(w) && WEEKDAYS.has(wordAt(t, i + 2))) return true;
   if (w === 'every' || w === 'each') {
     const next = wordAt(t, i + 1);
     return t[i + 1]?.kind === 'num' || t[i + 1]?.kind === 'ord' || next === 'other' || UNITS.has(next) || WEEKDAYS.has(next) || MONTHS.has(next) || DAY_GROUPS.has(next);
