@@ -1,8 +1,10 @@
 // Writing cron fields: value lists ("1-5", "2,4-6"), steps ("*/15", "4-59/15") and the minute and
 // hour fields of a repeat limited to time windows ("every 15 minutes between 9am and 5pm").
-// A window's end given on the hour is exclusive (9am–5pm fires last at 16:45): cron cannot add a
-// lone 17:00 to "*/15 9-16", and "until 5pm" reads as "stop at 5". An end given with minutes is
-// inclusive: "until 5:55 pm" fires at 17:55, as the corpus' "between 8:00 am and 5:55 pm" expects.
+// For minute repeats, a window's end given on the hour is exclusive (9am–5pm fires last at 16:45):
+// cron cannot add a lone 17:00 to "*/15 9-16", and "*/15 9-17" would fire until 17:45, after the
+// window. An end given with minutes is inclusive: "until 5:55 pm" fires at 17:55, as the corpus'
+// "between 8:00 am and 5:55 pm" expects. For hour repeats the end instant itself is inside the
+// window: "every hour from 9 to 5" fires at 17:00 too, and nothing fires after it.
 import type { ClockTime } from './facts.ts';
 import { type Decline, decline } from './types.ts';
 
@@ -75,7 +77,7 @@ export function minuteWindows(windows: readonly { from: ClockTime; to: ClockTime
   return { min: min ?? '*', hours };
 }
 
-/** Hours for "every `step` hours" at minute `minute` within windows; ends on the hour are exclusive. */
+/** Hours for "every `step` hours" at minute `minute` within windows, both ends included. */
 export function hourWindows(windows: readonly { from: ClockTime; to: ClockTime }[], step: number, minute: number): number[] | Decline {
   const hours: number[] = [];
   for (const { from, to } of windows) {
@@ -84,10 +86,9 @@ export function hourWindows(windows: readonly { from: ClockTime; to: ClockTime }
     const start = minuteOf(from);
     let end = minuteOf(to);
     if (end <= start) end += 1440;
-    const inclusive = to.m !== 0;
     for (let h = from.h; ; h += step) {
       const at = h * 60 + minute;
-      if (inclusive ? at > end : at >= end) break;
+      if (at > end) break;
       hours.push(h % 24);
     }
   }

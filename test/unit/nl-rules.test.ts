@@ -198,7 +198,10 @@ describe('repeats within the day and constrained repeats', () => {
     ['every 30 minutes between 10pm and 2am', '*/30 0,1,22,23 * * *'],
     ['every 2 hours between the 5th and 10th hour', '0 5-9/2 * * *'],
     ['every 2 hours between 9:30am and 5:30pm', '30 9-17/2 * * *'],
-    ['every hour from 9am to 5pm on weekdays', '0 9-16 * * 1-5'],
+    // Hour repeats include the end instant: "every hour from 9 to 5" fires at 17:00 too.
+    ['every hour from 9am to 5pm on weekdays', '0 9-17 * * 1-5'],
+    ['every 2 hours between 9am and 5pm', '0 9-17/2 * * *'],
+    ['every 3 hours between 8am and 8pm', '0 8-20/3 * * *'],
     ['every 10 seconds between 9am and 5pm', '*/10 * 9-16 * * *'],
     ['every 30 minutes between 8:00 pm and 11:59 pm Monday through Friday', '*/30 20-23 * * 1-5'],
     ['every 15 minutes after 7:00am and before 6:00pm', '*/15 7-17 * * *'],
