@@ -34,6 +34,7 @@ function toaster(): Ctx['toast'] {
 
 function showLiveState(state: LiveState): void {
   const el = byId('live');
+  el.hidden = false;
   el.dataset.state = state;
   el.textContent = state === 'live' ? 'Live' : state === 'connecting' ? 'Connecting…' : 'Reconnecting…';
   el.title = state === 'live' ? 'Changes appear as they happen' : 'Changes will appear once the connection is back';
@@ -95,13 +96,15 @@ async function boot(): Promise<void> {
     },
   };
 
+  // The number is drawn for the eye; screen readers hear ", 3 unread" as part of the link.
   const badge = byId('unread');
+  const badgeText = byId('unread-sr');
   const refreshBadge = async () => {
     try {
       const { unreadCount } = await api.get<{ unreadCount: number }>('/api/notifications?unread=true&limit=1');
       badge.hidden = unreadCount === 0;
-      badge.textContent = String(unreadCount);
-      badge.setAttribute('aria-label', `${unreadCount} unread`);
+      badge.textContent = unreadCount ? String(unreadCount) : '';
+      badgeText.textContent = unreadCount ? `, ${unreadCount} unread` : '';
     } catch {
       // the badge waits for the next event
     }

@@ -31,8 +31,13 @@ export function signIn(api: Api, main: HTMLElement, reason: string | null): Prom
           }
         },
       },
-      h('div', { class: 'field' }, h('label', { for: 'api-key' }, 'API key'), key),
-      h('p', { id: 'api-key-help', class: 'hint' }, 'It starts with ', h('code', null, 'tk_'), '. An admin creates one with ', h('code', null, 'npm run user:create -- --name you'), '. It is kept in this browser until you sign out.'),
+      h(
+        'div',
+        { class: 'field' },
+        h('label', { for: 'api-key' }, 'API key'),
+        key,
+        h('p', { id: 'api-key-help', class: 'hint' }, 'It starts with ', h('code', null, 'tk_'), '. An admin creates one with ', h('code', null, 'npm run user:create -- --name you'), '. It is kept in this browser until you sign out.'),
+      ),
       error,
       h('div', { class: 'actions' }, submit),
     );
