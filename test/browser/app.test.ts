@@ -71,8 +71,21 @@ describe.skipIf(!run)('the web app', () => {
     expect(await page.locator('#compose-text').inputValue()).toBe('every monday at 8:30am, remind me to water the plants');
   });
 
+  it('creates a task from an explicit cron expression (the advanced path)', async () => {
+    await page.getByText('Advanced: a cron expression').click();
+    await page.getByLabel('Name').fill('Standup notes');
+    await page.getByLabel('Instruction').fill('Collect yesterday’s commits');
+    await page.getByLabel('Cron expression').fill('30 7 * * 1-5');
+    await page.locator('#adv-cron-preview', { hasText: 'At 07:30, Monday through Friday' }).waitFor();
+    await page.locator('.advanced').getByRole('button', { name: 'Create task' }).click();
+    const card = page.locator('.task-card.just-created');
+    await card.waitFor();
+    expect(await card.locator('h2').textContent()).toBe('Standup notes');
+    expect(await card.locator('.prompt').textContent()).toBe('Collect yesterday’s commits');
+  });
+
   it('edits a task, runs it now, and shows the run live with its steps', async () => {
-    const [task] = await tasksInDb();
+    const task = (await tasksInDb()).find((t) => t.name.includes('Hacker News'));
     await page.goto(`${stack.app.url}/#/tasks/${task?.id}`);
     await page.locator('h1', { hasText: 'Hacker News' }).waitFor();
     // Give it the notify tool through the edit dialog, keyboard only.
@@ -84,7 +97,7 @@ describe.skipIf(!run)('the web app', () => {
     await page.keyboard.press('Space');
     await dialog.getByRole('button', { name: 'Save' }).click();
     await dialog.waitFor({ state: 'detached' });
-    await until(async () => (await tasksInDb())[0]?.tools.includes('notify'), 3000, 'the tool saved');
+    await until(async () => (await tasksInDb()).find((t) => t.id === task?.id)?.tools.includes('notify'), 3000, 'the tool saved');
 
     stack.fake.script(
       reply.delayed(400, reply.toolCall('notify', { title: 'Top stories', message: '1. Show HN: tickler', onlyIfChanged: false }, { usage: { promptTokens: 310, completionTokens: 24 } })),
@@ -129,7 +142,7 @@ describe.skipIf(!run)('the web app', () => {
 
   it('pauses and resumes from the keyboard, keeping the focus on the button', async () => {
     await page.getByRole('link', { name: 'Tasks', exact: true }).click();
-    const card = page.locator('.task-card').first();
+    const card = page.locator('.task-card').filter({ hasText: 'Hacker News' });
     await card.waitFor();
     await card.getByRole('button', { name: 'Pause' }).focus();
     await page.keyboard.press('Enter');

@@ -37,7 +37,12 @@ export function eventRoutes(hub: EventHub): RouteDef[] {
         ctx.set('X-Accel-Buffering', 'no');
         // No Nagle delay between an event and the wire.
         ctx.req.socket.setNoDelay(true);
-        ctx.body = client.stream;
+        // The stream is ours to write: handed to Koa as a body, every client that goes away would be
+        // reported as a "premature close" error. Headers set above are already on ctx.res.
+        ctx.respond = false;
+        ctx.res.flushHeaders();
+        client.stream.pipe(ctx.res);
+        ctx.res.once('close', () => client.stream.destroy());
       },
     }),
   ];
