@@ -46,6 +46,8 @@ export const composeView: View = (ctx, main) => {
     const abort = new AbortController();
     inflight = abort;
     if (state.kind !== 'ok') show({ kind: 'reading' });
+    // An earlier answer stays up while the new one comes (no flicker), marked as being updated.
+    preview.setAttribute('aria-busy', 'true');
     try {
       const result = await ctx.api.post<ParseResult>('/api/schedules/parse', { text: d.text, timezone: d.zone }, { signal: abort.signal });
       show({ kind: 'ok', result, ...d, creating: false, error: null });
@@ -54,7 +56,10 @@ export const composeView: View = (ctx, main) => {
       if (err instanceof ApiError && err.status === 422 && err.problem.reason) show({ kind: 'declined', reason: err.problem.reason });
       else show({ kind: 'error', message: messageOf(err) });
     } finally {
-      if (inflight === abort) inflight = null;
+      if (inflight === abort) {
+        inflight = null;
+        preview.removeAttribute('aria-busy');
+      }
     }
   }
   const readSoon = debounce(DEBOUNCE_MS, () => void read());

@@ -126,6 +126,19 @@ describe.skipIf(!run)('the web app', () => {
     await page.emulateMedia({ colorScheme: 'light' });
   });
 
+  it('cancels a dry run while it is running', async () => {
+    stack.fake.script(reply.delayed(10_000, reply.text('too late')));
+    await page.getByRole('button', { name: 'Dry run' }).click();
+    const row = page.locator('.executions details').first();
+    await row.locator('.status-running').waitFor();
+    expect(await row.locator('.x-trigger').textContent()).toBe('Manual run · dry run');
+    await row.locator('summary').click();
+    await row.getByRole('button', { name: 'Cancel this run' }).click();
+    await row.locator('.x-summary .status-cancelled').waitFor();
+    expect(await row.locator('.error-text').textContent()).toMatch(/cancelled by the user/);
+    await row.locator('summary').click();
+  });
+
   it('shows the notification in the inbox with an unread badge, and marks it read', async () => {
     const badge = page.locator('#unread');
     await expect.poll(() => badge.textContent()).toBe('1');
@@ -212,7 +225,7 @@ describe.skipIf(!run)('the web app', () => {
         await page.locator('.reply-ok').waitFor();
       }
       if (name === 'history') {
-        await page.locator('.executions summary').first().tap();
+        await page.locator('.executions details').filter({ has: page.locator('.x-summary .status-succeeded') }).locator('summary').tap();
         await page.locator('.steps').waitFor();
       }
       if (name === 'tasks') await page.locator('.task-card').first().waitFor();
