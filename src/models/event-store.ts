@@ -5,7 +5,8 @@
 // been read. Readers therefore walk (tx, id) — tx is the writing transaction's id — and read only
 // below the oldest transaction still running (the snapshot's xmin): every transaction under it has
 // finished, and any transaction that commits later has a tx at or above it, so nothing can appear
-// behind the cursor. The price: an event waits while an older transaction is still open.
+// behind the cursor. The price: an event waits while an older writing transaction is still open,
+// anywhere on the PostgreSQL server (xids are server-wide); read-only transactions do not count.
 import type pg from 'pg';
 
 /** A position in the event log: (writing transaction, event id). */
