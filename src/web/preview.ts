@@ -105,7 +105,8 @@ export function previewCard(state: PreviewState, actions: PreviewActions): HTMLE
         'article',
         { class: 'card reply reply-declined', 'aria-labelledby': 'preview-title' },
         h('h2', { id: 'preview-title' }, 'I couldn’t read that'),
-        h('p', { class: 'reason' }, state.reason),
+        // The parser's reasons are clauses ("the repeat is vague; …"): shown as a sentence.
+        h('p', { class: 'reason' }, state.reason.charAt(0).toUpperCase() + state.reason.slice(1)),
         exampleList(actions.example, 'Phrases that work (click to use one):'),
       );
     case 'error':

@@ -66,6 +66,7 @@ describe.skipIf(!run)('the web app', () => {
     const declined = page.locator('.reply-declined');
     await declined.waitFor();
     expect(await declined.locator('.reason').textContent()).toMatch(/vague/);
+    await screenshot(page, 'compose-declined-desktop');
     await declined.getByRole('button', { name: 'every monday at 8:30am, remind me to water the plants' }).click();
     await expect.poll(() => page.locator('.reply-ok .schedule-description').textContent()).toBe('At 08:30, only on Monday');
     expect(await page.locator('#compose-text').inputValue()).toBe('every monday at 8:30am, remind me to water the plants');
