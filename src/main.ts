@@ -1,6 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import { createApp } from './api/app.ts';
 import { ensureLocalUser } from './api/auth.ts';
+import { createEventHub } from './api/events.ts';
+import { eventRoutes } from './api/routes/events.ts';
+import { webUi } from './api/web.ts';
 import { systemClock } from './clock.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { openInfra } from './infra.ts';
@@ -85,12 +88,19 @@ async function main(): Promise<void> {
   if (mode === 'all' || mode === 'api') {
     const localUserId = config.authMode === 'local' ? await step(ensureLocalUser(infra.db.orm.em.fork())) : undefined;
     const parser = createParser({ llm, logger });
-    const app = createApp({ config, db: infra.db, logger, clock, parser, localUserId, isReady: () => ready, metrics });
+    // One LISTEN connection per API process feeds every SSE client connected to it.
+    const hub = createEventHub({ db: infra.db, logger });
+    await step(hub.start());
+    cleanup.unshift(() => hub.close());
+    const app = createApp({ config, db: infra.db, logger, clock, parser, localUserId, isReady: () => ready, metrics }, { extraRoutes: eventRoutes(hub), after: [webUi()] });
     const server: Server = createServer(app.callback());
     server.keepAliveTimeout = 65_000;
     await step(listen(server, config.host, config.port));
     logger.info({ url: `http://${config.host}:${config.port}`, mode, auth: config.authMode }, 'tickler listening');
-    cleanup.unshift(
+    // Event streams end first (hub.close), so open SSE connections do not hold the server's close.
+    cleanup.splice(
+      1,
+      0,
       () =>
         new Promise<void>((resolve) => {
           server.close(() => resolve());

@@ -13,6 +13,7 @@ import { healthRoutes } from './routes/health.ts';
 import { schedulerRoutes } from './routes/scheduler.ts';
 import { notificationRoutes } from './routes/notifications.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
+import { sessionRoutes } from './routes/session.ts';
 import { taskRoutes } from './routes/tasks.ts';
 import { userRoutes } from './routes/users.ts';
 
@@ -35,6 +36,7 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): Koa {
   routes.push(
     ...healthRoutes(deps, () => (openapi ??= buildOpenApi(routes, { version: VERSION }))),
     ...userRoutes(deps),
+    ...sessionRoutes(deps),
     ...scheduleRoutes(deps),
     ...taskRoutes(deps),
     ...executionRoutes(deps),

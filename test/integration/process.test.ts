@@ -88,7 +88,13 @@ describe('the server process', () => {
     const first = await startServer(env);
     const base = `http://127.0.0.1:${port}`;
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
-    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    // /readyz follows start-up sync, which may still be running just after the server listens.
+    let ready = 0;
+    for (let i = 0; i < 200 && ready !== 200; i++) {
+      ready = (await fetch(`${base}/readyz`)).status;
+      if (ready !== 200) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(ready).toBe(200);
     // local auth mode: no key needed on loopback with the embedded database
     const created = await fetch(`${base}/api/tasks`, {
       method: 'POST',

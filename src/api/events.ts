@@ -1,0 +1,181 @@
+// The event hub of one API process: one LISTEN connection, one reader of the events table, and a
+// fan-out to the SSE clients connected here. The triggers write events on every replica's behalf
+// and NOTIFY once per statement; whichever replica a client is connected to reads the same log.
+import { AppError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { Database } from '../models/db.ts';
+import { type Cursor, cursorOf, pruneEvents, readHead, readSince, readUserRange, START } from '../models/event-store.ts';
+import { type Listener, listen } from '../scheduler/listener.ts';
+import { createSseClient, type SseClient } from './sse.ts';
+
+export const EVENTS_CHANNEL = 'tickler_events';
+
+export interface EventHubOptions {
+  db: Database;
+  logger: Logger;
+  /** Open streams per user; one more is a 429. */
+  maxPerUser?: number;
+  heartbeatMs?: number;
+  /** Reads even when no notification came (a lost NOTIFY, an event held back by an older transaction). */
+  pollMs?: number;
+  /** Events older than this are deleted; a client away longer gets a `reset` instead of a replay. */
+  retentionMs?: number;
+  pruneEveryMs?: number;
+}
+
+export interface EventHub {
+  start(): Promise<void>;
+  /**
+   * A stream of the user's events from now on, or from after `lastEventId` (replayed from the
+   * table). Throws a 429 AppError when the user already has `maxPerUser` streams here.
+   */
+  open(userId: string, lastEventId: string | undefined): Promise<SseClient>;
+  /** Streams open on this process. */
+  size(): number;
+  close(): Promise<void>;
+}
+
+const READ_BATCH = 1000;
+const REPLAY_LIMIT = 1000;
+
+export function createEventHub(opts: EventHubOptions): EventHub {
+  const { db, logger } = opts;
+  const pool = db.pool;
+  const maxPerUser = opts.maxPerUser ?? 10;
+  const byUser = new Map<string, Set<SseClient>>();
+  let clients = 0;
+  let cursor: Cursor = START;
+  let listener: Listener | undefined;
+  const timers: NodeJS.Timeout[] = [];
+  let closed = false;
+
+  function add(c: SseClient): void {
+    const set = byUser.get(c.userId) ?? new Set<SseClient>();
+    byUser.set(c.userId, set);
+    set.add(c);
+    clients++;
+  }
+  function remove(c: SseClient): void {
+    const set = byUser.get(c.userId);
+    if (!set?.delete(c)) return;
+    clients--;
+    if (set.size === 0) byUser.delete(c.userId);
+  }
+
+  // Reads never overlap; a wake-up during a read runs one more read after it.
+  let reading: Promise<void> | null = null;
+  let again = false;
+  function pump(): Promise<void> {
+    if (closed) return Promise.resolve();
+    if (reading) {
+      again = true;
+      return reading;
+    }
+    reading = (async () => {
+      do {
+        again = false;
+        try {
+          await readOnce();
+        } catch (err) {
+          logger.warn({ err: (err as Error).message }, 'reading events failed; will retry');
+        }
+      } while (again && !closed);
+    })().finally(() => {
+      reading = null;
+    });
+    return reading;
+  }
+
+  async function readOnce(): Promise<void> {
+    if (clients === 0) {
+      // Nobody to deliver to: skip ahead with one index probe instead of reading everything.
+      const head = await readHead(pool);
+      if (clients === 0) cursor = head;
+      else again = true;
+      return;
+    }
+    for (;;) {
+      const batch = await readSince(pool, cursor, READ_BATCH);
+      // Delivery and the cursor move together, synchronously: a client that subscribes between two
+      // batches starts exactly where the next one begins (see open()).
+      for (const e of batch) {
+        const set = byUser.get(e.userId);
+        if (set) for (const c of set) c.deliver(e);
+        cursor = e.cursor;
+      }
+      if (batch.length < READ_BATCH || closed) return;
+    }
+  }
+
+  async function replayFor(userId: string, lastEventId: string | undefined, upTo: Cursor) {
+    if (lastEventId === undefined) return { after: null, events: [], reset: false };
+    const after = /^\d{1,19}$/.test(lastEventId) ? await cursorOf(pool, userId, lastEventId) : null;
+    // Unknown or pruned: the page cannot know what it missed, so it reloads.
+    if (!after) return { after: null, events: [], reset: true };
+    const events = await readUserRange(pool, userId, after, upTo, REPLAY_LIMIT + 1);
+    if (events.length > REPLAY_LIMIT) return { after: null, events: [], reset: true };
+    return { after, events, reset: false };
+  }
+
+  return {
+    async start() {
+      cursor = await readHead(pool);
+      listener = listen({
+        url: db.url,
+        channels: [EVENTS_CHANNEL],
+        logger,
+        onNotify: () => void pump(),
+        // Notifications sent while disconnected are lost: read at once after every (re)connection.
+        onConnect: () => void pump(),
+      });
+      const every = (ms: number, fn: () => void) => {
+        const t = setInterval(fn, ms);
+        t.unref();
+        timers.push(t);
+      };
+      every(opts.pollMs ?? 1_000, () => void pump());
+      every(opts.heartbeatMs ?? 15_000, () => {
+        for (const set of byUser.values()) for (const c of set) c.comment('ping');
+      });
+      const retentionMs = opts.retentionMs ?? 24 * 3_600_000;
+      // Every replica prunes; SKIP LOCKED keeps them out of each other's way. (A home for this in the
+      // system jobs would let one replica do it.)
+      every(opts.pruneEveryMs ?? 5 * 60_000, () => {
+        pruneEvents(pool, retentionMs).catch((err) => logger.warn({ err: (err as Error).message }, 'pruning events failed'));
+      });
+    },
+
+    async open(userId, lastEventId) {
+      if (closed) throw new AppError(503, 'shutting_down', 'the server is shutting down', { expose: true });
+      if ((byUser.get(userId)?.size ?? 0) >= maxPerUser) {
+        throw new AppError(429, 'too_many_streams', `at most ${maxPerUser} event streams per user; close one (another tab?) first`, {
+          details: { limit: maxPerUser },
+        });
+      }
+      // Registered before the replay query, with the hub's cursor read in the same tick: every
+      // event after `upTo` reaches this client live (held until the replay is written), and
+      // every event up to it comes from the replay.
+      const upTo = cursor;
+      const client = createSseClient(userId);
+      add(client);
+      client.stream.once('close', () => remove(client));
+      try {
+        client.goLive(await replayFor(userId, lastEventId, upTo));
+      } catch (err) {
+        client.close();
+        throw err;
+      }
+      return client;
+    },
+
+    size: () => clients,
+
+    async close() {
+      closed = true;
+      for (const t of timers) clearInterval(t);
+      await listener?.close();
+      await reading;
+      for (const set of [...byUser.values()]) for (const c of set) c.close();
+    },
+  };
+}

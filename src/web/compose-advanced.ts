@@ -1,0 +1,78 @@
+// The advanced path: a name, an instruction and an explicit cron expression in a chosen zone.
+import { ApiError, messageOf } from './api.ts';
+import { debounce, fill, h } from './dom.ts';
+import { runList } from './preview.ts';
+import type { Ctx, ParseResult, Task } from './types.ts';
+import { zoneSelect } from './zones.ts';
+
+export function advancedForm(ctx: Ctx, defaultZone: () => string): HTMLElement {
+  const name = h('input', { id: 'adv-name', name: 'name', required: true, maxlength: 200, autocomplete: 'off' });
+  const prompt = h('textarea', { id: 'adv-prompt', name: 'prompt', rows: 3, maxlength: 20000 });
+  const cron = h('input', { id: 'adv-cron', name: 'cron', required: true, autocomplete: 'off', spellcheck: 'false', placeholder: '0 9 * * 1-5', 'aria-describedby': 'adv-cron-help adv-cron-preview', class: 'mono' });
+  const zone = zoneSelect('adv-zone', defaultZone());
+  const cronPreview = h('div', { id: 'adv-cron-preview', class: 'cron-preview', 'aria-live': 'polite' });
+  const error = h('p', { class: 'error', role: 'alert', hidden: true });
+  const submit = h('button', { type: 'submit', class: 'primary' }, 'Create task');
+  let idempotencyKey = crypto.randomUUID();
+  let inflight: AbortController | null = null;
+
+  async function describe(): Promise<void> {
+    inflight?.abort();
+    const expr = cron.value.trim();
+    if (!expr) return fill(cronPreview);
+    const abort = new AbortController();
+    inflight = abort;
+    try {
+      const r = await ctx.api.post<ParseResult>('/api/schedules/parse', { text: expr, timezone: zone.value }, { signal: abort.signal });
+      fill(cronPreview, h('p', null, h('strong', null, r.schedule.description)), runList(r.nextRuns.slice(0, 3), zone.value));
+    } catch (err) {
+      if (abort.signal.aborted) return;
+      fill(cronPreview, h('p', { class: 'warn' }, err instanceof ApiError && err.problem.reason ? err.problem.reason : messageOf(err)));
+    }
+  }
+  const describeSoon = debounce(300, () => void describe());
+  cron.addEventListener('input', describeSoon);
+  zone.addEventListener('change', () => void describe());
+  for (const field of [name, prompt, cron]) field.addEventListener('input', () => (idempotencyKey = crypto.randomUUID()));
+
+  async function onSubmit(e: SubmitEvent): Promise<void> {
+    e.preventDefault();
+    error.hidden = true;
+    submit.disabled = true;
+    try {
+      const body = { name: name.value.trim(), prompt: prompt.value.trim(), schedule: { cron: cron.value.trim() }, timezone: zone.value };
+      const task = await ctx.api.post<Task>('/api/tasks', body, { headers: { 'Idempotency-Key': idempotencyKey } });
+      idempotencyKey = crypto.randomUUID();
+      ctx.toast(`Created “${task.name}”`);
+      ctx.navigate(`#/tasks?new=${task.id}`);
+    } catch (err) {
+      error.textContent = messageOf(err);
+      error.hidden = false;
+    } finally {
+      submit.disabled = false;
+    }
+  }
+
+  return h(
+    'details',
+    { class: 'advanced card' },
+    h('summary', null, 'Advanced: a cron expression'),
+    h(
+      'form',
+      { class: 'stack', onsubmit: (e: SubmitEvent) => void onSubmit(e) },
+      h('div', { class: 'field' }, h('label', { for: 'adv-name' }, 'Name'), name),
+      h('div', { class: 'field' }, h('label', { for: 'adv-prompt' }, 'Instruction'), prompt),
+      h(
+        'div',
+        { class: 'field' },
+        h('label', { for: 'adv-cron' }, 'Cron expression'),
+        cron,
+        h('p', { id: 'adv-cron-help', class: 'hint' }, 'minute hour day-of-month month day-of-week, e.g. ', h('code', null, '30 8 * * 1-5'), ' (6 fields: seconds first; @daily works too).'),
+        cronPreview,
+      ),
+      h('div', { class: 'field' }, h('label', { for: 'adv-zone' }, 'Timezone'), zone),
+      error,
+      h('div', { class: 'actions' }, submit),
+    ),
+  );
+}

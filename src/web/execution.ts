@@ -1,0 +1,115 @@
+// One execution: its one-line summary, and once opened its output, error and steps — every LLM
+// call and every tool call with its arguments and result.
+import { messageOf } from './api.ts';
+import { h } from './dom.ts';
+import { absolute, count, duration, plural, pretty, relative } from './format.ts';
+import { statusBadge } from './task-actions.ts';
+import type { Ctx, Execution, Step } from './types.ts';
+
+export type ExecutionDetail = Execution & { steps: Step[] };
+
+export const isOpen = (x: Execution) => x.status === 'queued' || x.status === 'running';
+const tokens = (x: Execution) => x.usage.promptTokens + x.usage.completionTokens;
+
+function triggerLabel(x: Execution): string {
+  const base = { schedule: 'Scheduled', manual: 'Manual run', retry: `Retry #${x.attempt}`, catchup: 'Catch-up', dependency: 'After another task' }[x.trigger] ?? x.trigger;
+  return x.dryRun ? `${base} · dry run` : base;
+}
+
+/** The children of an execution's <summary>: status, trigger, when, how long, tokens. */
+export function executionSummary(x: Execution, zone: string): HTMLElement[] {
+  const at = new Date(x.startedAt ?? x.scheduledFor);
+  return [
+    statusBadge(x.status),
+    h('span', { class: 'x-trigger' }, triggerLabel(x)),
+    h('span', { class: 'x-when' }, x.startedAt ? 'Started ' : 'Scheduled ', h('time', { datetime: at.toISOString(), title: absolute(at, zone) }, absolute(at, zone)), ' ', h('span', { class: 'muted' }, '(', h('time', { datetime: at.toISOString(), 'data-relative': '' }, relative(at)), ')')),
+    h('span', { class: 'x-duration' }, x.durationMs === null ? (x.status === 'running' ? 'running…' : '') : duration(x.durationMs)),
+    h('span', { class: 'x-tokens' }, tokens(x) ? `${count(tokens(x))} tokens` : ''),
+  ];
+}
+
+function block(label: string, text: string, cls = ''): HTMLElement {
+  return h('div', { class: 'block' }, h('h4', null, label), h('pre', { class: cls, tabindex: 0 }, text));
+}
+
+function stepItem(s: Step): HTMLElement {
+  if (s.kind === 'llm') {
+    const error = s.error as { type: string; message: string } | undefined;
+    const toolCalls = Number(s.toolCalls ?? 0);
+    return h(
+      'li',
+      { class: 'step step-llm' },
+      h(
+        'p',
+        { class: 'step-head' },
+        h('span', { class: 'step-kind' }, 'LLM call'),
+        h('span', null, String(s.model ?? '')),
+        h('span', { class: 'muted' }, error ? `failed: ${error.message}` : toolCalls ? `asked for ${plural(toolCalls, 'tool call')}` : `finished (${String(s.finishReason ?? '')})`),
+        h('span', { class: 'muted' }, `${count(Number(s.promptTokens ?? 0))} in · ${count(Number(s.completionTokens ?? 0))} out tokens${s.tokensEstimated ? ' (estimated)' : ''}`),
+        h('span', { class: 'muted' }, duration(s.durationMs)),
+      ),
+    );
+  }
+  return h(
+    'li',
+    { class: `step step-tool${s.error ? ' step-failed' : ''}` },
+    h(
+      'p',
+      { class: 'step-head' },
+      h('span', { class: 'step-kind' }, 'Tool call'),
+      h('code', null, String(s.name ?? '')),
+      s.dryRun ? h('span', { class: 'pill' }, 'dry run') : null,
+      h('span', { class: 'muted' }, duration(s.durationMs)),
+    ),
+    block('Arguments', pretty(s.arguments)),
+    s.error ? block('Error', String(s.error), 'error-text') : block('Result', s.result === null || s.result === undefined ? '(nothing)' : pretty(s.result)),
+  );
+}
+
+/** The opened execution; `onChanged` receives it after a cancel. */
+export function executionBody(ctx: Ctx, x: ExecutionDetail, onChanged: (x: Execution) => void): HTMLElement {
+  const cancel = isOpen(x)
+    ? h(
+        'button',
+        {
+          type: 'button',
+          class: 'danger-quiet',
+          'data-focus-key': 'cancel',
+          async onclick(e: MouseEvent) {
+            const b = e.currentTarget as HTMLButtonElement;
+            b.disabled = true;
+            try {
+              onChanged(await ctx.api.post<Execution>(`/api/executions/${x.id}/cancel`));
+              ctx.toast('Execution cancelled');
+            } catch (err) {
+              ctx.toast(messageOf(err), 'error');
+              b.disabled = false;
+            }
+          },
+        },
+        x.status === 'running' ? 'Cancel this run' : 'Cancel before it starts',
+      )
+    : null;
+  const zone = ctx.zone();
+  return h(
+    'div',
+    { class: 'execution-body' },
+    h(
+      'dl',
+      { class: 'facts compact' },
+      h('dt', null, 'Scheduled for'),
+      h('dd', null, absolute(new Date(x.scheduledFor), zone)),
+      x.startedAt ? [h('dt', null, 'Started'), h('dd', null, absolute(new Date(x.startedAt), zone))] : null,
+      x.finishedAt ? [h('dt', null, 'Finished'), h('dd', null, absolute(new Date(x.finishedAt), zone), x.durationMs === null ? '' : ` (${duration(x.durationMs)})`)] : null,
+      h('dt', null, 'Attempt'),
+      h('dd', null, String(x.attempt)),
+      h('dt', null, 'Usage'),
+      h('dd', null, `${plural(x.usage.llmCalls, 'LLM call')}, ${plural(x.usage.toolCalls, 'tool call')}, ${count(x.usage.promptTokens)} in + ${count(x.usage.completionTokens)} out tokens`),
+    ),
+    cancel ? h('div', { class: 'actions' }, cancel) : null,
+    x.output ? block('Output', x.output, 'output') : null,
+    x.error ? h('div', { class: 'block' }, h('h4', null, 'Error'), h('p', { class: 'error-text' }, h('code', null, x.error.type), ' ', x.error.message)) : null,
+    h('h4', null, x.steps.length ? `Steps (${x.steps.length})` : 'Steps'),
+    x.steps.length ? h('ol', { class: 'steps' }, ...x.steps.map(stepItem)) : h('p', { class: 'muted' }, isOpen(x) ? 'Nothing yet: steps appear here as the run makes them.' : 'No steps were recorded.'),
+  );
+}

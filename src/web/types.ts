@@ -1,0 +1,114 @@
+// The shapes the page reads from the API (see /openapi.json), and what every view is handed.
+import type { Api } from './api.ts';
+
+export interface Problem {
+  type?: string;
+  title?: string;
+  status?: number;
+  detail?: string;
+  reason?: string;
+  errors?: Array<{ path: string; message: string }>;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface Schedule {
+  kind: 'cron' | 'interval' | 'once';
+  cron?: string;
+  everySeconds?: number;
+  at?: string;
+  timezone: string;
+  description: string;
+}
+
+export interface Task {
+  id: string;
+  name: string;
+  prompt: string;
+  schedule: Schedule;
+  timezone: string;
+  enabled: boolean;
+  tools: string[];
+  pausedReason: string | null;
+  nextRunAt: string | null;
+  lastRunAt: string | null;
+  lastStatus: string | null;
+  createdAt: string;
+}
+
+export type ExecutionStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'missed' | 'skipped' | 'interrupted' | 'cancelled';
+
+export interface Execution {
+  id: string;
+  taskId: string;
+  status: ExecutionStatus;
+  trigger: string;
+  attempt: number;
+  scheduledFor: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationMs: number | null;
+  output: string | null;
+  error: { type: string; message: string } | null;
+  usage: { promptTokens: number; completionTokens: number; llmCalls: number; toolCalls: number };
+  dryRun: boolean;
+}
+
+export interface Step {
+  index: number;
+  kind: 'llm' | 'tool';
+  startedAt: string;
+  durationMs: number;
+  [field: string]: unknown;
+}
+
+export interface Notification {
+  id: string;
+  taskId: string | null;
+  executionId: string | null;
+  title: string;
+  body: string;
+  createdAt: string;
+  readAt: string | null;
+}
+
+export interface Session {
+  authMode: 'local' | 'apikey';
+  user: { id: string; name: string; isAdmin: boolean } | null;
+  tools: string[];
+}
+
+export interface ParseResult {
+  schedule: Schedule;
+  nextRuns: string[];
+  source: 'rules' | 'llm';
+  task?: { name: string; prompt: string };
+}
+
+/** One event from GET /api/events (`reset`: reload everything, events were lost). */
+export interface LiveEvent {
+  id: string;
+  type: string;
+  taskId?: string | null;
+  executionId?: string | null;
+  [field: string]: unknown;
+}
+
+/** What the shell hands every view. */
+export interface Ctx {
+  api: Api;
+  session: Session;
+  /** The zone times are shown in (the browser's unless the user picked another). */
+  zone(): string;
+  setZone(zone: string): void;
+  /** Listens to live events until the returned function is called. */
+  onEvent(handler: (e: LiveEvent) => void): () => void;
+  toast(message: string, kind?: 'ok' | 'error'): void;
+  navigate(hash: string): void;
+}
+
+/** A view draws into `main` and returns what to undo when the user leaves it. */
+export type View = (ctx: Ctx, main: HTMLElement, params: string[]) => () => void;
