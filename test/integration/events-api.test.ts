@@ -106,7 +106,7 @@ describe('GET /api/events', () => {
       const t = await createTask(alice.apiKey, 'from the other instance', other);
       await s.waitFor((e) => e.event === 'task.created' && e.data.taskId === t, 5000, 'the other instance’s task');
       const { rows } = await db.pool.query<{ id: string }>(
-        `insert into executions (task_id, user_id, status, trigger, scheduled_for) values ($1, $2, 'queued', 'schedule', now()) returning id::text`,
+        `insert into executions (task_id, user_id, status, trigger, scheduled_for) values ($1, $2, 'queued', 'manual', now()) returning id::text`,
         [t, alice.id],
       );
       const x = rows[0]?.id;

@@ -45,19 +45,21 @@ describe('event triggers', () => {
     const tasks = await insertTasks(db, userId, hourly(500));
     await db.pool.query(
       `insert into executions (task_id, user_id, status, trigger, scheduled_for)
-       select t, $2, case when i % 2 = 0 then 'queued' else 'missed' end, 'schedule', now() from unnest($1::bigint[]) with ordinality as v(t, i)`,
+       select t, $2, case when i % 2 = 0 then 'queued' else 'missed' end, case when i % 4 = 0 then 'schedule' else 'manual' end, now()
+         from unnest($1::bigint[]) with ordinality as v(t, i)`,
       [tasks, userId],
     );
     const rows = await events();
     expect(rows.filter((e) => e.type === 'task.created')).toHaveLength(500);
-    expect(rows.filter((e) => e.type === 'execution.queued')).toHaveLength(250);
+    // Scheduled claims are not announced as queued (their "started" follows within the look-ahead window).
+    expect(rows.filter((e) => e.type === 'execution.queued')).toHaveLength(125);
     expect(rows.filter((e) => e.type === 'execution.missed')).toHaveLength(250);
     const sent = await settled();
     expect(sent).toHaveLength(2);
     expect(sent[1]).toBe(rows[rows.length - 1]?.id);
     // The reader walks them in the same (numeric) order.
     expect((await readSince(db.pool, START, 5000)).map((e) => e.id)).toEqual(rows.map((e) => e.id));
-    expect(rows.find((e) => e.type === 'execution.queued')?.data).toEqual({ status: 'queued', trigger: 'schedule', attempt: 1, dryRun: false });
+    expect(rows.find((e) => e.type === 'execution.queued')?.data).toEqual({ status: 'queued', trigger: 'manual', attempt: 1, dryRun: false });
   });
 
   it('records execution status changes only, naming running "started"', async () => {
@@ -113,11 +115,14 @@ describe('event triggers', () => {
 describe('reading the log', () => {
   it('never skips an event whose transaction commits after a later one’s', async () => {
     const start = await readHead(db.pool);
+    // Another user: a task insert locks its owner's row (the task_count trigger), so the same user's
+    // second insert would wait for the first transaction instead of committing before it.
+    const other = await insertUser(db, 'events-other');
     const slow = await db.pool.connect();
     try {
       await slow.query('begin');
       await insertTasksWith(slow, 'slow');
-      await insertTasks(db, userId, hourly(1)); // a later id, committed first
+      await insertTasks(db, other, hourly(1)); // a later id, committed first
       // Held back while the older transaction is open: delivering the later event now would move
       // the cursor past the earlier one for good.
       expect(await readSince(db.pool, start, 100)).toEqual([]);
