@@ -8,6 +8,7 @@ import { buildOpenApi } from './openapi.ts';
 import { problemMiddleware } from './problem.ts';
 import { mountRoutes, type RouteDef } from './route.ts';
 import { executionRoutes } from './routes/executions.ts';
+import { graphRoutes } from './routes/graph.ts';
 import { healthRoutes } from './routes/health.ts';
 import { schedulerRoutes } from './routes/scheduler.ts';
 import { notificationRoutes } from './routes/notifications.ts';
@@ -35,6 +36,7 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): Koa {
     ...healthRoutes(deps, () => (openapi ??= buildOpenApi(routes, { version: VERSION }))),
     ...userRoutes(deps),
     ...scheduleRoutes(deps),
+    ...graphRoutes(deps),
     ...taskRoutes(deps),
     ...executionRoutes(deps),
     ...schedulerRoutes(deps),
