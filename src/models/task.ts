@@ -9,6 +9,11 @@ export const MISFIRE_POLICIES = ['run_once', 'skip'] as const;
 export const OVERLAP_POLICIES = ['skip', 'allow'] as const;
 export const TASK_KINDS = ['user', 'system'] as const;
 export const DEFAULT_WAIT_SECONDS = 3600;
+/**
+ * How a pause for the monthly token budget begins (runner/bounds.ts writes it): the
+ * reset-monthly-budgets system job resumes exactly those tasks once their month turns.
+ */
+export const MONTHLY_BUDGET_PAUSE = 'monthly token budget reached:';
 /** At most this many dependencies per task (`after`). */
 export const MAX_DEPENDENCIES = 20;
 

@@ -222,6 +222,7 @@ export function createEngine(opts: EngineOptions): Engine {
           scheduledFor: new Date(f.scheduledFor),
           epoch: f.epoch,
           dryRun: f.dryRun,
+          systemJob: f.systemJob,
         },
         signal: controller.signal,
       });
