@@ -10,6 +10,7 @@ import { mountRoutes, type RouteDef } from './route.ts';
 import { executionRoutes } from './routes/executions.ts';
 import { graphRoutes } from './routes/graph.ts';
 import { healthRoutes } from './routes/health.ts';
+import { jobRoutes } from './routes/jobs.ts';
 import { schedulerRoutes } from './routes/scheduler.ts';
 import { notificationRoutes } from './routes/notifications.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
@@ -41,6 +42,7 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): Koa {
     ...executionRoutes(deps),
     ...schedulerRoutes(deps),
     ...notificationRoutes(deps),
+    ...jobRoutes(deps),
     ...(opts.extraRoutes ?? []),
   );
   const router = new Router();
