@@ -60,13 +60,33 @@ export async function insertEdges(sql: Sql, edges: ReadonlyArray<{ userId: strin
   );
 }
 
-/** The user's edges in one row, packed "task,dependsOn;…" (see graph.ts unpackEdges). */
-export async function loadUserEdges(sql: Sql, userId: string): Promise<string | null> {
-  const [row] = await sql<{ packed: string | null }>(
-    `select string_agg(task_id::text || ',' || depends_on_id::text, ';') as packed from task_dependencies where user_id = $1`,
+/** A user's edges as PostgreSQL packs them (scheduler/graph.ts graphFromBytes reads them). */
+export interface PackedEdges {
+  /** Big-endian pairs (task, runs after); null when the user has no edges. */
+  bytes: Uint8Array | null;
+  width: 4 | 8;
+  /** What the 4-byte offsets count from. */
+  base: number;
+}
+
+/**
+ * The user's edges in one row of binary pairs: a row per edge (50,000 of them) would cost more
+ * to receive and parse than the whole cycle check is allowed to take. Ids go as 4-byte offsets
+ * from the user's lowest task id whenever the user's ids span less than 2^31 (always, in
+ * practice), else as whole 8-byte ids.
+ */
+export async function loadUserEdges(sql: Sql, userId: string): Promise<PackedEdges> {
+  const [span] = await sql<{ lo: string | null; wide: boolean | null }>(
+    `select min(id)::text as lo, max(id) - min(id) >= 2147483647 as wide from tasks where user_id = $1`,
     [userId],
   );
-  return row?.packed ?? null;
+  if (!span?.lo) return { bytes: null, width: 4, base: 0 };
+  const pair = span.wide ? 'int8send(task_id) || int8send(depends_on_id)' : 'int4send((task_id - $2::bigint)::int) || int4send((depends_on_id - $2::bigint)::int)';
+  const [row] = await sql<{ packed: Uint8Array | null }>(
+    `select string_agg(${pair}, ''::bytea) as packed from task_dependencies where user_id = $1`,
+    span.wide ? [userId] : [userId, span.lo],
+  );
+  return { bytes: row?.packed ?? null, width: span.wide ? 8 : 4, base: Number(span.lo) };
 }
 
 /** Makes `ids` the task's dependencies: drops the others, adds the new ones (kept edges keep their state). */

@@ -1,7 +1,7 @@
 import { ValidationError } from '../errors.ts';
 import type { Sql } from '../models/sql.ts';
 import { findTargets, loadUserEdges, lockUserGraph, normalizeAfter, replaceEdges, targetProblem } from '../models/task-graph.ts';
-import { describeCycle, findCycle, unpackEdges } from './graph.ts';
+import { describeCycle, findCycle, graphFromBytes } from './graph.ts';
 
 /**
  * Makes `after` the task's dependencies, in the caller's transaction: every id must be one of
@@ -14,7 +14,8 @@ export async function setDependencies(sql: Sql, task: { id: string; userId: stri
     await lockUserGraph(sql, task.userId);
     const problem = targetProblem(ids, task.userId, await findTargets(sql, ids));
     if (problem) throw problem;
-    const cycle = findCycle(unpackEdges(await loadUserEdges(sql, task.userId)), task.id, ids);
+    const edges = await loadUserEdges(sql, task.userId);
+    const cycle = findCycle(graphFromBytes(edges.bytes, edges.width, edges.base), task.id, ids);
     if (cycle) {
       const names = await sql<{ id: string; name: string }>(`select id::text as id, name from tasks where id = any($1::bigint[])`, [cycle]);
       const message = `would close a cycle: ${describeCycle(cycle, new Map(names.map((n) => [n.id, n.name])))}`;
