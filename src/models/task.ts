@@ -60,6 +60,8 @@ export const Task = defineEntity({
     description: p.text().nullable(),
     /** A system job no longer declared in code: disabled and never fired. */
     orphaned: p.boolean().default(false),
+    /** Kept by triggers on task_dependencies: the claim knows which fires to check (wait.ts). */
+    hasDependencies: p.boolean().default(false),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
   },

@@ -77,7 +77,7 @@ export async function claimDueTasks(
               ${ms('t.next_run_at')} as next_ms, ${ms('t.start_at')} as start_ms, ${ms('t.end_at')} as end_ms,
               t.misfire_policy, t.misfire_grace_seconds, t.overlap, t.max_attempts,
               exists (select 1 from executions e where e.task_id = t.id and e.status = 'running') as busy,
-              t.system_name, exists (select 1 from task_dependencies d where d.task_id = t.id) as gated,
+              t.system_name, t.has_dependencies as gated,
               ${ms('now()')} as db_now
          from tasks t
         where t.enabled and t.next_run_at < now() + make_interval(secs => $1::float8 / 1000)
@@ -222,8 +222,7 @@ export async function claimQueued(
                 exists (select 1 from executions e where e.task_id = x.task_id and e.status = 'running') as busy,
                 t.system_name,
                 -- a scheduled fire re-claimed from a dead owner before its dependencies were checked
-                (x.trigger in ('schedule', 'catchup') and x.satisfied_by is null
-                 and exists (select 1 from task_dependencies d where d.task_id = x.task_id)) as gated`,
+                (x.trigger in ('schedule', 'catchup') and x.satisfied_by is null and t.has_dependencies) as gated`,
     [opts.owner, opts.windowMs, opts.leaseMs, opts.limit],
   );
   return rows.map((x) => ({

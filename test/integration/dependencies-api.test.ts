@@ -145,8 +145,13 @@ describe('deleting a task others run after', () => {
     ]);
     expect(refused.body.detail).toMatch(/detach=true/);
     expect((await app.request('GET', `/api/tasks/${a.id}`, { key: alice.apiKey })).status).toBe(200);
+    const flags = async () =>
+      (await db.pool.query(`select id::text as id, has_dependencies as has from tasks where id = any($1::bigint[]) order by id`, [[b.id, c.id]])).rows.map((r) => r.has);
+    expect(await flags()).toEqual([true, true]);
     expect((await app.request('DELETE', `/api/tasks/${a.id}?detach=true`, { key: alice.apiKey })).status).toBe(204);
     expect((await app.request('GET', `/api/tasks/${c.id}`, { key: alice.apiKey })).body.after).toEqual([]);
+    // the claim's flag follows the edges, cascades included (triggers on task_dependencies)
+    expect(await flags()).toEqual([false, false]);
     // a dependent itself deletes freely
     expect((await app.request('DELETE', `/api/tasks/${b.id}`, { key: alice.apiKey })).status).toBe(204);
   });
