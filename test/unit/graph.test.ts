@@ -8,8 +8,8 @@ const graph = (edges: Array<[string | number, string | number]>): DependencyGrap
     edges.map(([, b]) => Number(b)),
   );
 const deps = (g: DependencyGraph, id: number) => {
-  const i = g.indexOf.get(id) as number;
-  return [...g.targets.slice(g.start[i], g.start[i + 1])].map((t) => g.ids[t]);
+  const i = g.indexOf(id);
+  return [...g.targets.slice(g.start[i], g.start[i + 1])].map((t) => g.idAt(t));
 };
 
 describe('building the graph', () => {
@@ -37,7 +37,15 @@ describe('building the graph', () => {
     wide.writeBigInt64BE(2n ** 40n + 7n, 0);
     wide.writeBigInt64BE(5n, 8);
     expect(deps(graphFromBytes(wide, 8, 0), 2 ** 40 + 7)).toEqual([5]);
-    expect(graphFromBytes(null, 4, 0).ids).toEqual([]);
+    expect(graphFromBytes(null, 4, 0).size).toBe(0);
+    // sparse offsets (a user's ids among many others') go through the id map instead
+    const sparse = Buffer.alloc(8);
+    sparse.writeInt32BE(2_000_000_000, 0);
+    sparse.writeInt32BE(3, 4);
+    const g2 = graphFromBytes(sparse, 4, 10);
+    expect(g2.size).toBe(2);
+    expect(deps(g2, 2_000_000_010)).toEqual([13]);
+    expect(findCycle(g2, '13', ['2000000010'])).toEqual(['13', '2000000010', '13']);
   });
 });
 
