@@ -43,6 +43,7 @@ const schema = z
       .optional()
       .transform((v) => (v ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean)),
     EXECUTION_RETENTION_DAYS: intIn(1, 3650, 30),
+    NOTIFICATION_RETENTION_DAYS: intIn(1, 3650, 30),
   })
   .transform((env) => {
     const embedded = env.DATABASE_URL === undefined;
@@ -76,6 +77,7 @@ const schema = z
         leaseSeconds: env.SCHEDULER_LEASE_SECONDS,
         shutdownGraceSeconds: env.SHUTDOWN_GRACE_SECONDS,
         retentionDays: env.EXECUTION_RETENTION_DAYS,
+        notificationRetentionDays: env.NOTIFICATION_RETENTION_DAYS,
       },
       runner: {
         maxSteps: env.RUN_MAX_STEPS,

@@ -13,6 +13,9 @@ import { createParser } from './nl-parser/index.ts';
 import { createMetrics } from './metrics.ts';
 import { createEngine, type Engine } from './scheduler/engine.ts';
 import { instrumentEngine } from './scheduler/metrics.ts';
+import type { RunFn } from './scheduler/runner-port.ts';
+import { builtinSystemJobs, createSystemJobRunner } from './scheduler/system-jobs.ts';
+import { syncSystemJobs } from './scheduler/system-jobs-sync.ts';
 import { createRunner } from './runner/runner.ts';
 
 const MODES = ['all', 'api', 'scheduler'] as const;
@@ -111,7 +114,13 @@ async function main(): Promise<void> {
   }
   if (stopping) return;
   if (mode === 'all' || mode === 'scheduler') {
-    const run = createRunner({ db: infra.db, clock, logger, config, llm });
+    // System jobs are upserted before the engine claims anything; their runs go to their handlers.
+    const jobs = builtinSystemJobs(config);
+    const synced = await step(syncSystemJobs(infra.db.pool, jobs, clock.now()));
+    logger.info(synced, 'system jobs synced');
+    const runJob = createSystemJobRunner(jobs, { db: infra.db, clock, logger, config });
+    const runTask = createRunner({ db: infra.db, clock, logger, config, llm });
+    const run: RunFn = (req) => (req.execution.systemJob ? runJob(req) : runTask(req));
     const engine: Engine = createEngine({ db: infra.db, clock, logger, run, config: config.scheduler, mode });
     instrumentEngine(engine, metrics);
     // Stop claiming and drain before the database goes away; /healthz answers during sync, /readyz after.

@@ -9,7 +9,9 @@ import { buildOpenApi } from './openapi.ts';
 import { problemMiddleware } from './problem.ts';
 import { mountRoutes, type RouteDef } from './route.ts';
 import { executionRoutes } from './routes/executions.ts';
+import { graphRoutes } from './routes/graph.ts';
 import { healthRoutes } from './routes/health.ts';
+import { jobRoutes } from './routes/jobs.ts';
 import { schedulerRoutes } from './routes/scheduler.ts';
 import { notificationRoutes } from './routes/notifications.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
@@ -38,10 +40,12 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): Koa {
     ...userRoutes(deps),
     ...sessionRoutes(deps),
     ...scheduleRoutes(deps),
+    ...graphRoutes(deps),
     ...taskRoutes(deps),
     ...executionRoutes(deps),
     ...schedulerRoutes(deps),
     ...notificationRoutes(deps),
+    ...jobRoutes(deps),
     ...(opts.extraRoutes ?? []),
   );
   const router = new Router();

@@ -127,6 +127,15 @@ export function requireUser(ctx: Context): Principal {
   return p;
 }
 
+/** ADMIN_TOKEN, or an admin user's key (local mode's user is one); 401 without either, 403 for other users. */
+export function requireAdmins(ctx: Context): Principal {
+  if (ctx.state.admin) return { userId: '', isAdmin: true };
+  const p = ctx.state.principal as Principal | undefined;
+  if (!p) throw new UnauthorizedError('this route needs an admin: Authorization: Bearer $ADMIN_TOKEN, or an admin user\'s API key');
+  if (!p.isAdmin) throw new AppError(403, 'forbidden', 'this route is for admins');
+  return p;
+}
+
 /** 401/403 unless the request presented ADMIN_TOKEN. */
 export function requireAdmin(ctx: Context, adminConfigured: boolean): void {
   if (!adminConfigured) throw new AppError(403, 'admin_disabled', 'ADMIN_TOKEN is not set on this server; create users with `npm run user:create -- --name NAME`');

@@ -1,9 +1,10 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { z } from 'zod';
-import { requireAdmin, requireUser, type Principal } from './auth.ts';
+import { requireAdmin, requireAdmins, requireUser, type Principal } from './auth.ts';
 
-export type Access = 'public' | 'user' | 'admin';
+/** `admin`: ADMIN_TOKEN only; `admins`: ADMIN_TOKEN or the API key of an admin user (the web app's admins). */
+export type Access = 'public' | 'user' | 'admin' | 'admins';
 
 export interface RouteInput<B, Q> {
   body: B;
@@ -49,6 +50,7 @@ export function mountRoutes(router: Router, routes: RouteDef[], opts: { adminCon
       let principal = NO_PRINCIPAL;
       if (def.access === 'user') principal = requireUser(ctx);
       if (def.access === 'admin') requireAdmin(ctx, opts.adminConfigured);
+      if (def.access === 'admins') principal = requireAdmins(ctx);
       // parse() throws a ZodError, which the problem middleware turns into a 422 with field paths.
       const body = def.body ? def.body.parse(ctx.request.json ?? {}) : undefined;
       const query = def.query ? def.query.parse(ctx.query) : undefined;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { EXECUTION_STATUSES, TRIGGERS } from '../models/execution.ts';
-import { MISFIRE_POLICIES, OVERLAP_POLICIES } from '../models/task.ts';
+import { MAX_DEPENDENCIES, MISFIRE_POLICIES, OVERLAP_POLICIES } from '../models/task.ts';
 import { TOOL_NAMES } from '../runner/tools/names.ts';
 
 const instant = z.iso.datetime({ offset: true, error: 'must be an ISO-8601 instant with an offset, e.g. 2026-12-24T18:00:00Z' });
@@ -34,12 +34,15 @@ export const MisfireSchema = z
   })
   .strict();
 
+// Ids are opaque strings in responses; a client that sends them back as numbers means the same.
+const TASK_ID = z.union([z.string().regex(/^\d{1,19}$/, 'must be a task id'), z.number().int().positive()]).transform(String);
+
 const TOOL_NAME = z.enum(TOOL_NAMES, { error: `must be one of the runner's tools: ${TOOL_NAMES.join(', ')}` });
 
 const taskFields = {
   name: z.string().trim().min(1).max(200),
   prompt: z.string().max(20_000),
-  schedule: ScheduleInputSchema,
+  schedule: ScheduleInputSchema.nullable().describe('null: the task runs only after the tasks in `after`'),
   timezone: z.string().min(1).max(64).describe('IANA zone, e.g. Europe/Paris'),
   enabled: z.boolean(),
   tools: z.array(TOOL_NAME).max(32),
@@ -53,6 +56,11 @@ const taskFields = {
   webhookUrl: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).max(2000).nullable().describe('notify also POSTs here, signed'),
   webhookSecret: z.string().min(16).max(256).nullable().describe('signs webhook bodies (X-Tickler-Signature); write-only, never returned'),
   monthlyTokenBudget: z.number().int().min(1).max(1_000_000_000).nullable().describe('tokens per calendar month; a run that would exceed it pauses the task'),
+  after: z
+    .array(TASK_ID)
+    .max(MAX_DEPENDENCIES)
+    .describe('ids of your tasks this one runs after: without a schedule it runs once all of them succeeded since its last run; with one, its fires wait for that'),
+  waitSeconds: z.number().int().min(0).max(7 * 86400).describe('how long a scheduled fire waits for `after` before it is recorded skipped (default 3600)'),
 };
 
 export const CreateTaskSchema = z
@@ -105,7 +113,7 @@ export const TaskOut = z.object({
   id: z.string(),
   name: z.string(),
   prompt: z.string(),
-  schedule: ScheduleOut,
+  schedule: ScheduleOut.nullable(),
   timezone: z.string(),
   enabled: z.boolean(),
   tools: z.array(z.string()),
@@ -121,6 +129,8 @@ export const TaskOut = z.object({
   webhookUrl: z.string().nullable(),
   webhookConfigured: z.boolean(),
   monthlyTokenBudget: z.number().nullable(),
+  after: z.array(z.string()),
+  waitSeconds: z.number(),
   nextRunAt: z.string().nullable(),
   lastRunAt: z.string().nullable(),
   lastStatus: z.string().nullable(),
@@ -142,6 +152,8 @@ export const ExecutionOut = z.object({
   error: z.object({ type: z.string(), message: z.string() }).nullable(),
   usage: z.object({ promptTokens: z.number(), completionTokens: z.number(), llmCalls: z.number(), toolCalls: z.number() }),
   dryRun: z.boolean(),
+  satisfiedBy: z.array(z.string()).nullable().describe('the dependency executions whose successes let this one run'),
+  waitUntil: z.string().nullable().describe('a waiting fire is skipped at this instant unless its dependencies succeed first'),
 });
 
 export const StepOut = z.object({

@@ -5,20 +5,23 @@ import { describe, type ScheduleSpec } from '../scheduler/schedule.ts';
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
-export function specOf(task: Pick<Task, 'schedule' | 'timezone'>): ScheduleSpec {
-  return { ...task.schedule, timezone: task.timezone } as ScheduleSpec;
+/** The task's schedule with its zone; null for a task that only runs after others. */
+export function specOf(task: Pick<Task, 'schedule' | 'timezone'>): ScheduleSpec | null {
+  return task.schedule ? ({ ...task.schedule, timezone: task.timezone } as ScheduleSpec) : null;
 }
 
 export function scheduleJson(spec: ScheduleSpec) {
   return { ...spec, description: describe(spec) };
 }
 
-export function taskJson(t: Task) {
+/** A task as the API shows it; `after` lives in task_dependencies, so the caller passes it. */
+export function taskJson(t: Task, after: readonly string[]) {
+  const spec = specOf(t);
   return {
     id: t.id,
     name: t.name,
     prompt: t.prompt,
-    schedule: scheduleJson(specOf(t)),
+    schedule: spec ? scheduleJson(spec) : null,
     timezone: t.timezone,
     enabled: t.enabled,
     tools: t.tools,
@@ -35,6 +38,8 @@ export function taskJson(t: Task) {
     // The secret itself never leaves the server: clients learn only whether deliveries are signed.
     webhookConfigured: Boolean(t.webhookUrl && t.webhookSecret),
     monthlyTokenBudget: t.monthlyTokenBudget ?? null,
+    after: [...after],
+    waitSeconds: t.waitSeconds,
     nextRunAt: iso(t.nextRunAt),
     lastRunAt: iso(t.lastRunAt),
     lastStatus: t.lastStatus ?? null,
@@ -58,6 +63,8 @@ export function executionJson(e: Execution) {
     error: e.error ?? null,
     usage: { promptTokens: e.promptTokens, completionTokens: e.completionTokens, llmCalls: e.llmCalls, toolCalls: e.toolCalls },
     dryRun: e.dryRun,
+    satisfiedBy: e.satisfiedBy ?? null,
+    waitUntil: iso(e.waitUntil),
   };
 }
 

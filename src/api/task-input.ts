@@ -1,5 +1,6 @@
 import { AppError, LimitError, ServiceUnavailableError, ValidationError } from '../errors.ts';
-import type { Task } from '../models/task.ts';
+import { DEFAULT_WAIT_SECONDS, type Task } from '../models/task.ts';
+import { normalizeAfter } from '../models/task-graph.ts';
 import type { NewTask } from '../models/task-store.ts';
 import type { ScheduleParser } from '../nl-parser/parser.ts';
 import {
@@ -95,12 +96,15 @@ export async function resolveCreate(body: CreateTaskBody, deps: InputDeps): Prom
     spec = parsed.spec;
     fromText = parsed.task;
   }
-  // Explicit fields win over what the chat message said.
-  if (body.schedule) spec = await resolveSchedule(body.schedule, timezone, deps);
-  if (!spec) invalid('schedule', 'required: give a schedule ({cron}, {every}, {at} or {text}) or a text message');
-  // A zone named in the text ("9am Paris time") is part of the schedule's meaning.
-  timezone = spec.timezone;
-  checkMinInterval(spec, deps);
+  // Explicit fields win over what the chat message said (`schedule: null`: only after other tasks).
+  if (body.schedule !== undefined) spec = body.schedule ? await resolveSchedule(body.schedule, timezone, deps) : undefined;
+  const after = normalizeAfter(body.after ?? []);
+  if (!spec && after.length === 0) invalid('schedule', 'required: give a schedule ({cron}, {every}, {at} or {text}), a text message, or the tasks to run after (after)');
+  if (spec) {
+    // A zone named in the text ("9am Paris time") is part of the schedule's meaning.
+    timezone = spec.timezone;
+    checkMinInterval(spec, deps);
+  }
 
   const prompt = body.prompt ?? fromText?.prompt ?? '';
   const name = body.name ?? fromText?.name ?? (prompt.trim() ? prompt.trim().slice(0, 60) : describeForName(spec));
@@ -109,7 +113,9 @@ export async function resolveCreate(body: CreateTaskBody, deps: InputDeps): Prom
   return {
     name,
     prompt,
-    schedule: storedSchedule(spec),
+    schedule: spec ? storedSchedule(spec) : null,
+    after,
+    waitSeconds: body.waitSeconds ?? DEFAULT_WAIT_SECONDS,
     timezone,
     enabled,
     tools: body.tools ?? [],
@@ -120,7 +126,7 @@ export async function resolveCreate(body: CreateTaskBody, deps: InputDeps): Prom
     pauseAfterFailures: body.pauseAfterFailures ?? 5,
     startAt: b.startAt,
     endAt: b.endAt,
-    nextRunAt: firstRun(spec, enabled, b, deps.now),
+    nextRunAt: spec ? firstRun(spec, enabled, b, deps.now) : null,
     ...runnerSettings(body, { webhookUrl: null, webhookSecret: null }),
   };
 }
@@ -139,12 +145,17 @@ function runnerSettings(body: CreateTaskBody | UpdateTaskBody, current: Pick<Tas
   };
 }
 
-function describeForName(spec: ScheduleSpec): string {
+function describeForName(spec: ScheduleSpec | undefined): string {
+  if (!spec) return 'Dependent task';
   return spec.kind === 'once' ? 'One-off task' : 'Scheduled task';
 }
 
-/** Applies a partial update to a loaded task; recomputes nextRunAt when timing changed (and says so). */
-export async function applyUpdate(task: Task, body: UpdateTaskBody, deps: InputDeps): Promise<boolean> {
+/**
+ * Applies a partial update to a loaded task; recomputes nextRunAt when timing changed (and says
+ * so). `hasDependencies`: whether the task runs after others once this update is saved (a task
+ * needs a schedule, dependencies, or both).
+ */
+export async function applyUpdate(task: Task, body: UpdateTaskBody, deps: InputDeps, hasDependencies: boolean): Promise<boolean> {
   let spec = specOf(task);
   const timingChanged =
     body.schedule !== undefined ||
@@ -152,10 +163,12 @@ export async function applyUpdate(task: Task, body: UpdateTaskBody, deps: InputD
     body.startAt !== undefined ||
     body.endAt !== undefined ||
     (body.enabled !== undefined && body.enabled !== task.enabled);
-  if (body.schedule !== undefined) {
+  if (body.schedule) {
     spec = await resolveSchedule(body.schedule, checkZone(body.timezone ?? task.timezone), deps);
     checkMinInterval(spec, deps);
-  } else if (body.timezone !== undefined) {
+  } else if (body.schedule === null) {
+    spec = null;
+  } else if (body.timezone !== undefined && spec) {
     const rezoned = checkSpec({ ...spec, timezone: checkZone(body.timezone) }, { now: deps.now });
     if (!rezoned.ok) invalid(rezoned.error.path, rezoned.error.message);
     spec = rezoned.value;
@@ -168,6 +181,8 @@ export async function applyUpdate(task: Task, body: UpdateTaskBody, deps: InputD
   if (body.misfire?.graceSeconds !== undefined) task.misfireGraceSeconds = body.misfire.graceSeconds;
   if (body.overlap !== undefined) task.overlap = body.overlap;
   if (body.pauseAfterFailures !== undefined) task.pauseAfterFailures = body.pauseAfterFailures;
+  if (body.waitSeconds !== undefined) task.waitSeconds = body.waitSeconds;
+  if (!spec && !hasDependencies) invalid('schedule', 'a task needs a schedule, or tasks to run after (after)');
   const runner = runnerSettings(body, task);
   if (body.model !== undefined) task.model = runner.model;
   if (body.monthlyTokenBudget !== undefined) task.monthlyTokenBudget = runner.monthlyTokenBudget;
@@ -177,9 +192,9 @@ export async function applyUpdate(task: Task, body: UpdateTaskBody, deps: InputD
   task.startAt = b.startAt;
   task.endAt = b.endAt;
   if (body.enabled !== undefined && body.enabled !== task.enabled) setEnabled(task, body.enabled);
-  task.schedule = storedSchedule(spec);
-  task.timezone = spec.timezone;
-  if (timingChanged) task.nextRunAt = firstRun(spec, task.enabled, b, deps.now);
+  task.schedule = spec ? storedSchedule(spec) : null;
+  task.timezone = spec ? spec.timezone : checkZone(body.timezone ?? task.timezone);
+  if (timingChanged) task.nextRunAt = spec ? firstRun(spec, task.enabled, b, deps.now) : null;
   return timingChanged;
 }
 
@@ -189,7 +204,8 @@ export function setEnabled(task: Task, enabled: boolean, now?: Date): void {
   if (enabled) {
     task.pausedReason = null;
     task.consecutiveFailures = 0;
-    if (now) task.nextRunAt = nextFire(specOf(task), now, { startAt: task.startAt ?? null, endAt: task.endAt ?? null });
+    const spec = specOf(task);
+    if (now) task.nextRunAt = spec ? nextFire(spec, now, { startAt: task.startAt ?? null, endAt: task.endAt ?? null }) : null;
   } else {
     task.nextRunAt = null;
   }

@@ -1,6 +1,7 @@
 import { defineEntity, type InferEntity, p } from '@mikro-orm/postgresql';
 
-export const EXECUTION_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'missed', 'skipped', 'interrupted', 'cancelled'] as const;
+// `waiting`: a scheduled fire of a task with dependencies, waiting (until waitUntil) for them to succeed.
+export const EXECUTION_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'missed', 'skipped', 'interrupted', 'cancelled', 'waiting'] as const;
 export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number];
 export const TERMINAL_STATUSES: readonly ExecutionStatus[] = ['succeeded', 'failed', 'missed', 'skipped', 'interrupted', 'cancelled'];
 export const TRIGGERS = ['schedule', 'manual', 'retry', 'catchup', 'dependency'] as const;
@@ -39,6 +40,9 @@ export const Execution = defineEntity({
     llmCalls: p.integer().default(0),
     toolCalls: p.integer().default(0),
     dryRun: p.boolean().default(false),
+    /** The dependency executions (ids) whose successes let this one run. */
+    satisfiedBy: p.json<string[]>().nullable(),
+    waitUntil: p.datetime().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
   },
 });

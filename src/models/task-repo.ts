@@ -12,14 +12,15 @@ export const TASK_COLUMNS = `t.id::text as id, t.user_id::text as user_id, t.nam
   t.max_attempts, t.misfire_policy, t.misfire_grace_seconds, t.overlap, t.pause_after_failures, t.consecutive_failures,
   t.paused_reason, ${ms('t.start_at')} as start_ms, ${ms('t.end_at')} as end_ms, ${ms('t.next_run_at')} as next_ms,
   ${ms('t.last_run_at')} as last_ms, t.last_status, t.model, t.webhook_url, t.webhook_secret, t.monthly_token_budget,
-  ${ms('t.created_at')} as created_ms, ${ms('t.updated_at')} as updated_ms`;
+  ${ms('t.created_at')} as created_ms, ${ms('t.updated_at')} as updated_ms, t.wait_seconds,
+  array(select d.depends_on_id::text from task_dependencies d where d.task_id = t.id order by d.depends_on_id) as after`;
 
 export interface TaskRow {
   id: string;
   user_id: string;
   name: string;
   prompt: string;
-  schedule: StoredSchedule;
+  schedule: StoredSchedule | null;
   timezone: string;
   enabled: boolean;
   tools: string[];
@@ -41,11 +42,16 @@ export interface TaskRow {
   monthly_token_budget: number | null;
   created_ms: number;
   updated_ms: number;
+  wait_seconds: number;
+  after: string[];
 }
+
+/** A task as the API shows it: its columns and the ids it runs after. */
+export type TaskView = Task & { after: string[] };
 
 const date = (v: number | null) => (v === null ? null : new Date(v));
 
-export function taskFromRow(r: TaskRow): Task {
+export function taskFromRow(r: TaskRow): TaskView {
   return {
     id: r.id,
     userId: r.user_id,
@@ -73,11 +79,13 @@ export function taskFromRow(r: TaskRow): Task {
     monthlyTokenBudget: r.monthly_token_budget,
     createdAt: new Date(r.created_ms),
     updatedAt: new Date(r.updated_ms),
-  } as Task;
+    waitSeconds: r.wait_seconds,
+    after: r.after,
+  } as TaskView;
 }
 
 /** One task of one user, or null (another user's task is as absent as a missing one). */
-export async function findTask(pool: pg.Pool, userId: string, id: string): Promise<Task | null> {
+export async function findTask(pool: pg.Pool, userId: string, id: string): Promise<TaskView | null> {
   const { rows } = await pool.query<TaskRow>({
     name: 'task-by-id',
     text: `select ${TASK_COLUMNS} from tasks t where t.id = $1 and t.user_id = $2`,
@@ -87,7 +95,7 @@ export async function findTask(pool: pg.Pool, userId: string, id: string): Promi
 }
 
 /** A page of a user's tasks, newest first; one more than `limit` tells the caller there is a next page. */
-export async function listTasks(pool: pg.Pool, userId: string, q: { enabled?: boolean; cursor?: string; limit: number }): Promise<Task[]> {
+export async function listTasks(pool: pg.Pool, userId: string, q: { enabled?: boolean; cursor?: string; limit: number }): Promise<TaskView[]> {
   const { rows } = await pool.query<TaskRow>({
     name: 'task-page',
     text: `select ${TASK_COLUMNS} from tasks t

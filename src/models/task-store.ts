@@ -3,8 +3,15 @@ import { LimitError } from '../errors.ts';
 import { CHANNELS, notify } from './notify.ts';
 import { Task } from './task.ts';
 
-/** Every column a new task needs; the rest (ids, run history) start empty. */
-export type NewTask = Omit<Task, 'id' | 'createdAt' | 'updatedAt' | 'lastRunAt' | 'lastStatus' | 'pausedReason' | 'consecutiveFailures'>;
+/** Every column a new user task needs; the rest (ids, run history, system-job columns) start empty. */
+export type NewTask = Omit<
+  Task,
+  'id' | 'createdAt' | 'updatedAt' | 'lastRunAt' | 'lastStatus' | 'pausedReason' | 'consecutiveFailures' | 'kind' | 'systemName' | 'description' | 'orphaned' | 'waitSeconds' | 'hasDependencies'
+> & {
+  waitSeconds?: number;
+  /** Tasks of the same user this one runs after (task_dependencies rows; the group-commit writer writes them). */
+  after?: string[];
+};
 
 /**
  * Inserts a task inside the caller's transaction, refusing once the user owns `maxTasks`, and
@@ -18,7 +25,8 @@ export async function insertTask(tx: EntityManager, fields: NewTask, opts: { max
   if ((row?.n ?? 0) >= opts.maxTasks) {
     throw new LimitError('MAX_TASKS_PER_USER', `you already have ${opts.maxTasks} tasks, the most this server allows (MAX_TASKS_PER_USER)`);
   }
-  const task = tx.create(Task, { ...fields, createdAt: opts.now, updatedAt: opts.now });
+  const { after: _after, ...columns } = fields;
+  const task = tx.create(Task, { ...columns, createdAt: opts.now, updatedAt: opts.now });
   await tx.flush();
   await notify(tx, CHANNELS.tasks, { id: task.id, op: 'created' });
   return task;

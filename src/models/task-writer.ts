@@ -2,8 +2,10 @@ import type pg from 'pg';
 import { AppError, LimitError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { CHANNELS } from './notify.ts';
-import type { Task } from './task.ts';
-import { findTask } from './task-repo.ts';
+import { sqlOf } from './sql.ts';
+import { DEFAULT_WAIT_SECONDS } from './task.ts';
+import { findTargets, insertEdges, normalizeAfter, targetProblem } from './task-graph.ts';
+import { findTask, type TaskView } from './task-repo.ts';
 import type { NewTask } from './task-store.ts';
 
 /**
@@ -20,7 +22,7 @@ export interface CreateRequest {
   idempotency?: { key: string; hash: string };
 }
 
-export type CreateResult = { task: Task; replayed: boolean };
+export type CreateResult = { task: TaskView; replayed: boolean };
 
 interface Pending extends CreateRequest {
   resolve: (r: CreateResult) => void;
@@ -73,8 +75,17 @@ export function createTaskWriter(opts: { pool: pg.Pool; maxTasks: number; logger
         [users],
       );
       const room = new Map(counts.map((c) => [c.user_id, opts.maxTasks - c.n]));
+      // The tasks named in `after` must be the owner's; locked (FOR KEY SHARE) so none is deleted
+      // before the edges are written. A create cannot close a cycle: nothing depends on it yet.
+      const named = batch.flatMap((p) => p.fields.after ?? []);
+      const targets = named.length ? await findTargets(sqlOf(client), named) : new Map();
       const admitted: Pending[] = [];
       for (const p of batch) {
+        const problem = targetProblem(p.fields.after ?? [], p.fields.userId, targets);
+        if (problem) {
+          p.reject(problem);
+          continue;
+        }
         const left = room.get(p.fields.userId) ?? 0;
         if (left <= 0) {
           p.reject(new LimitError('MAX_TASKS_PER_USER', `you already have ${opts.maxTasks} tasks, the most this server allows (MAX_TASKS_PER_USER)`));
@@ -92,23 +103,23 @@ export function createTaskWriter(opts: { pool: pg.Pool; maxTasks: number; logger
       const inserted = await client.query<{ id: string; created_ms: number }>(
         `insert into tasks (user_id, name, prompt, schedule, timezone, enabled, tools, max_attempts, misfire_policy,
                             misfire_grace_seconds, overlap, pause_after_failures, start_at, end_at, next_run_at,
-                            model, webhook_url, webhook_secret, monthly_token_budget)
+                            model, webhook_url, webhook_secret, monthly_token_budget, wait_seconds)
          select v.user_id, v.name, v.prompt, v.schedule, v.timezone, v.enabled, array(select jsonb_array_elements_text(v.tools)),
                 v.max_attempts, v.misfire_policy, v.misfire_grace_seconds, v.overlap, v.pause_after_failures, v.start_at, v.end_at,
-                v.next_run_at, v.model, v.webhook_url, v.webhook_secret, v.monthly_token_budget
+                v.next_run_at, v.model, v.webhook_url, v.webhook_secret, v.monthly_token_budget, v.wait_seconds
            from unnest($1::bigint[], $2::text[], $3::text[], $4::jsonb[], $5::text[], $6::bool[], $7::jsonb[], $8::int[], $9::text[],
                        $10::int[], $11::text[], $12::int[], $13::timestamptz[], $14::timestamptz[], $15::timestamptz[],
-                       $16::text[], $17::text[], $18::text[], $19::int[])
+                       $16::text[], $17::text[], $18::text[], $19::int[], $20::int[])
                 with ordinality as v(user_id, name, prompt, schedule, timezone, enabled, tools, max_attempts, misfire_policy,
                                      misfire_grace_seconds, overlap, pause_after_failures, start_at, end_at, next_run_at,
-                                     model, webhook_url, webhook_secret, monthly_token_budget, ord)
+                                     model, webhook_url, webhook_secret, monthly_token_budget, wait_seconds, ord)
           order by v.ord
          returning id::text as id, ${ms('created_at')} as created_ms`,
         [
           f.map((x) => x.userId),
           f.map((x) => x.name),
           f.map((x) => x.prompt),
-          f.map((x) => JSON.stringify(x.schedule)),
+          f.map((x) => (x.schedule ? JSON.stringify(x.schedule) : null)),
           f.map((x) => x.timezone),
           f.map((x) => x.enabled),
           f.map((x) => JSON.stringify(x.tools)),
@@ -124,6 +135,7 @@ export function createTaskWriter(opts: { pool: pg.Pool; maxTasks: number; logger
           f.map((x) => x.webhookUrl ?? null),
           f.map((x) => x.webhookSecret ?? null),
           f.map((x) => x.monthlyTokenBudget ?? null),
+          f.map((x) => x.waitSeconds ?? DEFAULT_WAIT_SECONDS),
         ],
       );
       // INSERT … SELECT … ORDER BY returns rows in insertion order (the same guarantee ORMs' bulk inserts rely on).
@@ -151,14 +163,26 @@ export function createTaskWriter(opts: { pool: pg.Pool; maxTasks: number; logger
       }
       const lostSet = new Set(lost);
       const created = admitted.map((p, i) => ({ p, id: ids[i] as string, at: inserted.rows[i]?.created_ms as number })).filter((c) => !lostSet.has(c.p));
+      await insertEdges(
+        sqlOf(client),
+        created.flatMap((c) => normalizeAfter(c.p.fields.after ?? []).map((dependsOn) => ({ userId: c.p.fields.userId, taskId: c.id, dependsOn }))),
+      );
       // One notification per batch: engines only need to know that something was created.
       if (created.length) await client.query('select pg_notify($1, $2)', [CHANNELS.tasks, JSON.stringify({ op: 'created', n: created.length })]);
       await client.query('commit');
       for (const c of created) {
         const at = new Date(c.at);
+        const { after, ...fields } = c.p.fields;
         c.p.resolve({
           task: {
-            ...c.p.fields,
+            ...fields,
+            after: normalizeAfter(after ?? []).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1)),
+            waitSeconds: fields.waitSeconds ?? DEFAULT_WAIT_SECONDS,
+            kind: 'user',
+            systemName: null,
+            description: null,
+            orphaned: false,
+            hasDependencies: Boolean(after?.length),
             id: c.id,
             consecutiveFailures: 0,
             pausedReason: null,
@@ -166,7 +190,7 @@ export function createTaskWriter(opts: { pool: pg.Pool; maxTasks: number; logger
             lastStatus: null,
             createdAt: at,
             updatedAt: at,
-          } as Task,
+          } as TaskView,
           replayed: false,
         });
       }

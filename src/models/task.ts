@@ -7,6 +7,15 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 
 export const MISFIRE_POLICIES = ['run_once', 'skip'] as const;
 export const OVERLAP_POLICIES = ['skip', 'allow'] as const;
+export const TASK_KINDS = ['user', 'system'] as const;
+export const DEFAULT_WAIT_SECONDS = 3600;
+/**
+ * How a pause for the monthly token budget begins (runner/bounds.ts writes it): the
+ * reset-monthly-budgets system job resumes exactly those tasks once their month turns.
+ */
+export const MONTHLY_BUDGET_PAUSE = 'monthly token budget reached:';
+/** At most this many dependencies per task (`after`). */
+export const MAX_DEPENDENCIES = 20;
 
 /**
  * A user's scheduled task. `nextRunAt` is the job store: the engine claims rows whose nextRunAt
@@ -20,7 +29,8 @@ export const Task = defineEntity({
     userId: p.bigint('string'),
     name: p.text(),
     prompt: p.text().default(''),
-    schedule: p.json<StoredSchedule>(),
+    /** Null for a task that only runs after other tasks (`after`, see task_dependencies). */
+    schedule: p.json<StoredSchedule>().nullable(),
     timezone: p.text(),
     enabled: p.boolean().default(true),
     tools: p.array().default([]),
@@ -42,6 +52,16 @@ export const Task = defineEntity({
     /** Signs webhook bodies; stays server-side (never serialized, never in a prompt). */
     webhookSecret: p.text().nullable(),
     monthlyTokenBudget: p.integer().nullable(),
+    /** How long a scheduled fire waits for its dependencies before it is recorded `skipped`. */
+    waitSeconds: p.integer().default(DEFAULT_WAIT_SECONDS),
+    /** `system`: a job declared in code (src/scheduler/system-jobs.ts), owned by the system user. */
+    kind: p.enum(TASK_KINDS).default('user'),
+    systemName: p.text().nullable(),
+    description: p.text().nullable(),
+    /** A system job no longer declared in code: disabled and never fired. */
+    orphaned: p.boolean().default(false),
+    /** Kept by triggers on task_dependencies: the claim knows which fires to check (wait.ts). */
+    hasDependencies: p.boolean().default(false),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
   },

@@ -7,6 +7,8 @@ export const User = defineEntity({
     id: p.bigint('string').primary().autoincrement(),
     name: p.text(),
     isAdmin: p.boolean().default(false),
+    /** The built-in owner of system jobs (one row, created by the jobs migration). */
+    isSystem: p.boolean().default(false),
     createdAt: p.datetime().onCreate(() => new Date()),
   },
 });

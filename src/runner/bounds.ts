@@ -1,6 +1,7 @@
 // The limits of one run, and the failures that name them. A bound crossed ends the run `failed`
 // and is not retried (another attempt would cross it again); the monthly budget also pauses the task.
 import type { ExecutionError } from '../models/execution.ts';
+import { MONTHLY_BUDGET_PAUSE } from '../models/task.ts';
 import type { RunUsage } from '../scheduler/runner-port.ts';
 
 export interface RunBounds {
@@ -36,7 +37,7 @@ function monthly(b: RunBounds, usage: RunUsage, before: boolean): BoundFailure |
   const total = b.monthly.used + tokensOf(usage);
   // Before a call, reaching the budget is enough: the call would exceed it.
   if (before ? total < b.monthly.budget : total <= b.monthly.budget) return null;
-  const reason = `monthly token budget reached: ${total} of ${b.monthly.budget} tokens used this month`;
+  const reason = `${MONTHLY_BUDGET_PAUSE} ${total} of ${b.monthly.budget} tokens used this month`;
   return { error: { type: 'monthly_token_budget', message: `${reason}; the task is paused until its budget is raised or it is resumed` }, pauseTask: reason };
 }
 

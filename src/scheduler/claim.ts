@@ -16,6 +16,10 @@ export interface ClaimedFire {
   maxAttempts: number;
   /** The task had a running execution when claimed: check again before starting. */
   busyAtClaim: boolean;
+  /** A system job's declared name (its run goes to its handler, not the LLM runner). */
+  systemJob: string | null;
+  /** A scheduled fire of a task with dependencies: it runs only if they succeeded (wait.ts). */
+  gated: boolean;
 }
 
 export interface ClaimResult {
@@ -40,6 +44,8 @@ interface DueRow {
   overlap: 'skip' | 'allow';
   max_attempts: number;
   busy: boolean;
+  system_name: string | null;
+  gated: boolean;
   db_now: number;
 }
 
@@ -71,6 +77,7 @@ export async function claimDueTasks(
               ${ms('t.next_run_at')} as next_ms, ${ms('t.start_at')} as start_ms, ${ms('t.end_at')} as end_ms,
               t.misfire_policy, t.misfire_grace_seconds, t.overlap, t.max_attempts,
               exists (select 1 from executions e where e.task_id = t.id and e.status = 'running') as busy,
+              t.system_name, t.has_dependencies as gated,
               ${ms('now()')} as db_now
          from tasks t
         where t.enabled and t.next_run_at < now() + make_interval(secs => $1::float8 / 1000)
@@ -160,6 +167,8 @@ export async function claimDueTasks(
         overlap: r.overlap,
         maxAttempts: r.max_attempts,
         busyAtClaim: r.busy,
+        systemJob: r.system_name,
+        gated: r.gated,
       });
     }
     return { fires, examined: rows.length, missed, dbNow };
@@ -192,6 +201,8 @@ export async function claimQueued(
     overlap: 'skip' | 'allow';
     max_attempts: number;
     busy: boolean;
+    system_name: string | null;
+    gated: boolean;
   }>(
     `with picked as (
        select x.id from executions x
@@ -208,7 +219,10 @@ export async function claimQueued(
       where x.id = picked.id and t.id = x.task_id
       returning x.id::text as id, x.task_id::text as task_id, x.user_id::text as user_id, ${ms('x.scheduled_for')} as at_ms,
                 x.trigger, x.attempt, x.epoch, x.dry_run, t.overlap, t.max_attempts,
-                exists (select 1 from executions e where e.task_id = x.task_id and e.status = 'running') as busy`,
+                exists (select 1 from executions e where e.task_id = x.task_id and e.status = 'running') as busy,
+                t.system_name,
+                -- a scheduled fire re-claimed from a dead owner before its dependencies were checked
+                (x.trigger in ('schedule', 'catchup') and x.satisfied_by is null and t.has_dependencies) as gated`,
     [opts.owner, opts.windowMs, opts.leaseMs, opts.limit],
   );
   return rows.map((x) => ({
@@ -223,5 +237,7 @@ export async function claimQueued(
     overlap: x.overlap,
     maxAttempts: x.max_attempts,
     busyAtClaim: x.busy,
+    systemJob: x.system_name,
+    gated: x.gated,
   }));
 }

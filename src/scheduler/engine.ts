@@ -8,12 +8,14 @@ import type { Database } from '../models/db.ts';
 import { CHANNELS } from '../models/notify.ts';
 import { type Batcher, createBatcher } from './batcher.ts';
 import { type ClaimedFire, claimDueTasks, claimQueued } from './claim.ts';
+import { sweepDependencies, triggerDependents } from './dependencies.ts';
 import { FireTable } from './dispatch.ts';
 import { type Listener, listen } from './listener.ts';
 import { type Finish, recordFinishes, recordSkips, recordStarts, releaseQueued, renewLeases, sweepOrphans } from './record.ts';
 import type { RunFn, RunResult } from './runner-port.ts';
 import { ZERO_USAGE } from './runner-port.ts';
 import { startupSync } from './sync.ts';
+import { expireWaits, gateFire } from './wait.ts';
 
 export interface EngineOptions {
   db: Database;
@@ -110,9 +112,16 @@ export function createEngine(opts: EngineOptions): Engine {
     write: async (items) => {
       // A run can finish before its start was written: write starts first, in order.
       await starts.flush();
-      const touched = await recordFinishes(pool, id, items);
-      for (const t of touched) if (t.paused) for (const f of table.dropTask(t.taskId)) events.emit('dropped', f);
+      const { tasks, dependents } = await recordFinishes(pool, id, items);
+      for (const t of tasks) if (t.paused) for (const f of table.dropTask(t.taskId)) events.emit('dropped', f);
       events.emit('recorded', items);
+      // The successes are committed on the edges: a failure here is only late, the sweep triggers them.
+      if (dependents.length) {
+        await triggerDependents(pool, dependents).then(
+          (r) => events.emit('dependents', { ...r, checked: dependents }),
+          (err) => logger.warn({ err: (err as Error).message }, 'triggering dependents failed; the dependency sweep will'),
+        );
+      }
     },
   });
   const skips: Batcher<{ id: string; epoch: number }> = createBatcher({
@@ -168,13 +177,31 @@ export function createEngine(opts: EngineOptions): Engine {
             skips.add({ id: f.executionId, epoch: f.epoch });
             events.emit('skipped', f);
           } else {
-            startNow({ ...f, busyAtClaim: false });
+            admit({ ...f, busyAtClaim: false });
           }
         })
-        .catch(() => startNow({ ...f, busyAtClaim: false }));
+        .catch(() => admit({ ...f, busyAtClaim: false }));
       return;
     }
-    startNow(f);
+    admit(f);
+  }
+
+  /** Starts a fire, unless it is a scheduled fire whose dependencies have not all succeeded (wait.ts). */
+  function admit(f: ClaimedFire): void {
+    if (!f.gated) {
+      startNow(f);
+      return;
+    }
+    // One transaction, only for tasks that have dependencies: the common path stays free of it.
+    gateFire(pool, id, f).then(
+      (d) => {
+        if (d.kind === 'run' && stopping) void releaseQueued(pool, id, [f.executionId]).catch((err) => logger.warn({ err }, 'release failed'));
+        else if (d.kind === 'run') startNow({ ...f, gated: false });
+        else if (d.kind !== 'lost') events.emit(d.kind, f);
+      },
+      // Still ours and queued: the lease runs out and a replica claims it again (and checks again).
+      (err) => logger.warn({ err: (err as Error).message, executionId: f.executionId }, 'dependency check failed; the fire will be re-claimed'),
+    );
   }
 
   function startNow(f: ClaimedFire): void {
@@ -195,6 +222,7 @@ export function createEngine(opts: EngineOptions): Engine {
           scheduledFor: new Date(f.scheduledFor),
           epoch: f.epoch,
           dryRun: f.dryRun,
+          systemJob: f.systemJob,
         },
         signal: controller.signal,
       });
@@ -399,6 +427,8 @@ export function createEngine(opts: EngineOptions): Engine {
       every(pollMs, 'claim poll', () => requestClaim());
       every(Math.max(1_000, Math.floor(leaseMs / 3)), 'lease renewal', renew);
       every(Math.max(1_000, Math.floor(leaseMs / 2)), 'orphan sweep', () => sweepOrphans(pool, retryBaseMs));
+      every(Math.max(1_000, Math.floor(leaseMs / 2)), 'dependency sweep', () => sweepDependencies(pool));
+      every(1_000, 'wait expiry', () => expireWaits(pool));
       every(5_000, 'heartbeat', heartbeat);
       every(30_000, 'clock offset', measureOffset);
       await requestClaim();

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { ExecutionError } from '../models/execution.ts';
 import { CHANNELS } from '../models/notify.ts';
+import { markSuccesses } from './dependencies.ts';
 import type { RunUsage } from './runner-port.ts';
 
 // Every write here is fenced on (owner, epoch, status): a replica that lost an execution (its
@@ -56,11 +57,19 @@ export interface FinishedTask {
   paused: boolean;
 }
 
+export interface FinishesRecorded {
+  tasks: FinishedTask[];
+  /** Tasks that run after a task that just succeeded: their joins may now be satisfied (dependencies.ts). */
+  dependents: string[];
+}
+
 /**
- * Records terminal results in one transaction: the executions (fenced), their retries, and the
- * tasks' last status, consecutive failures and self-pausing. Returns the tasks touched.
+ * Records terminal results in one transaction: the executions (fenced), their retries, the
+ * tasks' last status, consecutive failures and self-pausing, and each success on the edges of
+ * the tasks that run after it (so a crash after this commit loses no success). Returns the tasks
+ * touched and the dependents to check.
  */
-export async function recordFinishes(pool: pg.Pool, owner: string, finishes: Finish[]): Promise<FinishedTask[]> {
+export async function recordFinishes(pool: pg.Pool, owner: string, finishes: Finish[]): Promise<FinishesRecorded> {
   const client = await pool.connect();
   try {
     await client.query('begin');
@@ -106,9 +115,11 @@ export async function recordFinishes(pool: pg.Pool, owner: string, finishes: Fin
     }
     // One row per task (the latest finish wins); dry runs never move a task's status.
     const perTask = new Map<string, { fin: number; status: string; finalFailures: number; pause: string | null; lastError: string | null; userId: string }>();
+    const successes = new Map<string, string>();
     for (const r of done.rows) {
       const f = byId.get(r.id) as Finish;
       if (r.dry_run) continue;
+      if (f.status === 'succeeded') successes.set(r.task_id, r.id);
       const finalFailure = f.status !== 'succeeded' && f.retryAt == null ? 1 : 0;
       const prev = perTask.get(r.task_id);
       perTask.set(r.task_id, {
@@ -128,6 +139,9 @@ export async function recordFinishes(pool: pg.Pool, owner: string, finishes: Fin
         `with v as (
            select * from unnest($1::bigint[], $2::float8[], $3::text[], $4::int[], $5::text[], $6::text[])
              as v(task_id, fin, status, final_failures, pause, last_error)
+         ), locked as (
+           -- Row locks in id order, as dependencies.ts takes them: two transactions never wait on each other in a circle.
+           select t.* from tasks t where t.id = any($1::bigint[]) order by t.id for no key update
          ), calc as (
            select t.id, v.fin, v.status,
                   case when v.status = 'succeeded' then 0 else t.consecutive_failures + v.final_failures end as cf,
@@ -137,13 +151,14 @@ export async function recordFinishes(pool: pg.Pool, owner: string, finishes: Fin
                          then format('paused after %s consecutive failed runs; last error: %s',
                                      t.consecutive_failures + v.final_failures, coalesce(v.last_error, 'unknown'))
                     end) as pause
-             from tasks t join v on v.task_id = t.id
+             from locked t join v on v.task_id = t.id
          )
          update tasks t
             set last_run_at = to_timestamp(c.fin / 1000), last_status = c.status, consecutive_failures = c.cf,
                 paused_reason = coalesce(c.pause, t.paused_reason),
-                -- a one-off (or a task past its endAt) has no next run left: it disables itself once it ran
-                enabled = t.enabled and c.pause is null and t.next_run_at is not null,
+                -- a one-off (or a task past its endAt) has no next run left: it disables itself once it ran;
+                -- a task without a schedule (it runs after others) never had one and stays enabled
+                enabled = t.enabled and c.pause is null and (t.next_run_at is not null or t.schedule is null),
                 next_run_at = case when c.pause is null then t.next_run_at end,
                 updated_at = now()
            from calc c
@@ -155,8 +170,9 @@ export async function recordFinishes(pool: pg.Pool, owner: string, finishes: Fin
       if (paused.length) await dropQueuedFires(client, paused, 'paused');
       for (const r of updated.rows) touched.push({ taskId: r.id, userId: r.user_id, paused: r.paused });
     }
+    const dependents = successes.size ? await markSuccesses(client, successes) : [];
     await client.query('commit');
-    return touched;
+    return { tasks: touched, dependents };
   } catch (err) {
     await client.query('rollback').catch(() => undefined);
     throw err;
@@ -170,7 +186,7 @@ export async function recordFinishes(pool: pg.Pool, owner: string, finishes: Fin
  * tells every engine to forget them. Manual runs stay: the user asked for those explicitly.
  */
 export async function dropQueuedFires(client: pg.ClientBase | pg.Pool, taskIds: string[], op: string): Promise<void> {
-  await client.query(`delete from executions where task_id = any($1::bigint[]) and status = 'queued' and trigger <> 'manual'`, [taskIds]);
+  await client.query(`delete from executions where task_id = any($1::bigint[]) and status in ('queued', 'waiting') and trigger <> 'manual'`, [taskIds]);
   for (const id of taskIds) await client.query('select pg_notify($1, $2)', [CHANNELS.tasks, JSON.stringify({ id, op })]);
 }
 

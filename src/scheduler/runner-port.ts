@@ -15,6 +15,8 @@ export interface RunRequest {
     scheduledFor: Date;
     epoch: number;
     dryRun: boolean;
+    /** Set for a system job (src/scheduler/system-jobs.ts): its declared name. */
+    systemJob?: string | null;
   };
   /** Aborted on cancel, on shutdown past the grace period, or when the task is paused/deleted. */
   signal: AbortSignal;

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { Logger } from '../log.ts';
 import type { StoredSchedule } from '../models/task.ts';
 import { claimDueTasks } from './claim.ts';
+import { sweepDependencies } from './dependencies.ts';
 import type { PlanOptions } from './plan.ts';
 import { sweepOrphans } from './record.ts';
 import { nextFire, type ScheduleSpec } from './schedule.ts';
@@ -101,5 +102,7 @@ export async function startupSync(
     }
   };
   await Promise.all(Array.from({ length: opts.workers ?? 3 }, worker));
+  // Joins satisfied while no scheduler ran (or whose trigger a crash cut short).
+  await sweepDependencies(pool);
   return { ms: Date.now() - t0, interrupted, recomputed, pastDue, missed };
 }

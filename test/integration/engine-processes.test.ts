@@ -1,46 +1,14 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { openSync, writeSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.ts';
 import { type Database, openDatabase } from '../../src/models/db.ts';
 import { startEmbeddedPostgres } from '../../src/models/embedded.ts';
 import { createTestDatabase, type TestDatabase, urlFor } from '../support/db.ts';
+import { children, spawnEngine, stopChild } from '../support/engine-process.ts';
 import { insertTasks, insertUser, until } from '../support/engine.ts';
-
-const CHILD = fileURLToPath(new URL('../support/engine-child.ts', import.meta.url));
-const children = new Set<ChildProcess>();
-
-/** Starts a scheduler replica in its own process and waits until it is ready. */
-async function spawnEngine(url: string, env: Record<string, string> = {}): Promise<ChildProcess> {
-  const log = process.env.ENGINE_LOG ? openSync(process.env.ENGINE_LOG, 'a') : 'inherit';
-  const child = spawn(process.execPath, [CHILD], { env: { ...process.env, DATABASE_URL: url, ...env }, stdio: ['ignore', 'pipe', log] });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('engine process did not start')), 20_000);
-    child.stdout?.on('data', (d: Buffer) => {
-      if (typeof log === 'number') writeSync(log, d);
-      if (d.toString().includes('ready')) {
-        clearTimeout(t);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`engine process exited early (${code})`)));
-  });
-  return child;
-}
-
-async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill(signal);
-  await exited;
-}
 
 async function prepare(db: Database) {
   await db.pool.query('create table if not exists test_runs (execution_id bigint not null, pid int not null, at timestamptz not null default now())');

@@ -52,6 +52,16 @@ async function startServer(env: Record<string, string>, args: string[] = []): Pr
   return { child, output: () => out };
 }
 
+/** The server listens before the engine's start-up sync ends (/readyz says when): wait for it. */
+async function ready(base: string, ms = 30_000): Promise<number> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const status = (await fetch(`${base}/readyz`)).status;
+    if (status === 200 || Date.now() > deadline) return status;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 async function stop(s: Started): Promise<number | null> {
   if (s.child.exitCode !== null) return s.child.exitCode;
   const exited = new Promise<number | null>((r) => s.child.once('exit', (code) => r(code)));
@@ -88,13 +98,7 @@ describe('the server process', () => {
     const first = await startServer(env);
     const base = `http://127.0.0.1:${port}`;
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
-    // /readyz follows start-up sync, which may still be running just after the server listens.
-    let ready = 0;
-    for (let i = 0; i < 200 && ready !== 200; i++) {
-      ready = (await fetch(`${base}/readyz`)).status;
-      if (ready !== 200) await new Promise((r) => setTimeout(r, 50));
-    }
-    expect(ready).toBe(200);
+    expect(await ready(base)).toBe(200);
     // local auth mode: no key needed on loopback with the embedded database
     const created = await fetch(`${base}/api/tasks`, {
       method: 'POST',
@@ -108,6 +112,7 @@ describe('the server process', () => {
 
     const second = await startServer(env);
     try {
+      expect(await ready(base)).toBe(200);
       const again = (await (await fetch(`${base}/api/tasks/${task.id}`)).json()) as { id: string; nextRunAt: string };
       expect(again.nextRunAt).toBe(task.nextRunAt);
       const status = (await (await fetch(`${base}/api/scheduler/status`)).json()) as { instances: unknown[] };

@@ -55,7 +55,8 @@ export async function insertUser(db: Database, name = 'engine-test'): Promise<st
 }
 
 export interface TaskRow {
-  schedule: Record<string, unknown>;
+  /** null: a task that only runs after others (give it edges with `insertEdges`). */
+  schedule: Record<string, unknown> | null;
   timezone?: string;
   nextRunAt: Date | null;
   overlap?: 'skip' | 'allow';
@@ -64,19 +65,20 @@ export interface TaskRow {
   misfireGraceSeconds?: number;
   pauseAfterFailures?: number;
   enabled?: boolean;
+  waitSeconds?: number;
 }
 
 /** Inserts tasks directly (set-based), as the API would store them. */
 export async function insertTasks(db: Database, userId: string, tasks: TaskRow[]): Promise<string[]> {
   const { rows } = await db.pool.query<{ id: string }>(
-    `insert into tasks (user_id, name, schedule, timezone, next_run_at, overlap, max_attempts, misfire_policy, misfire_grace_seconds, pause_after_failures, enabled)
-     select $1, 'task ' || ord, s, tz, nra, ov, ma, mp, mg, paf, en
-       from unnest($2::jsonb[], $3::text[], $4::timestamptz[], $5::text[], $6::int[], $7::text[], $8::int[], $9::int[], $10::bool[])
-            with ordinality as v(s, tz, nra, ov, ma, mp, mg, paf, en, ord)
+    `insert into tasks (user_id, name, schedule, timezone, next_run_at, overlap, max_attempts, misfire_policy, misfire_grace_seconds, pause_after_failures, enabled, wait_seconds)
+     select $1, 'task ' || ord, s, tz, nra, ov, ma, mp, mg, paf, en, ws
+       from unnest($2::jsonb[], $3::text[], $4::timestamptz[], $5::text[], $6::int[], $7::text[], $8::int[], $9::int[], $10::bool[], $11::int[])
+            with ordinality as v(s, tz, nra, ov, ma, mp, mg, paf, en, ws, ord)
      returning id::text as id`,
     [
       userId,
-      tasks.map((t) => JSON.stringify(t.schedule)),
+      tasks.map((t) => (t.schedule ? JSON.stringify(t.schedule) : null)),
       tasks.map((t) => t.timezone ?? 'UTC'),
       tasks.map((t) => t.nextRunAt?.toISOString() ?? null),
       tasks.map((t) => t.overlap ?? 'skip'),
@@ -85,15 +87,36 @@ export async function insertTasks(db: Database, userId: string, tasks: TaskRow[]
       tasks.map((t) => t.misfireGraceSeconds ?? 3600),
       tasks.map((t) => t.pauseAfterFailures ?? 5),
       tasks.map((t) => t.enabled ?? true),
+      tasks.map((t) => t.waitSeconds ?? 3600),
     ],
   );
   return rows.map((r) => r.id);
 }
 
+/** Makes `taskId` run after each of `dependsOn` (same user), as the API would store it. */
+export async function insertEdges(db: Database, userId: string, taskId: string, dependsOn: string[]): Promise<void> {
+  await db.pool.query(
+    `insert into task_dependencies (user_id, task_id, depends_on_id) select $1, $2, unnest($3::bigint[])`,
+    [userId, taskId, dependsOn],
+  );
+}
+
 export async function executionsOf(db: Database, taskId: string) {
-  const { rows } = await db.pool.query<{ id: string; status: string; trigger: string; attempt: number; scheduled_ms: number; started_ms: number | null; error: { type: string; message: string } | null; owner: string | null }>(
+  const { rows } = await db.pool.query<{
+    id: string;
+    status: string;
+    trigger: string;
+    attempt: number;
+    scheduled_ms: number;
+    started_ms: number | null;
+    error: { type: string; message: string } | null;
+    owner: string | null;
+    satisfied_by: string[] | null;
+    wait_until_ms: number | null;
+  }>(
     `select id::text as id, status, trigger, attempt, (extract(epoch from scheduled_for) * 1000)::float8 as scheduled_ms,
-            (extract(epoch from started_at) * 1000)::float8 as started_ms, error, owner
+            (extract(epoch from started_at) * 1000)::float8 as started_ms, error, owner, satisfied_by,
+            (extract(epoch from wait_until) * 1000)::float8 as wait_until_ms
        from executions where task_id = $1 order by id`,
     [taskId],
   );

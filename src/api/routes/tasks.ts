@@ -2,12 +2,15 @@ import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { NotFoundError, ValidationError } from '../../errors.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
 import { Execution } from '../../models/execution.ts';
 import { CHANNELS, notify, type TaskOp } from '../../models/notify.ts';
+import { sqlOfEm } from '../../models/sql.ts';
 import { Task } from '../../models/task.ts';
+import { dependenciesOf, dependentsOf, normalizeAfter } from '../../models/task-graph.ts';
 import { findTask, listTasks } from '../../models/task-repo.ts';
 import { createTaskWriter } from '../../models/task-writer.ts';
+import { setDependencies } from '../../scheduler/set-dependencies.ts';
 import type { AppDeps } from '../deps.ts';
 import { type RouteDef, route } from '../route.ts';
 import {
@@ -58,7 +61,7 @@ function canonical(value: unknown): string {
 async function saveTask(tx: EntityManager, task: Task, op: TaskOp, timingChanged: boolean): Promise<void> {
   await tx.flush();
   if (timingChanged) {
-    await tx.execute(`delete from executions where task_id = ? and status = 'queued' and trigger <> 'manual'`, [task.id]);
+    await tx.execute(`delete from executions where task_id = ? and status in ('queued', 'waiting') and trigger <> 'manual'`, [task.id]);
   }
   await notify(tx, CHANNELS.tasks, { id: task.id, op: timingChanged && op === 'updated' ? 'rescheduled' : op });
 }
@@ -90,7 +93,7 @@ export function taskRoutes(deps: AppDeps): RouteDef[] {
         ctx.status = 201;
         if (replayed) ctx.set('Idempotent-Replayed', 'true');
         ctx.set('Location', `/api/tasks/${task.id}`);
-        ctx.body = taskJson(task);
+        ctx.body = taskJson(task, task.after);
       },
     }),
     route({
@@ -104,7 +107,7 @@ export function taskRoutes(deps: AppDeps): RouteDef[] {
       async handler(ctx, { query, principal }) {
         const rows = await listTasks(deps.db.pool, principal.userId, query);
         const items = rows.slice(0, query.limit);
-        ctx.body = { items: items.map(taskJson), nextCursor: rows.length > query.limit ? (items[items.length - 1]?.id ?? null) : null };
+        ctx.body = { items: items.map((t) => taskJson(t, t.after)), nextCursor: rows.length > query.limit ? (items[items.length - 1]?.id ?? null) : null };
       },
     }),
     route({
@@ -117,7 +120,7 @@ export function taskRoutes(deps: AppDeps): RouteDef[] {
       async handler(ctx, { params, principal }) {
         const task = /^\d{1,19}$/.test(params.id as string) ? await findTask(deps.db.pool, principal.userId, params.id as string) : null;
         if (!task) throw new NotFoundError('task');
-        ctx.body = taskJson(task);
+        ctx.body = taskJson(task, task.after);
       },
     }),
     route({
@@ -129,26 +132,37 @@ export function taskRoutes(deps: AppDeps): RouteDef[] {
       body: UpdateTaskSchema,
       responses: { 200: { description: 'the task', schema: TaskOut }, 404: { description: 'no such task' }, 422: { description: 'invalid input' } },
       async handler(ctx, { body, params, principal }) {
-        const task = await em(ctx).transactional(async (tx) => {
+        const { task, after } = await em(ctx).transactional(async (tx) => {
           const t = await loadTask(tx, principal.userId, params.id as string);
-          const timingChanged = await applyUpdate(t, body, inputDeps(deps, ctx));
+          const sql = sqlOfEm(tx);
+          const wanted = body.after !== undefined ? normalizeAfter(body.after) : await dependenciesOf(sql, t.id);
+          const timingChanged = await applyUpdate(t, body, inputDeps(deps, ctx), wanted.length > 0);
+          if (body.after !== undefined) await setDependencies(sql, t, wanted);
           await saveTask(tx, t, 'updated', timingChanged);
-          return t;
+          return { task: t, after: body.after !== undefined ? await dependenciesOf(sql, t.id) : wanted };
         });
-        ctx.body = taskJson(task);
+        ctx.body = taskJson(task, after);
       },
     }),
     route({
       method: 'delete',
       path: '/api/tasks/:id',
       tag: 'tasks',
-      summary: 'Delete a task and its history',
+      summary: 'Delete a task and its history (?detach=true also removes the dependencies of tasks that run after it)',
       access: 'user',
       query: DeleteTaskQuery,
-      responses: { 204: { description: 'deleted' }, 404: { description: 'no such task' } },
-      async handler(ctx, { params, principal }) {
+      responses: { 204: { description: 'deleted' }, 404: { description: 'no such task' }, 409: { description: 'other tasks run after this one (and detach was not asked)' } },
+      async handler(ctx, { params, principal, query }) {
         await em(ctx).transactional(async (tx) => {
           const t = await loadTask(tx, principal.userId, params.id as string);
+          // Locked first, so no new dependent can appear between the check and the delete.
+          await tx.execute('select id from tasks where id = ? for update', [t.id]);
+          const dependents = await dependentsOf(sqlOfEm(tx), t.id);
+          if (dependents.length && !query.detach) {
+            const list = dependents.map((d) => `#${d.id} ${JSON.stringify(d.name)}`).join(', ');
+            throw new ConflictError(`${list} ${dependents.length === 1 ? 'runs' : 'run'} after this task: delete ${dependents.length === 1 ? 'it' : 'them'} first, or pass ?detach=true to remove these dependencies`, { dependents });
+          }
+          // Edges go with the task (on delete cascade): that is what detaching means.
           await tx.execute('delete from tasks where id = ?', [t.id]);
           await notify(tx, CHANNELS.tasks, { id: t.id, op: 'deleted' });
         });
@@ -164,17 +178,18 @@ export function taskRoutes(deps: AppDeps): RouteDef[] {
         access: 'user',
         responses: { 200: { description: 'the task', schema: TaskOut }, 404: { description: 'no such task' } },
         async handler(ctx, { params, principal }) {
-          const task = await em(ctx).transactional(async (tx) => {
+          const { task, after } = await em(ctx).transactional(async (tx) => {
             const t = await loadTask(tx, principal.userId, params.id as string);
             if (action === 'pause' && t.enabled) setEnabled(t, false);
             if (action === 'resume' && !t.enabled) {
               setEnabled(t, true, deps.clock.now());
-              if (!t.nextRunAt) throw new ValidationError('this task has no future fire time; give it a new schedule', [{ path: 'schedule', message: 'has no future fire time' }]);
+              // A task that only runs after others has no fire time of its own.
+              if (!t.nextRunAt && t.schedule) throw new ValidationError('this task has no future fire time; give it a new schedule', [{ path: 'schedule', message: 'has no future fire time' }]);
             }
             await saveTask(tx, t, action === 'pause' ? 'paused' : 'resumed', action === 'pause');
-            return t;
+            return { task: t, after: await dependenciesOf(sqlOfEm(tx), t.id) };
           });
-          ctx.body = taskJson(task);
+          ctx.body = taskJson(task, after);
         },
       }),
     ),
