@@ -15,7 +15,7 @@ import { saveZone, savedZone } from './zones.ts';
 const ROUTES: Array<{ path: RegExp; view: View; title: string; nav: string }> = [
   { path: /^\/$/, view: composeView, title: 'New task', nav: 'compose' },
   { path: /^\/tasks(?:\?new=(\d+))?$/, view: tasksView, title: 'Tasks', nav: 'tasks' },
-  { path: /^\/tasks\/(\d+)$/, view: historyView, title: 'Task', nav: 'tasks' },
+  { path: /^\/tasks\/(\d+)(?:\/runs\/(\d+))?$/, view: historyView, title: 'Task', nav: 'tasks' },
   { path: /^\/inbox$/, view: inboxView, title: 'Inbox', nav: 'inbox' },
 ];
 

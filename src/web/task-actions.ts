@@ -15,13 +15,16 @@ const LABELS: Record<string, string> = {
   skipped: 'Skipped',
   interrupted: 'Interrupted',
   cancelled: 'Cancelled',
+  waiting: 'Waiting',
   paused: 'Paused',
   new: 'Not run yet',
 };
 
+export const statusLabel = (status: string): string => LABELS[status] ?? status;
+
 /** A status as text and colour (never colour alone). */
 export function statusBadge(status: string): HTMLElement {
-  return h('span', { class: `status status-${status}` }, LABELS[status] ?? status);
+  return h('span', { class: `status status-${status}` }, statusLabel(status));
 }
 
 export interface TaskActionHooks {

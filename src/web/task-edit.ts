@@ -14,7 +14,8 @@ const UNITS: Array<[string, number]> = [
 ];
 
 /** The schedule written so that the parser reads it back to the same thing. */
-export function scheduleText(s: Schedule, zone: string): string {
+export function scheduleText(s: Schedule | null, zone: string): string {
+  if (!s) return '';
   if (s.kind === 'cron') return s.cron ?? '';
   if (s.kind === 'interval') {
     const secs = s.everySeconds ?? 0;
@@ -77,7 +78,7 @@ export async function editTask(ctx: Ctx, task: Task): Promise<Task | null> {
       { class: 'field' },
       h('label', { for: 'edit-schedule' }, 'Schedule'),
       schedule,
-      h('p', { id: 'edit-schedule-help', class: 'hint' }, `Plain English or a cron expression. Now: ${task.schedule.description}.`),
+      h('p', { id: 'edit-schedule-help', class: 'hint' }, `Plain English or a cron expression. Now: ${task.schedule?.description ?? 'none (it runs after other tasks)'}.`),
     ),
     h('div', { class: 'field' }, h('label', { for: 'edit-zone' }, 'Timezone'), zone),
     h('fieldset', { class: 'tools' }, h('legend', null, 'Tools the task may use'), ...tools),
