@@ -1,8 +1,8 @@
 // What can be done to a task, from the list or from its page: run (or dry-run) now, pause or
-// resume, edit, delete. Each button names its task for screen readers (aria-describedby).
+// resume, edit, delete (task-delete.ts). Each button names its task for screen readers (aria-describedby).
 import { messageOf } from './api.ts';
-import { confirmDialog } from './dialog.ts';
 import { h } from './dom.ts';
+import { deleteTask } from './task-delete.ts';
 import { editTask } from './task-edit.ts';
 import type { Ctx, Execution, Task } from './types.ts';
 
@@ -84,14 +84,7 @@ export function taskActions(ctx: Ctx, task: Task, hooks: TaskActionHooks): HTMLE
       'delete',
       'Delete',
       async () => {
-        const sure = await confirmDialog({
-          title: `Delete “${task.name}”?`,
-          body: h('p', null, 'Its schedule and its whole history go with it. This cannot be undone.'),
-          confirm: 'Delete task',
-          danger: true,
-        });
-        if (!sure) return;
-        await ctx.api.del(`/api/tasks/${task.id}`);
+        if (!(await deleteTask(ctx, task))) return;
         ctx.toast(`Deleted “${task.name}”`);
         hooks.deleted();
       },
