@@ -1,7 +1,9 @@
 // The task list: what each task does, when it runs next (or what it waits for), how it last
-// went, which tasks it runs after; kept live by events.
+// went, which tasks it runs after; kept live by events. The Dependencies section below draws how
+// the tasks depend on each other.
 import { messageOf } from './api.ts';
 import { fill, h, replaceKeepingFocus } from './dom.ts';
+import { dependencySection } from './graph.ts';
 import { schedulerPanel } from './status.ts';
 import { taskActions } from './task-actions.ts';
 import { nextRunLine, runsAfterLine, scheduleLine, type TaskState, taskBadge } from './task-summary.ts';
@@ -35,6 +37,7 @@ export const tasksView: View = (ctx, main, [newId]) => {
   const cards = new Map<string, { el: HTMLElement; sig: string }>();
   const running = new Map<string, Set<string>>();
   const waiting = new Map<string, Execution>();
+  const deps = dependencySection(ctx);
   let tasks: Task[] = [];
   let highlight = newId;
   let loading: Promise<void> | null = null;
@@ -118,6 +121,8 @@ export const tasksView: View = (ctx, main, [newId]) => {
           tasks = page.items;
           await loadWaiting(tasks.filter(canWait).map((t) => t.id));
           draw();
+          if (tasks.some((t) => t.after.length > 0)) void deps.load();
+          else deps.el.hidden = true;
         } catch (err) {
           summary.textContent = messageOf(err);
         }
@@ -140,6 +145,8 @@ export const tasksView: View = (ctx, main, [newId]) => {
     draw();
     const task = tasks.find((t) => t.id === taskId);
     if (task && canWait(task)) void loadWaiting([taskId]).then(draw);
+    // A finished run moves the graph: its box's last status, the arrows it satisfies.
+    if (!deps.el.hidden && e.type !== 'execution.started') void deps.load();
   });
   const panel = ctx.session.user?.isAdmin ? schedulerPanel(ctx) : null;
 
@@ -152,12 +159,14 @@ export const tasksView: View = (ctx, main, [newId]) => {
       summary,
       empty,
       list,
+      deps.el,
       panel?.el ?? null,
     ),
   );
   void load();
   return () => {
     off();
+    deps.stop();
     panel?.stop();
   };
 };
