@@ -18,6 +18,8 @@ const LABELS: Record<string, string> = {
   waiting: 'Waiting',
   paused: 'Paused',
   new: 'Not run yet',
+  active: 'Active',
+  orphaned: 'Orphaned',
 };
 
 export const statusLabel = (status: string): string => LABELS[status] ?? status;
