@@ -110,6 +110,7 @@ describe.skipIf(!run)('dependencies in the web app', () => {
     const row = page.locator('.executions details').first();
     await row.locator('.status-waiting').waitFor();
     expect(await row.locator('.x-wait').textContent()).toMatch(/^Waits for its dependencies until .+ \(in 29 minutes\)$/);
+    await screenshot(page, 'history-waiting-desktop');
     await page.goBack();
   });
 
@@ -139,8 +140,13 @@ describe.skipIf(!run)('dependencies in the web app', () => {
     await screenshot(page, 'graph-desktop-dark');
     await page.emulateMedia({ colorScheme: 'light' });
 
-    // A box is a link: Enter on Send report opens it, where its run says what it ran after.
-    await graph.locator(`.node[data-node-id="${ids.send}"]`).focus();
+    // A box is a link, reached with Tab (in layer order) and shown with a focus ring: Enter on
+    // Send report opens it, where its run says what it ran after.
+    await graph.locator(`.node[data-node-id="${ids.build}"]`).focus();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-node-id'))).toBe(ids.send);
+    expect(await graph.locator(`.node[data-node-id="${ids.send}"] .node-focus`).evaluate((r) => getComputedStyle(r).stroke)).not.toBe('none');
+    await screenshot(page, 'graph-focus-desktop', { fullPage: false });
     await page.keyboard.press('Enter');
     await page.waitForURL(new RegExp(`#/tasks/${ids.send}$`));
     const row = page.locator('.executions details').first();
