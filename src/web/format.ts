@@ -79,3 +79,22 @@ export function pretty(value: unknown): string {
   }
   return JSON.stringify(value, null, 2) ?? '';
 }
+
+const SPANS: Array<[string, number]> = [
+  ['day', 86_400],
+  ['hour', 3_600],
+  ['minute', 60],
+  ['second', 1],
+];
+
+/** A whole number of the largest unit that divides `seconds`: 3600 → {n: 1, unit: 'hour'}. */
+export function inUnits(seconds: number): { n: number; unit: string; size: number } {
+  const [unit, size] = SPANS.find(([, s]) => seconds > 0 && seconds % s === 0) ?? ['second', 1];
+  return { n: seconds / size, unit, size };
+}
+
+/** "1 hour", "90 minutes", "0 seconds". */
+export function span(seconds: number): string {
+  const { n, unit } = inUnits(seconds);
+  return plural(n, unit);
+}

@@ -1,118 +1,96 @@
-// A task's page: what it is, its actions, and its executions, newest first, each opening onto its
-// steps. New runs and status changes arrive live; an opened running execution is re-read every
-// second so its steps appear as the runner writes them.
+// A task's page: what it is, what it runs after, its actions, and its executions, newest first,
+// each opening onto its steps. New runs and status changes arrive live; an opened running
+// execution is re-read every second so its steps appear as the runner writes them. The route may
+// name one run (#/tasks/7/runs/42, where another run's "Ran after" links): it is opened.
 import { ApiError, messageOf } from './api.ts';
 import { fill, h, replaceKeepingFocus } from './dom.ts';
-import { type ExecutionDetail, executionBody, executionSummary, isOpen } from './execution.ts';
+import { type ExecutionDetail, executionBody, isOpen } from './execution.ts';
+import { executionList } from './execution-list.ts';
 import { taskActions } from './task-actions.ts';
-import { nextRunLine, taskBadge } from './tasks.ts';
-import type { Execution, Page, Task, View } from './types.ts';
+import { nextRunLine, runsAfterLine, scheduleLine, taskBadge } from './task-summary.ts';
+import type { Execution, Graph, Page, Task, View } from './types.ts';
 
 const PAGE = 20;
 const LIVE_POLL_MS = 1000;
 
-interface Row {
-  li: HTMLLIElement;
-  details: HTMLDetailsElement;
-  summary: HTMLElement;
-  body: HTMLElement;
-  x: Execution;
-  sig: string;
-}
-
-export const historyView: View = (ctx, main, [taskId]) => {
+export const historyView: View = (ctx, main, [taskId, runId]) => {
   let head: HTMLElement = h('div', { class: 'task-head' });
   // Its id lets every action button name the task (aria-describedby), as on the list.
   const title = h('h1', { id: `task-name-${taskId}`, tabindex: -1 }, 'Task');
-  const list = h('ol', { class: 'executions', 'aria-labelledby': 'history-title' });
   const more = h('button', { type: 'button', hidden: true, onclick: () => void loadOlder() }, 'Show older runs');
   const empty = h('p', { class: 'muted', hidden: true }, 'No runs yet. Press Run now to try it.');
-  const rows = new Map<string, Row>();
+  const names = new Map<string, string>();
   let task: Task | null = null;
   let cursor: string | null = null;
+  let first = true;
+
+  const list = executionList({
+    labelledBy: 'history-title',
+    zone: () => ctx.zone(),
+    async body(x) {
+      try {
+        const detail = await ctx.api.get<ExecutionDetail>(`/api/executions/${x.id}`);
+        if (detail.status !== x.status) list.upsert([detail], false);
+        return executionBody(ctx, detail, (changed) => list.upsert([changed], false));
+      } catch (err) {
+        return h('div', { class: 'execution-body' }, h('p', { class: 'error' }, messageOf(err)));
+      }
+    },
+    changed() {
+      empty.hidden = list.rows().length > 0;
+      drawTask();
+    },
+  });
 
   function drawTask(): void {
     if (!task) return;
     const t = task;
     title.textContent = t.name;
     document.title = `${t.name} · tickler`;
+    const runs = list.rows().map((r) => r.x);
+    const waiting = runs.find((x) => x.status === 'waiting') ?? null;
     const fresh = h(
       'div',
       { class: 'task-head' },
-      h('div', { class: 'card-head' }, h('p', { class: 'schedule' }, t.schedule.description, h('span', { class: 'muted' }, ` · ${t.timezone.replaceAll('_', ' ')}`)), taskBadge(t, [...rows.values()].some((r) => r.x.status === 'running'))),
-      nextRunLine(t, ctx.zone()),
+      h('div', { class: 'card-head' }, scheduleLine(t), taskBadge(t, { running: runs.some((x) => x.status === 'running'), waiting })),
+      runsAfterLine(t, (id) => names.get(id)),
+      nextRunLine(t, ctx.zone(), { waiting }),
       t.prompt && t.prompt !== t.name ? h('p', { class: 'prompt' }, t.prompt) : null,
       t.tools.length ? h('p', { class: 'muted' }, 'Tools: ', ...t.tools.flatMap((name, i) => [i ? ', ' : '', h('code', null, name)])) : null,
       taskActions(ctx, t, {
         changed: (next) => {
           task = next;
-          drawTask();
+          void loadNames().then(drawTask);
         },
         deleted: () => ctx.navigate('#/tasks'),
-        queued: (x) => upsert([x], true),
+        queued: (x) => list.upsert([x], true),
       }),
     );
     replaceKeepingFocus(head, fresh);
     head = fresh;
   }
 
-  async function openDetail(row: Row): Promise<void> {
+  /** The names of the tasks it runs after: all of them are in the dependency graph. */
+  async function loadNames(): Promise<void> {
+    if (!task?.after.some((id) => !names.has(id))) return;
     try {
-      const detail = await ctx.api.get<ExecutionDetail>(`/api/executions/${row.x.id}`);
-      const body = executionBody(ctx, detail, (x) => upsert([x], false));
-      replaceKeepingFocus(row.body, body);
-      row.body = body;
-      if (detail.status !== row.x.status) upsert([detail], false);
-    } catch (err) {
-      fill(row.body, h('p', { class: 'error' }, messageOf(err)));
+      const graph = await ctx.api.get<Graph>('/api/tasks/graph');
+      for (const n of graph.nodes) names.set(n.id, n.name);
+    } catch {
+      // ids stand in for names
     }
-  }
-
-  function makeRow(x: Execution): Row {
-    const summary = h('summary', { class: 'x-summary' });
-    const body = h('div', { class: 'execution-body' }, h('p', { class: 'muted' }, 'Loading…'));
-    const details = h('details', { 'data-execution-id': x.id }, summary, body);
-    const row: Row = { li: h('li', null, details), details, summary, body, x, sig: '' };
-    details.addEventListener('toggle', () => {
-      if (details.open) void openDetail(row);
-    });
-    return row;
-  }
-
-  /** Adds or refreshes executions; new ones go on top (or at the end for older pages). */
-  function upsert(items: Execution[], onTop: boolean): void {
-    const zone = ctx.zone();
-    const fresh: HTMLLIElement[] = [];
-    for (const x of items) {
-      let row = rows.get(x.id);
-      if (!row) {
-        row = makeRow(x);
-        rows.set(x.id, row);
-        fresh.push(row.li);
-      }
-      const sig = JSON.stringify(x) + zone;
-      if (row.sig === sig) continue;
-      row.x = x;
-      row.sig = sig;
-      fill(row.summary, ...executionSummary(x, zone));
-      if (row.details.open) void openDetail(row);
-    }
-    if (onTop) list.prepend(...fresh.sort((a, b) => Number(b.querySelector('details')?.dataset.executionId) - Number(a.querySelector('details')?.dataset.executionId)));
-    else list.append(...fresh);
-    empty.hidden = rows.size > 0;
-    drawTask();
   }
 
   async function loadTask(): Promise<void> {
     try {
       task = await ctx.api.get<Task>(`/api/tasks/${taskId}`);
+      await loadNames();
       drawTask();
     } catch (err) {
       if (err instanceof ApiError && err.status === 404) {
         title.textContent = 'Task not found';
         fill(head, h('p', null, 'It may have been deleted. '), h('a', { href: '#/tasks' }, 'Back to all tasks'));
-        list.replaceChildren();
-        rows.clear();
+        list.clear();
         return;
       }
       ctx.toast(messageOf(err), 'error');
@@ -122,9 +100,11 @@ export const historyView: View = (ctx, main, [taskId]) => {
   async function loadNewest(): Promise<void> {
     try {
       const page = await ctx.api.get<Page<Execution>>(`/api/tasks/${taskId}/executions?limit=${PAGE}`);
-      if (cursor === null && rows.size === 0) cursor = page.nextCursor;
-      upsert(page.items, true);
+      if (cursor === null && list.rows().length === 0) cursor = page.nextCursor;
+      list.upsert(page.items, true);
       more.hidden = cursor === null;
+      if (first && runId) list.reveal(runId);
+      first = false;
     } catch (err) {
       if (!(err instanceof ApiError && err.status === 404)) ctx.toast(messageOf(err), 'error');
     }
@@ -134,7 +114,7 @@ export const historyView: View = (ctx, main, [taskId]) => {
     if (!cursor) return;
     const page = await ctx.api.get<Page<Execution>>(`/api/tasks/${taskId}/executions?limit=${PAGE}&cursor=${cursor}`);
     cursor = page.nextCursor;
-    upsert(page.items, false);
+    list.upsert(page.items, false);
     more.hidden = cursor === null;
   }
 
@@ -147,7 +127,7 @@ export const historyView: View = (ctx, main, [taskId]) => {
   });
   // Steps are not events (a run writes many): re-read an opened run while it is still going.
   const poll = setInterval(() => {
-    for (const row of rows.values()) if (row.details.open && isOpen(row.x)) void openDetail(row);
+    for (const row of list.rows()) if (row.details.open && isOpen(row.x)) list.reopen(row.x.id);
   }, LIVE_POLL_MS);
 
   fill(
@@ -160,7 +140,7 @@ export const historyView: View = (ctx, main, [taskId]) => {
       head,
       h('h2', { id: 'history-title' }, 'History'),
       empty,
-      list,
+      list.el,
       more,
     ),
   );

@@ -6,6 +6,8 @@ import { h } from './dom.ts';
 import { refreshTimes } from './format.ts';
 import { historyView } from './history.ts';
 import { inboxView } from './inbox.ts';
+import { jobHistoryView } from './job-history.ts';
+import { jobsView } from './jobs.ts';
 import { connectLive, type LiveState } from './live.ts';
 import { signIn } from './signin.ts';
 import { tasksView } from './tasks.ts';
@@ -15,8 +17,10 @@ import { saveZone, savedZone } from './zones.ts';
 const ROUTES: Array<{ path: RegExp; view: View; title: string; nav: string }> = [
   { path: /^\/$/, view: composeView, title: 'New task', nav: 'compose' },
   { path: /^\/tasks(?:\?new=(\d+))?$/, view: tasksView, title: 'Tasks', nav: 'tasks' },
-  { path: /^\/tasks\/(\d+)$/, view: historyView, title: 'Task', nav: 'tasks' },
+  { path: /^\/tasks\/(\d+)(?:\/runs\/(\d+))?$/, view: historyView, title: 'Task', nav: 'tasks' },
   { path: /^\/inbox$/, view: inboxView, title: 'Inbox', nav: 'inbox' },
+  { path: /^\/jobs$/, view: jobsView, title: 'Jobs', nav: 'jobs' },
+  { path: /^\/jobs\/system\/(\d+)$/, view: jobHistoryView, title: 'System job', nav: 'jobs' },
 ];
 
 const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -133,6 +137,8 @@ async function boot(): Promise<void> {
   }
 
   byId('app-nav').hidden = false;
+  // Jobs are for admins (the API refuses anyone else); the local user of local mode is one.
+  byId('nav-jobs').hidden = !session.user?.isAdmin;
   if (session.authMode === 'apikey') {
     const out = byId<HTMLButtonElement>('signout');
     out.hidden = false;

@@ -1,8 +1,8 @@
 // What can be done to a task, from the list or from its page: run (or dry-run) now, pause or
-// resume, edit, delete. Each button names its task for screen readers (aria-describedby).
+// resume, edit, delete (task-delete.ts). Each button names its task for screen readers (aria-describedby).
 import { messageOf } from './api.ts';
-import { confirmDialog } from './dialog.ts';
 import { h } from './dom.ts';
+import { deleteTask } from './task-delete.ts';
 import { editTask } from './task-edit.ts';
 import type { Ctx, Execution, Task } from './types.ts';
 
@@ -15,13 +15,18 @@ const LABELS: Record<string, string> = {
   skipped: 'Skipped',
   interrupted: 'Interrupted',
   cancelled: 'Cancelled',
+  waiting: 'Waiting',
   paused: 'Paused',
   new: 'Not run yet',
+  active: 'Active',
+  orphaned: 'Orphaned',
 };
+
+export const statusLabel = (status: string): string => LABELS[status] ?? status;
 
 /** A status as text and colour (never colour alone). */
 export function statusBadge(status: string): HTMLElement {
-  return h('span', { class: `status status-${status}` }, LABELS[status] ?? status);
+  return h('span', { class: `status status-${status}` }, statusLabel(status));
 }
 
 export interface TaskActionHooks {
@@ -81,14 +86,7 @@ export function taskActions(ctx: Ctx, task: Task, hooks: TaskActionHooks): HTMLE
       'delete',
       'Delete',
       async () => {
-        const sure = await confirmDialog({
-          title: `Delete “${task.name}”?`,
-          body: h('p', null, 'Its schedule and its whole history go with it. This cannot be undone.'),
-          confirm: 'Delete task',
-          danger: true,
-        });
-        if (!sure) return;
-        await ctx.api.del(`/api/tasks/${task.id}`);
+        if (!(await deleteTask(ctx, task))) return;
         ctx.toast(`Deleted “${task.name}”`);
         hooks.deleted();
       },

@@ -1,42 +1,43 @@
-// The task list: what each task does, when it runs next, how it last went; kept live by events.
+// The task list: what each task does, when it runs next (or what it waits for), how it last
+// went, which tasks it runs after; kept live by events. The Dependencies section below draws how
+// the tasks depend on each other.
 import { messageOf } from './api.ts';
 import { fill, h, replaceKeepingFocus } from './dom.ts';
-import { when } from './format.ts';
+import { dependencySection } from './graph.ts';
 import { schedulerPanel } from './status.ts';
-import { statusBadge, taskActions } from './task-actions.ts';
-import type { Ctx, Page, Task, View } from './types.ts';
+import { taskActions } from './task-actions.ts';
+import { nextRunLine, runsAfterLine, scheduleLine, type TaskState, taskBadge } from './task-summary.ts';
+import type { Ctx, Execution, Page, Task, View } from './types.ts';
 
-/** The badge for a task: running now, paused, or how its last run went. */
-export function taskBadge(task: Task, running: boolean): HTMLElement {
-  if (running) return statusBadge('running');
-  if (!task.enabled) return statusBadge('paused');
-  return statusBadge(task.lastStatus ?? 'new');
+interface CardHooks {
+  changed(t: Task): void;
+  deleted(id: string): void;
+  nameOf(id: string): string | undefined;
 }
 
-/** "Next run in 3 hours (Thu, Nov 26, 09:00)", or why there is none. */
-export function nextRunLine(task: Task, zone: string): HTMLElement {
-  if (!task.enabled) return h('p', { class: 'next muted' }, task.pausedReason ? `Paused: ${task.pausedReason}` : 'Paused: no runs until you resume it.');
-  if (!task.nextRunAt) return h('p', { class: 'next muted' }, 'No more runs scheduled.');
-  return h('p', { class: 'next' }, 'Next run ', when(task.nextRunAt, zone));
-}
-
-function taskCard(ctx: Ctx, task: Task, running: boolean, hooks: { changed(t: Task): void; deleted(id: string): void }): HTMLElement {
+function taskCard(ctx: Ctx, task: Task, state: TaskState, hooks: CardHooks): HTMLElement {
   return h(
     'li',
     { class: 'card task-card', 'data-task-id': task.id },
-    h('div', { class: 'card-head' }, h('h2', { id: `task-name-${task.id}` }, h('a', { href: `#/tasks/${task.id}`, 'data-focus-key': 'open' }, task.name)), taskBadge(task, running)),
-    h('p', { class: 'schedule' }, task.schedule.description, h('span', { class: 'muted' }, ` · ${task.timezone.replaceAll('_', ' ')}`)),
-    nextRunLine(task, ctx.zone()),
+    h('div', { class: 'card-head' }, h('h2', { id: `task-name-${task.id}` }, h('a', { href: `#/tasks/${task.id}`, 'data-focus-key': 'open' }, task.name)), taskBadge(task, state)),
+    scheduleLine(task),
+    runsAfterLine(task, hooks.nameOf),
+    nextRunLine(task, ctx.zone(), state),
     task.prompt && task.prompt !== task.name ? h('p', { class: 'prompt clamp' }, task.prompt) : null,
     taskActions(ctx, task, { changed: hooks.changed, deleted: () => hooks.deleted(task.id) }),
   );
 }
+
+/** Only a scheduled task that runs after others can have a fire waiting for them. */
+const canWait = (t: Task) => t.schedule !== null && t.after.length > 0;
 
 export const tasksView: View = (ctx, main, [newId]) => {
   const list = h('ul', { class: 'task-list', 'aria-labelledby': 'view-title' });
   const summary = h('p', { class: 'muted', 'aria-live': 'polite' }, 'Loading…');
   const cards = new Map<string, { el: HTMLElement; sig: string }>();
   const running = new Map<string, Set<string>>();
+  const waiting = new Map<string, Execution>();
+  const deps = dependencySection(ctx);
   let tasks: Task[] = [];
   let highlight = newId;
   let loading: Promise<void> | null = null;
@@ -44,7 +45,9 @@ export const tasksView: View = (ctx, main, [newId]) => {
 
   function draw(): void {
     const seen = new Set<string>();
-    const hooks = {
+    const names = new Map(tasks.map((t) => [t.id, t.name]));
+    const hooks: CardHooks = {
+      nameOf: (id) => names.get(id),
       changed: (t: Task) => {
         tasks = tasks.map((x) => (x.id === t.id ? t : x));
         draw();
@@ -56,12 +59,13 @@ export const tasksView: View = (ctx, main, [newId]) => {
     };
     tasks.forEach((task, i) => {
       seen.add(task.id);
-      const isRunning = (running.get(task.id)?.size ?? 0) > 0;
-      const sig = JSON.stringify(task) + isRunning + ctx.zone();
+      const state: TaskState = { running: (running.get(task.id)?.size ?? 0) > 0, waiting: waiting.get(task.id) ?? null };
+      // The names of the tasks it runs after are part of what the card shows.
+      const sig = JSON.stringify([task, state, ctx.zone(), task.after.map((id) => names.get(id))]);
       const old = cards.get(task.id);
       let el = old?.el;
       if (!old || old.sig !== sig) {
-        const fresh = taskCard(ctx, task, isRunning, hooks);
+        const fresh = taskCard(ctx, task, state, hooks);
         if (old) replaceKeepingFocus(old.el, fresh);
         el = fresh;
         cards.set(task.id, { el, sig });
@@ -88,6 +92,22 @@ export const tasksView: View = (ctx, main, [newId]) => {
     }
   }
 
+  /** Reads whether each task that can wait has a fire waiting (not in the task itself). */
+  async function loadWaiting(ids: string[]): Promise<void> {
+    await Promise.all(
+      ids.map(async (id) => {
+        try {
+          const page = await ctx.api.get<Page<Execution>>(`/api/tasks/${id}/executions?status=waiting&limit=1`);
+          const x = page.items[0];
+          if (x) waiting.set(id, x);
+          else waiting.delete(id);
+        } catch {
+          waiting.delete(id);
+        }
+      }),
+    );
+  }
+
   async function load(): Promise<void> {
     if (loading) {
       reloadAgain = true;
@@ -99,7 +119,10 @@ export const tasksView: View = (ctx, main, [newId]) => {
         try {
           const page = await ctx.api.get<Page<Task>>('/api/tasks?limit=200');
           tasks = page.items;
+          await loadWaiting(tasks.filter(canWait).map((t) => t.id));
           draw();
+          if (tasks.some((t) => t.after.length > 0)) void deps.load();
+          else deps.el.hidden = true;
         } catch (err) {
           summary.textContent = messageOf(err);
         }
@@ -114,11 +137,16 @@ export const tasksView: View = (ctx, main, [newId]) => {
   const off = ctx.onEvent((e) => {
     if (e.type === 'reset' || e.type.startsWith('task.')) return void load();
     if (!e.type.startsWith('execution.') || !e.taskId || !e.executionId) return;
-    const set = running.get(e.taskId) ?? new Set<string>();
+    const taskId = e.taskId;
+    const set = running.get(taskId) ?? new Set<string>();
     if (e.type === 'execution.started') set.add(e.executionId);
     else set.delete(e.executionId);
-    running.set(e.taskId, set);
+    running.set(taskId, set);
     draw();
+    const task = tasks.find((t) => t.id === taskId);
+    if (task && canWait(task)) void loadWaiting([taskId]).then(draw);
+    // A finished run moves the graph: its box's last status, the arrows it satisfies.
+    if (!deps.el.hidden && e.type !== 'execution.started') void deps.load();
   });
   const panel = ctx.session.user?.isAdmin ? schedulerPanel(ctx) : null;
 
@@ -131,12 +159,14 @@ export const tasksView: View = (ctx, main, [newId]) => {
       summary,
       empty,
       list,
+      deps.el,
       panel?.el ?? null,
     ),
   );
   void load();
   return () => {
     off();
+    deps.stop();
     panel?.stop();
   };
 };

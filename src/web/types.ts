@@ -8,6 +8,13 @@ export interface Problem {
   detail?: string;
   reason?: string;
   errors?: Array<{ path: string; message: string }>;
+  /** A refused delete (409): the tasks that run after this one. */
+  dependents?: TaskRef[];
+}
+
+export interface TaskRef {
+  id: string;
+  name: string;
 }
 
 export interface Page<T> {
@@ -28,7 +35,8 @@ export interface Task {
   id: string;
   name: string;
   prompt: string;
-  schedule: Schedule;
+  /** null: the task runs only after the tasks in `after`. */
+  schedule: Schedule | null;
   timezone: string;
   enabled: boolean;
   tools: string[];
@@ -37,9 +45,13 @@ export interface Task {
   lastRunAt: string | null;
   lastStatus: string | null;
   createdAt: string;
+  /** Ids of the user's tasks this one runs after. */
+  after: string[];
+  /** How long a scheduled fire waits for `after` before it is skipped. */
+  waitSeconds: number;
 }
 
-export type ExecutionStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'missed' | 'skipped' | 'interrupted' | 'cancelled';
+export type ExecutionStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'missed' | 'skipped' | 'interrupted' | 'cancelled' | 'waiting';
 
 export interface Execution {
   id: string;
@@ -55,6 +67,10 @@ export interface Execution {
   error: { type: string; message: string } | null;
   usage: { promptTokens: number; completionTokens: number; llmCalls: number; toolCalls: number };
   dryRun: boolean;
+  /** The dependency executions whose successes let this one run. */
+  satisfiedBy: string[] | null;
+  /** A waiting fire is skipped at this instant unless its dependencies succeed first. */
+  waitUntil: string | null;
 }
 
 export interface Step {
@@ -73,6 +89,49 @@ export interface Notification {
   body: string;
   createdAt: string;
   readAt: string | null;
+}
+
+/** A row of GET /api/jobs (admins): a system job declared in code, or any user's task. */
+export interface Job {
+  service: 'system' | 'tasks';
+  id: string;
+  name: string;
+  description: string | null;
+  schedule: Schedule | null;
+  timezone: string;
+  enabled: boolean;
+  /** orphaned: a system job no longer declared in code; it never fires. */
+  status: 'active' | 'paused' | 'orphaned';
+  pausedReason: string | null;
+  nextRunAt: string | null;
+  lastRunAt: string | null;
+  lastStatus: string | null;
+  userId: string | null;
+}
+
+/** GET /api/tasks/graph: the user's tasks that have dependencies or dependents. */
+export interface GraphNode {
+  id: string;
+  name: string;
+  enabled: boolean;
+  /** false: it runs only after the tasks it depends on. */
+  scheduled: boolean;
+  nextRunAt: string | null;
+  lastStatus: string | null;
+  lastRunAt: string | null;
+}
+
+export interface GraphEdge {
+  /** Runs first. */
+  from: string;
+  to: string;
+  /** `from` succeeded since `to` last ran on it. */
+  satisfied: boolean;
+}
+
+export interface Graph {
+  nodes: GraphNode[];
+  edges: GraphEdge[];
 }
 
 export interface Session {

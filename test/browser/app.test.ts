@@ -34,7 +34,7 @@ describe.skipIf(!run)('the web app', () => {
     await stack?.close();
   });
 
-  const tasksInDb = async () => (await stack.db.pool.query<{ id: string; name: string; enabled: boolean; tools: string[] }>('select id::text, name, enabled, tools from tasks order by id')).rows;
+  const tasksInDb = async () => (await stack.db.pool.query<{ id: string; name: string; enabled: boolean; tools: string[] }>("select id::text, name, enabled, tools from tasks where kind = 'user' order by id")).rows;
 
   it('reads a phrase as it is typed, shows the schedule, the next runs and who read it, and creates the task on confirm', async () => {
     // The text box has the focus on arrival: typing starts at once.

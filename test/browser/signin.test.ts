@@ -59,6 +59,17 @@ describe.skipIf(!run)('signing in (apikey mode)', () => {
     expect(await page.locator('.task-card').count()).toBe(1);
   });
 
+  it('shows no Jobs to a user who is not an admin', async () => {
+    expect(await page.locator('#nav-jobs').isHidden()).toBe(true);
+    expect(await page.getByRole('link', { name: 'Jobs' }).count()).toBe(0);
+    // Typed in by hand, the route says why there is nothing; the API refuses too.
+    await page.goto(`${stack.app.url}/#/jobs`);
+    await page.locator('main', { hasText: 'Only admins can see jobs.' }).waitFor();
+    expect((await stack.app.request('GET', '/api/jobs', { key: alice.apiKey })).status).toBe(403);
+    await page.goto(`${stack.app.url}/#/tasks`);
+    await page.locator('.task-card').first().waitFor();
+  });
+
   it('keeps the key across a reload, and forgets it on sign-out', async () => {
     await page.reload();
     await page.locator('.task-card').first().waitFor();

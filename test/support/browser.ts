@@ -64,10 +64,13 @@ export async function launchChromium(): Promise<LaunchedBrowser> {
   };
 }
 
-/** A full-page screenshot under test/artifacts/ (git-ignored), for people to review. */
-export async function screenshot(page: Page, name: string): Promise<void> {
+/**
+ * A full-page screenshot under test/artifacts/ (git-ignored), for people to review; of the
+ * viewport only with `fullPage: false` (a modal dialog sits in the viewport, not on the page).
+ */
+export async function screenshot(page: Page, name: string, opts: { fullPage?: boolean } = {}): Promise<void> {
   mkdirSync(ARTIFACTS, { recursive: true });
   // Toasts float over whatever is under them; the review is of the screen beneath.
   await page.evaluate(() => document.getElementById('toasts')?.replaceChildren());
-  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: opts.fullPage ?? true });
 }

@@ -1,6 +1,7 @@
 // The whole of tickler in one test process, as `npm start` wires it: the API with the real parser
-// (rules; no LLM configured), the event hub, the web UI, and an engine whose runs go through the
-// real runner to the fake chat server. Run now → engine → runner → steps → events → page.
+// (rules; no LLM configured), the event hub, the web UI, the system jobs declared in code, and an
+// engine whose runs go through the real runner to the fake chat server (system jobs' runs to their
+// handlers). Run now → engine → runner → steps → events → page.
 import { type Config, loadConfig } from '../../src/config.ts';
 import { createLlm } from '../../src/llm/client.ts';
 import { createLogger } from '../../src/log.ts';
@@ -8,6 +9,9 @@ import type { Database } from '../../src/models/db.ts';
 import { createParser } from '../../src/nl-parser/index.ts';
 import { createRunner } from '../../src/runner/runner.ts';
 import type { Engine } from '../../src/scheduler/engine.ts';
+import type { RunFn } from '../../src/scheduler/runner-port.ts';
+import { builtinSystemJobs, createSystemJobRunner } from '../../src/scheduler/system-jobs.ts';
+import { syncSystemJobs } from '../../src/scheduler/system-jobs-sync.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
 import { startEngine } from './engine.ts';
 import { type FakeOpenAI, startFakeOpenAI } from './fake-openai.ts';
@@ -35,7 +39,11 @@ export async function startFullStack(env: Record<string, string> = {}): Promise<
   const appEnv = { AUTH_MODE: 'local', ...env };
   const app = await startWebApp(db, { parser, env: appEnv });
   const runnerConfig: Config = loadConfig({ DATABASE_URL: db.url, OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'sk-test', OPENAI_MODEL: 'fake-model', LOG_LEVEL: 'silent' });
-  const run = createRunner({ db, clock: app.deps.clock, logger, config: runnerConfig, fetchDeps: testNet().deps });
+  const runTask = createRunner({ db, clock: app.deps.clock, logger, config: runnerConfig, fetchDeps: testNet().deps });
+  const jobs = builtinSystemJobs(runnerConfig);
+  await syncSystemJobs(db.pool, jobs, app.deps.clock.now());
+  const runJob = createSystemJobRunner(jobs, { db, clock: app.deps.clock, logger, config: runnerConfig });
+  const run: RunFn = (req) => (req.execution.systemJob ? runJob(req) : runTask(req));
   const engine = await startEngine(db, run);
   const others: WebTestApp[] = [];
   return {
