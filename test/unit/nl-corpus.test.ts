@@ -2,8 +2,7 @@
 // corpus' own score.mjs (the judge the parser is finally measured by, on a larger unseen set).
 // Fails on any wrong answer and below 90% accuracy.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DateTime } from 'luxon';
@@ -47,11 +46,17 @@ describe.skipIf(!present)('the dev corpus', () => {
       if (outcome.ok) expect(checkSpec(outcome.schedule, { now }).ok, e.text).toBe(true);
       lines.push(JSON.stringify({ id: e.id, result: prediction(outcome) }));
     }
-    const dir = mkdtempSync(join(tmpdir(), 'nl-corpus-'));
+    // score.mjs imports croner and luxon, which ../shared does not install (CI checks out no
+    // node_modules there): run a copy from inside our node_modules so it resolves ours.
+    const cache = fileURLToPath(new URL('../../node_modules/.cache/', import.meta.url));
+    mkdirSync(cache, { recursive: true });
+    const dir = mkdtempSync(join(cache, 'nl-corpus-'));
     try {
       const predictions = join(dir, 'predictions.jsonl');
       writeFileSync(predictions, `${lines.join('\n')}\n`);
-      const run = spawnSync(process.execPath, [scorePath, corpusPath, predictions, '--verbose'], { encoding: 'utf8' });
+      const scorer = join(dir, 'score.mjs');
+      copyFileSync(scorePath, scorer);
+      const run = spawnSync(process.execPath, [scorer, corpusPath, predictions, '--verbose'], { encoding: 'utf8' });
       expect(run.status, run.stderr).toBe(0);
       const output = run.stdout.trim();
       const last = output.split('\n').pop() ?? '';
