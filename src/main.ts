@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { createApp } from './api/app.ts';
+import { answerClientErrors } from './api/problem.ts';
 import { ensureLocalUser } from './api/auth.ts';
 import { systemClock } from './clock.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
@@ -85,6 +86,7 @@ async function main(): Promise<void> {
     const app = createApp({ config, db: infra.db, logger, clock, parser, localUserId, isReady: () => ready });
     const server: Server = createServer(app.callback());
     server.keepAliveTimeout = 65_000;
+    answerClientErrors(server);
     await step(listen(server, config.host, config.port));
     logger.info({ url: `http://${config.host}:${config.port}`, mode, auth: config.authMode }, 'tickler listening');
     cleanup.unshift(
