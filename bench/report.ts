@@ -257,17 +257,14 @@ function details(doc: ResultsDoc): string[] {
   return out;
 }
 
-/** The whole report: header, the three comparisons, then every measurement. */
+/** The header and the three comparisons with ratios (what the README shows). */
+export function renderSummary(doc: ResultsDoc): string {
+  return [...header(doc), ...latenessComparison(doc), ...throughputComparison(doc), ...scaleComparison(doc)].join('\n');
+}
+
+/** The whole report: the summary, then every measurement. */
 export function renderReport(doc: ResultsDoc): string {
-  return [
-    ...header(doc),
-    ...latenessComparison(doc),
-    ...throughputComparison(doc),
-    ...scaleComparison(doc),
-    '## Every measurement',
-    '',
-    ...details(doc),
-  ].join('\n');
+  return [renderSummary(doc), '## Every measurement', '', ...details(doc)].join('\n');
 }
 
 if (process.argv[1] === import.meta.filename) {

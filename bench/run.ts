@@ -330,8 +330,17 @@ async function main(): Promise<void> {
   };
   await shutdown();
   const doc = { meta, results };
-  const { renderReport } = await import('./report.ts');
+  const { renderReport, renderSummary } = await import('./report.ts');
   const md = renderReport(doc);
+  // A full run keeps bench/README.md's Performance section current.
+  if (NAME === 'latest' && !QUICK && !TESTS && ONLY.length >= 6) {
+    const readme = join(HERE, 'README.md');
+    const text = readFileSync(readme, 'utf8');
+    const block = /<!-- PERFORMANCE:BEGIN -->[\s\S]*<!-- PERFORMANCE:END -->/;
+    if (block.test(text)) {
+      writeFileSync(readme, text.replace(block, () => `<!-- PERFORMANCE:BEGIN -->\n${renderSummary(doc)}\nEvery measurement: [results/latest.md](results/latest.md).\n<!-- PERFORMANCE:END -->`));
+    }
+  }
   writeFileSync(join(RESULTS, `${NAME}.json`), `${JSON.stringify(doc, null, 2)}\n`);
   writeFileSync(join(RESULTS, `${NAME}.md`), md);
   writeFileSync(join(DATA, `run-${started.toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify(doc));

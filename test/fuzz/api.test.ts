@@ -17,6 +17,8 @@ import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { FIELD_NAMES, hostileContentType, hostileHeaders, hostileId, hostileKey, hostileQuery, hostileRawBody, hostileValue, pctEncode } from './hostile.ts';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 130);
+// A case takes ~10 ms (request, two table snapshots, /healthz); long runs get the time they need.
+const TIMEOUT = Math.max(60_000, RUNS * 200);
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined;
 const ADMIN = 'admin-token-for-tests-0123456789';
 const TABLES = ['users', 'api_keys', 'tasks', 'executions', 'execution_steps', 'idempotency_keys', 'notifications'];
@@ -169,7 +171,7 @@ describe('fuzzing the HTTP API with hostile input', () => {
       }),
       options(RUNS),
     );
-  });
+  }, TIMEOUT);
 
   it('answers raw bodies (invalid UTF-8, NUL bytes, deep nesting, huge, not JSON) and wrong content types without a 5xx', async () => {
     const arb = fc.record({ route: fc.constantFrom(...Object.keys(VALID)), body: hostileRawBody, type: hostileContentType, id: hostileId(ids) });
@@ -180,7 +182,7 @@ describe('fuzzing the HTTP API with hostile input', () => {
       }),
       options(Math.ceil(RUNS * 0.7)),
     );
-  });
+  }, TIMEOUT);
 
   it('answers every route with any method, path parameter, query, headers, credentials and body without a 5xx', async () => {
     const arb = fc.record({
@@ -212,5 +214,5 @@ describe('fuzzing the HTTP API with hostile input', () => {
       }),
       options(RUNS),
     );
-  });
+  }, TIMEOUT);
 });
