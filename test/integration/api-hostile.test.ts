@@ -37,6 +37,33 @@ describe('hostile input the fuzzer found', () => {
     expect(after.rows[0].n).toBe(before.rows[0].n);
   });
 
+  it('answers ids and cursors past the bigint range with 404 and 422, not a 500 from the cast', async () => {
+    const { body: task } = await app.request('POST', '/api/tasks', { key, body: { prompt: 'p', schedule: { cron: '0 9 * * *' } } });
+    expect(task.id).toMatch(/^\d+$/);
+    const huge = '9223372036854775808';
+    for (const [method, path] of [
+      ['GET', `/api/tasks/${huge}`],
+      ['PATCH', `/api/tasks/${huge}`],
+      ['DELETE', `/api/tasks/${huge}`],
+      ['POST', `/api/tasks/${huge}/run`],
+      ['POST', `/api/tasks/${huge}/pause`],
+      ['POST', `/api/tasks/${huge}/resume`],
+      ['GET', `/api/tasks/${huge}/executions`],
+      ['GET', `/api/executions/${huge}`],
+      ['POST', `/api/executions/${huge}/cancel`],
+      ['POST', `/api/notifications/${huge}/read`],
+    ] as const) {
+      const r = await app.request(method, path, { key, ...(method === 'GET' || method === 'DELETE' ? {} : { body: {} }) });
+      expect(r.status, `${method} ${path}`).toBe(404);
+    }
+    for (const path of [`/api/tasks?cursor=${huge}`, `/api/tasks/${task.id}/executions?cursor=${huge}`, `/api/notifications?cursor=9999999999999999999`]) {
+      const r = await app.request('GET', path, { key });
+      expect(r.status, path).toBe(422);
+    }
+    const ok = await app.request('GET', '/api/tasks?cursor=9223372036854775807', { key });
+    expect(ok.status).toBe(200);
+  });
+
   it('answers a method that no route implements (PROPFIND, PURGE) with 405 and Allow, not a 5xx', async () => {
     for (const method of ['PROPFIND', 'PURGE', 'LINK']) {
       const r = await app.request(method, '/api/tasks', { key });
