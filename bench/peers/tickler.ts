@@ -364,6 +364,10 @@ async function seed(n: number, dueAgoMs: number | null): Promise<number> {
 /** A scheduler process started over n stored schedules: start-up, RSS after GC, idle CPU, worst stall. */
 async function scale() {
   const n = P.n as number;
+  // The same process over zero tasks first: what Node boot, module loading and connecting cost alone.
+  await seed(0, null);
+  const empty = await startTickler('scheduler', { DATABASE_URL: P.pgUrl, OPENAI_BASE_URL: 'http://127.0.0.1:9/v1', OPENAI_API_KEY: 'bench' });
+  await stop(empty.child);
   const seedMs = await seed(n, null);
   const probeOut = join(tmpdir(), `tickler-probe-${process.pid}.json`);
   const s = await startTickler('scheduler', { DATABASE_URL: P.pgUrl, OPENAI_BASE_URL: 'http://127.0.0.1:9/v1', OPENAI_API_KEY: 'bench', BENCH_PROBE_OUT: probeOut }, [
@@ -399,6 +403,7 @@ async function scale() {
     seedMs: round(seedMs, 0),
     seedPerSec: round(n / (seedMs / 1000), 0),
     startupMs: round(s.startupMs, 0),
+    emptyStartupMs: round(empty.startupMs, 0),
     syncMs: sync.ms ?? null,
     rssMB: round(idle.rssMB as number),
     maxRssMB: round(idle.maxRssMB as number),
