@@ -32,6 +32,8 @@ export interface ChaosOptions {
   /** Part of the fires that come from recurring 6-field cron tasks instead of one-offs. */
   cronShare: number;
   pgRestart: boolean;
+  /** How long PostgreSQL stays down between its stop and its start. */
+  pgDownMs: number;
   /** How long the survivors get to drain after the window (retries of interrupted runs included). */
   drainSeconds: number;
   seed: number;
@@ -59,8 +61,11 @@ export interface ChaosReport {
   chatRequests: number;
   lateness: { p50: number; p99: number; max: number; over1s: number };
   wallSeconds: number;
+  /** A few rows behind each non-zero count. */
+  samples: Record<string, unknown[]>;
 }
 
+const i1Count = (rows: Array<{ n: number }>) => rows[0]?.n ?? 0;
 const TERMINAL = ['succeeded', 'failed', 'missed', 'skipped', 'interrupted', 'cancelled'];
 const ROOT = join(import.meta.dirname, '..');
 const MAIN = join(ROOT, 'src', 'main.ts');
@@ -98,6 +103,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   };
   process.once('exit', killAll);
   let server: EmbeddedDatabase | null = null;
+  // Ctrl-C or a time limit: nothing outlives the run (replicas, chat server, PostgreSQL).
+  const onSignal = () => {
+    killAll();
+    void (server?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   let chat: ChildProcess | null = null;
   let stopping = false;
   try {
@@ -173,6 +185,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
 
     // ------------------------------------------------------------ tasks (SQL, as many clients would have made them)
     const sql = new pg.Pool({ connectionString: url, max: 4 });
+    // Idle connections die with the PostgreSQL restart; the next query reconnects.
+    sql.on('error', () => undefined);
     const { rows: users } = await sql.query<{ id: string }>(`insert into users (name) values ('chaos') returning id::text as id`);
     const userId = users[0]?.id as string;
     const windowStart = Math.ceil((Date.now() + 8_000) / 1000) * 1000;
@@ -206,9 +220,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     if (cronTasks) {
       await sql.query(
         `insert into tasks (user_id, name, prompt, schedule, timezone, next_run_at, start_at, end_at, overlap)
-         select $1::bigint, 'cron ' || g, 'cron-' || g, jsonb_build_object('kind', 'cron', 'cron', $2::text), 'UTC', $3::timestamptz, $3::timestamptz, $4::timestamptz, 'allow'
+         select $1::bigint, 'cron ' || g, 'cron-' || g, jsonb_build_object('kind', 'cron', 'cron', $2::text), 'UTC', $6::timestamptz, $3::timestamptz, $4::timestamptz, 'allow'
            from generate_series(1, $5::int) g`,
-        [userId, cronPattern, cronStart, cronEnd, cronTasks],
+        // next_run_at is the first occurrence, as the API's writer would have computed it.
+        [userId, cronPattern, cronStart, cronEnd, cronTasks, new Date(cronOccurrences[0] ?? windowStart)],
       );
     }
     await sql.query(`select pg_notify('tickler_tasks', '{}')`).catch(() => undefined);
@@ -222,7 +237,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const killer = (async () => {
       await sleep(Math.max(0, windowStart - Date.now()));
       while (!stopping && Date.now() < windowEnd) {
-        await sleep((o.killMin + rand() * (o.killMax - o.killMin)) * 1000);
+        await sleep(Math.min((o.killMin + rand() * (o.killMax - o.killMin)) * 1000, windowEnd - Date.now()));
         if (stopping || Date.now() >= windowEnd) break;
         const i = Math.floor(rand() * replicas.length);
         const r = replicas[i] as Replica;
@@ -242,6 +257,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       const down = Date.now();
       o.log(`  t+${((down - windowStart) / 1000).toFixed(1)} s: stopping PostgreSQL`);
       await server?.stop();
+      await sleep(o.pgDownMs);
       server = await startEmbeddedPostgres({ dataDir, logger });
       pgDownMs = Date.now() - down;
       pgRestarts++;
@@ -261,6 +277,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       ).catch(() => ({ rows: [{ open: 1, runs: 0 }] }));
       const r = rows[0] ?? { open: 1, runs: 0 };
       if ((r.open === 0 && r.runs >= expected) || Date.now() > drainUntil) break;
+      if (process.env.CHAOS_DEBUG && r.open > 0) {
+        const act = await sql.query(
+          `select status, trigger, owner, attempt, epoch, started_at is not null as started, lease_until > now() as leased, min(scheduled_for) as first, count(*)::int as n
+             from executions where status in ('queued', 'running') group by 1, 2, 3, 4, 5, 6, 7 order by n desc limit 6`,
+        );
+        o.log(`  draining: ${r.open} open; ${act.rows.map((a) => JSON.stringify(a)).join(' | ')}`);
+      }
       await sleep(500);
     }
     stopping = true;
@@ -322,6 +345,24 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
         where trigger in ('schedule', 'catchup') and started_at is not null order by 1`,
     );
     const lateness = lat.rows.map((r) => r.ms);
+    // A few rows behind each non-zero count, to start the investigation from.
+    const samples: Record<string, unknown[]> = {};
+    const sample = async (name: string, q: string, params: unknown[] = []) => {
+      samples[name] = (await sql.query(q, params)).rows;
+    };
+    const cols = `e.id, e.task_id, t.prompt, e.status, e.trigger, e.attempt, e.epoch, e.scheduled_for, e.started_at, e.finished_at, e.owner, e.error->>'message' as error`;
+    if (i1Count(interrupted.rows)) {
+      await sample('interrupted', `select ${cols} from executions e join tasks t on t.id = e.task_id where e.task_id in (select task_id from executions where status = 'interrupted' order by id limit 3) order by e.task_id, e.id`);
+    }
+    if (extra.rows[0]?.n) {
+      await sample('extra', `select ${cols}, t.schedule, t.start_at, t.end_at from executions e join tasks t on t.id = e.task_id where e.trigger in ('schedule', 'catchup') and not exists (select 1 from tasks t2 where t2.id = e.task_id and ((t2.schedule->>'kind' = 'once' and (t2.schedule->>'at')::timestamptz = e.scheduled_for) or (t2.schedule->>'kind' = 'cron' and e.scheduled_for = any($1::timestamptz[])))) limit 5`, [cronOccurrences.map((t) => new Date(t).toISOString())]);
+    }
+    const dupIdx = [...arrivalsByIndex].filter(([i, n]) => n > (startedByIndex.get(i) ?? 0)).slice(0, 3).map(([i]) => `bench-${i}`);
+    if (dupIdx.length) {
+      await sample('duplicateStarts', `select ${cols} from executions e join tasks t on t.id = e.task_id where t.prompt = any($1::text[]) order by e.task_id, e.id`, [dupIdx]);
+      samples.duplicateStartArrivals = dupIdx.map((p) => [p, arrivalsByIndex.get(Number(p.slice(6)))]);
+    }
+    if (byStatus.failed) await sample('failed', `select ${cols} from executions e join tasks t on t.id = e.task_id where e.status = 'failed' limit 3`);
     await sql.end();
     const o1 = occ.rows[0] ?? { lost: expected, not_run: 0, dup: 0 };
     const i1 = interrupted.rows[0] ?? { n: 0, not_retried: 0 };
@@ -350,11 +391,14 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
         over1s: lateness.filter((x) => x > 1000).length,
       },
       wallSeconds: Math.round((Date.now() - t0) / 1000),
+      samples,
     };
   } finally {
     stopping = true;
     killAll();
     process.removeListener('exit', killAll);
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
     await server?.stop().catch(() => undefined);
     await new Promise((r) => logs.end(r));
     if (!process.env.KEEP_CHAOS_DIR) await rm(dir, { recursive: true, force: true });
@@ -392,6 +436,7 @@ if (process.argv[1] === import.meta.filename) {
       lease: { type: 'string', default: '3' },
       'cron-share': { type: 'string', default: '0.3' },
       'no-pg-restart': { type: 'boolean', default: false },
+      'pg-down': { type: 'string', default: '2000' },
       drain: { type: 'string', default: '90' },
       seed: { type: 'string', default: String(Date.now() % 100_000) },
     },
@@ -405,6 +450,7 @@ if (process.argv[1] === import.meta.filename) {
     leaseSeconds: Number(values.lease),
     cronShare: Number(values['cron-share']),
     pgRestart: !values['no-pg-restart'],
+    pgDownMs: Number(values['pg-down']),
     drainSeconds: Number(values.drain),
     seed: Number(values.seed),
     log: (l) => console.log(l),
@@ -412,6 +458,7 @@ if (process.argv[1] === import.meta.filename) {
   console.log(`chaos: seed ${opts.seed}`);
   const report = await runChaos(opts);
   console.log(`\n${formatChaos(report)}`);
+  for (const [k, rows] of Object.entries(report.samples)) console.log(`\n${k}:\n${rows.map((r) => JSON.stringify(r)).join('\n')}`);
   const bad = report.lost + report.notRun + report.duplicateFires + report.duplicateStarts + report.nonTerminal + report.interruptedNotRetried;
   process.exit(bad === 0 ? 0 : 1);
 }
