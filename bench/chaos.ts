@@ -125,10 +125,20 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     chat = fork(join(import.meta.dirname, 'chat-server.ts'), [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     children.add(chat);
     const chatProc = chat;
-    const chatUrl = await new Promise<string>((resolve) => chatProc.once('message', (m) => resolve((m as { url: string }).url)));
+    const chatUrl = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the chat server did not start within 30 s')), 30_000);
+      chatProc.once('message', (m) => {
+        clearTimeout(timer);
+        resolve((m as { url: string }).url);
+      });
+    });
     const chatReport = () =>
-      new Promise<{ arrivals: Array<[number, number]>; count: number }>((resolve) => {
-        chatProc.once('message', (m) => resolve(m as { arrivals: Array<[number, number]>; count: number }));
+      new Promise<{ arrivals: Array<[number, number]>; count: number }>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('the chat server did not report within 30 s')), 30_000);
+        chatProc.once('message', (m) => {
+          clearTimeout(timer);
+          resolve(m as { arrivals: Array<[number, number]>; count: number });
+        });
         chatProc.send({ cmd: 'report' });
       });
 
