@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { createApp } from './api/app.ts';
+import { answerClientErrors } from './api/problem.ts';
 import { ensureLocalUser } from './api/auth.ts';
 import { createEventHub } from './api/events.ts';
 import { eventRoutes } from './api/routes/events.ts';
@@ -98,6 +99,7 @@ async function main(): Promise<void> {
     const app = createApp({ config, db: infra.db, logger, clock, parser, localUserId, isReady: () => ready, metrics }, { extraRoutes: eventRoutes(hub), after: [webUi()] });
     const server: Server = createServer(app.callback());
     server.keepAliveTimeout = 65_000;
+    answerClientErrors(server);
     await step(listen(server, config.host, config.port));
     logger.info({ url: `http://${config.host}:${config.port}`, mode, auth: config.authMode }, 'tickler listening');
     // Event streams end first (hub.close), so open SSE connections do not hold the server's close.

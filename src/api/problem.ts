@@ -1,3 +1,5 @@
+import type { Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Context, Next } from 'koa';
 import { z } from 'zod';
 import { AppError, type FieldError } from '../errors.ts';
@@ -11,9 +13,11 @@ const TITLES: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not found',
   405: 'Method not allowed',
+  408: 'Request timeout',
   409: 'Conflict',
   413: 'Payload too large',
   415: 'Unsupported media type',
+  431: 'Request header fields too large',
   422: 'Unprocessable content',
   429: 'Too many requests',
   500: 'Internal server error',
@@ -83,7 +87,9 @@ export function problemMiddleware(logger: Logger) {
       if (ctx.body === undefined || ctx.body === null) {
         if (ctx.status === 404) throw new AppError(404, 'not_found', `no route for ${ctx.method} ${ctx.path}`);
         if (ctx.status === 405) throw new AppError(405, 'method_not_allowed', `${ctx.method} is not allowed here; allowed: ${ctx.response.get('Allow')}`);
-        if (ctx.status === 501) throw new AppError(501, 'not_implemented', `${ctx.method} is not implemented`, { expose: true });
+        // The router answers 501 to a method no route implements (PROPFIND, TRACE…): that is the
+        // client's doing, so a 405 with the router's Allow, never a 5xx.
+        if (ctx.status === 501) throw new AppError(405, 'method_not_allowed', `${ctx.method} is not allowed here; allowed: ${ctx.response.get('Allow')}`);
       }
     } catch (err) {
       // Keep headers the router set (Allow), drop anything half-written by the failed handler.
@@ -92,4 +98,29 @@ export function problemMiddleware(logger: Logger) {
       if (allow) ctx.set('Allow', allow);
     }
   };
+}
+
+/**
+ * Requests that Node's HTTP parser rejects never reach the app (a request line or headers over the
+ * 16 KB limit, malformed HTTP, a header timeout); Node would answer them with a bare status. Answer
+ * them with a problem document too, then close the connection.
+ */
+export function answerClientErrors(server: Server): void {
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    const title = TITLES[status] as string;
+    const body = JSON.stringify({
+      type: `${PROBLEM_TYPE_BASE}${title.toLowerCase().replace(/\s+/g, '_')}`,
+      title,
+      status,
+      detail: status === 431 ? 'the request line or headers exceed 16 KB' : 'the request is not valid HTTP',
+    });
+    socket.end(
+      `HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
 }

@@ -79,7 +79,11 @@ export const UpdateTaskSchema = z
 export type UpdateTaskBody = z.infer<typeof UpdateTaskSchema>;
 
 const limit = z.coerce.number().int().min(1).max(200).default(50);
-const cursor = z.string().regex(/^\d{1,19}$/, 'must be a cursor returned as nextCursor').optional();
+const BIGINT_MAX = 9_223_372_036_854_775_807n;
+/** A row id as the API shows it: digits within PostgreSQL's bigint (a larger one would fail the cast: a 500). */
+export const isRowId = (s: string): boolean => /^\d{1,19}$/.test(s) && BigInt(s) <= BIGINT_MAX;
+export const cursorParam = z.string().refine(isRowId, 'must be a cursor returned as nextCursor').optional();
+const cursor = cursorParam;
 const boolParam = z.enum(['true', 'false']).transform((v) => v === 'true');
 
 export const ListTasksQuery = z.object({ enabled: boolParam.optional(), cursor, limit }).strict();

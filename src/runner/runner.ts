@@ -52,6 +52,15 @@ function settle(steps: StepLog, ms: number): Promise<void> {
 }
 
 /** Builds the RunFn the engine calls: one shared LLM client, one registry, no per-run setup beyond the run. */
+// The database was unreachable (restarting, failing over, a network blip): worth another attempt.
+// Node's socket errors, and PostgreSQL's connection-exception (08…) and operator-intervention (57P…) classes.
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+function databaseUnreachable(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown };
+  const code = typeof e?.code === 'string' ? e.code : '';
+  return UNREACHABLE.has(code) || code.startsWith('08') || code.startsWith('57P') || /Connection terminated/i.test(String(e?.message ?? ''));
+}
+
 export function createRunner(deps: RunnerDeps): RunFn {
   const { config, logger, clock } = deps;
   const llm = deps.llm ?? createLlm(config.openai);
@@ -74,8 +83,10 @@ export function createRunner(deps: RunnerDeps): RunFn {
     const { execution } = req;
     const now = clock.now();
     const loaded = loadSnapshot({ taskId: execution.taskId, userId: execution.userId, executionId: execution.id }, now);
-    const task = await untilAborted(loaded, run.signal);
-    if (task === ABORTED) return { kind: 'interrupted' };
+    // Nothing leaves this process before the start is recorded as ours (in parallel with the load).
+    const got = await untilAborted(Promise.all([loaded, req.started ?? true]), run.signal);
+    if (got === ABORTED || !got[1]) return { kind: 'interrupted' };
+    const task = got[0];
     if (!task) return { kind: 'failed', transient: false, error: { type: 'task_not_found', message: 'the task no longer exists' } };
     const tools = new Map<string, Tool>();
     for (const name of task.tools) {
@@ -138,6 +149,9 @@ export function createRunner(deps: RunnerDeps): RunFn {
       if (req.signal.aborted) return { status: 'aborted', usage: snapshot() };
       logger.error({ err, executionId: req.execution.id, taskId: req.execution.taskId }, 'run failed unexpectedly');
       await settle(steps, ABORT_FLUSH_MS);
+      if (databaseUnreachable(err)) {
+        return { status: 'failed', error: { type: 'database_unavailable', message: 'the database was unreachable during the run; it will be retried' }, transient: true, usage: snapshot() };
+      }
       return { status: 'failed', error: { type: 'internal', message: 'the run failed because of an internal error; the server log has the details' }, transient: false, usage: snapshot() };
     } finally {
       signal.dispose();

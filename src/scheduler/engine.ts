@@ -94,13 +94,14 @@ export function createEngine(opts: EngineOptions): Engine {
   let listener: Listener | undefined;
   const timers: NodeJS.Timeout[] = [];
 
-  const starts: Batcher<{ id: string; epoch: number; startedAt: number }> = createBatcher({
+  const starts: Batcher<{ id: string; epoch: number; startedAt: number; recorded: (ours: boolean) => void }> = createBatcher({
     name: 'starts',
     logger,
     delayMs: 0,
     maxBatch: 2000,
     write: async (items) => {
       const notOurs = await recordStarts(pool, id, leaseMs, items);
+      for (const x of items) x.recorded(!notOurs.has(x.id));
       for (const x of notOurs) abortRun(x, 'lost');
     },
   });
@@ -210,6 +211,10 @@ export function createEngine(opts: EngineOptions): Engine {
     running.set(f.executionId, { fire: f, controller, startedAt });
     runningTasks.set(f.taskId, (runningTasks.get(f.taskId) ?? 0) + 1);
     lastLagMs = startedAt - f.scheduledFor;
+    let recorded: (ours: boolean) => void = () => undefined;
+    const started = new Promise<boolean>((resolve) => {
+      recorded = resolve;
+    });
     let result: Promise<RunResult>;
     try {
       result = opts.run({
@@ -225,11 +230,12 @@ export function createEngine(opts: EngineOptions): Engine {
           systemJob: f.systemJob,
         },
         signal: controller.signal,
+        started,
       });
     } catch (err) {
       result = Promise.reject(err);
     }
-    starts.add({ id: f.executionId, epoch: f.epoch, startedAt });
+    starts.add({ id: f.executionId, epoch: f.epoch, startedAt, recorded });
     events.emit('fired', {
       executionId: f.executionId,
       taskId: f.taskId,

@@ -20,6 +20,12 @@ export interface RunRequest {
   };
   /** Aborted on cancel, on shutdown past the grace period, or when the task is paused/deleted. */
   signal: AbortSignal;
+  /**
+   * Resolves once the start is recorded: true if this replica still owns the execution, false if
+   * another took it over meanwhile (its lease ran out while the database was unreachable). The runner
+   * produces no side effect before it resolves true, so a fire never runs twice.
+   */
+  started?: Promise<boolean>;
 }
 
 export interface RunUsage {

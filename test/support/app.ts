@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { createApp, type CreateAppOptions } from '../../src/api/app.ts';
 import { ensureLocalUser, createUser } from '../../src/api/auth.ts';
 import type { AppDeps } from '../../src/api/deps.ts';
+import { answerClientErrors } from '../../src/api/problem.ts';
 import { type Clock, systemClock } from '../../src/clock.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/log.ts';
@@ -67,6 +68,7 @@ export async function startTestApp(db: Database, opts: TestAppOptions = {}): Pro
   };
   const app = createApp(deps, opts.app);
   const server = createServer(app.callback());
+  answerClientErrors(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   let n = 0;

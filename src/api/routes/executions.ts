@@ -5,12 +5,12 @@ import { ExecutionStep } from '../../models/execution-step.ts';
 import { CHANNELS, notify } from '../../models/notify.ts';
 import type { AppDeps } from '../deps.ts';
 import { type RouteDef, route } from '../route.ts';
-import { ExecutionOut, StepOut } from '../schemas.ts';
+import { ExecutionOut, isRowId, StepOut } from '../schemas.ts';
 import { executionJson, stepJson } from '../serialize.ts';
 import { em } from './tasks.ts';
 
 async function loadExecution(e: EntityManager, userId: string, id: string): Promise<Execution> {
-  if (!/^\d{1,19}$/.test(id)) throw new NotFoundError('execution');
+  if (!isRowId(id)) throw new NotFoundError('execution');
   const x = await e.findOne(Execution, { id, userId });
   if (!x) throw new NotFoundError('execution');
   return x;

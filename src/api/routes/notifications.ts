@@ -4,9 +4,10 @@ import { NotFoundError } from '../../errors.ts';
 import { Notification } from '../../models/notification.ts';
 import type { AppDeps } from '../deps.ts';
 import { type RouteDef, route } from '../route.ts';
+import { cursorParam, isRowId } from '../schemas.ts';
 import { em } from './tasks.ts';
 
-const cursor = z.string().regex(/^\d{1,19}$/, 'must be a cursor returned as nextCursor').optional();
+const cursor = cursorParam;
 const ListNotificationsQuery = z
   .object({
     unread: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
@@ -78,7 +79,7 @@ export function notificationRoutes(deps: AppDeps): RouteDef[] {
       responses: { 200: { description: 'the notification', schema: NotificationOut }, 404: { description: 'no such notification' } },
       async handler(ctx, { params, principal }) {
         const id = params.id as string;
-        if (!/^\d{1,19}$/.test(id)) throw new NotFoundError('notification');
+        if (!isRowId(id)) throw new NotFoundError('notification');
         const n = await em(ctx).findOne(Notification, { id, userId: principal.userId });
         if (!n) throw new NotFoundError('notification');
         // Reading twice keeps the first time.

@@ -17,6 +17,7 @@ import {
   CreateTaskSchema,
   DeleteTaskQuery,
   ExecutionOut,
+  isRowId,
   ListExecutionsQuery,
   ListTasksQuery,
   page,
@@ -33,7 +34,7 @@ export const em = (ctx: Context) => ctx.state.em as EntityManager;
 
 /** Loads a task of this user; another user's task is indistinguishable from a missing one. */
 export async function loadTask(e: EntityManager, userId: string, id: string): Promise<Task> {
-  if (!/^\d{1,19}$/.test(id)) throw new NotFoundError('task');
+  if (!isRowId(id)) throw new NotFoundError('task');
   const task = await e.findOne(Task, { id, userId });
   if (!task) throw new NotFoundError('task');
   return task;
@@ -118,7 +119,7 @@ export function taskRoutes(deps: AppDeps): RouteDef[] {
       access: 'user',
       responses: { 200: { description: 'the task', schema: TaskOut }, 404: { description: 'no such task' } },
       async handler(ctx, { params, principal }) {
-        const task = /^\d{1,19}$/.test(params.id as string) ? await findTask(deps.db.pool, principal.userId, params.id as string) : null;
+        const task = isRowId(params.id as string) ? await findTask(deps.db.pool, principal.userId, params.id as string) : null;
         if (!task) throw new NotFoundError('task');
         ctx.body = taskJson(task, task.after);
       },

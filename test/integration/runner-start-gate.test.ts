@@ -1,0 +1,49 @@
+// Found by the chaos run (bench/chaos.ts): with PostgreSQL unreachable for longer than the lease, a
+// replica's fire was taken over by another replica while the first had already called the model (two
+// chat requests for one fire), and runs in flight failed for good with "internal error".
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { reply } from '../support/fake-openai.ts';
+import { type RunnerHarness, startRunnerHarness } from '../support/runner.ts';
+
+let h: RunnerHarness;
+beforeAll(async () => {
+  h = await startRunnerHarness();
+});
+afterEach(() => h.fake.reset());
+afterAll(() => h?.close());
+
+describe('the runner and the recorded start', () => {
+  it('calls the model only once the start is recorded as its own, and never when another replica owns the run', async () => {
+    const task = await h.task();
+    h.fake.script(reply.text('done'));
+    let recorded: (ours: boolean) => void = () => undefined;
+    const started = new Promise<boolean>((r) => {
+      recorded = r;
+    });
+    const lost = h.runner()({ execution: await h.execution(task), signal: new AbortController().signal, started });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(h.fake.requests).toHaveLength(0);
+    recorded(false);
+    expect((await lost).status).toBe('aborted');
+    expect(h.fake.requests).toHaveLength(0);
+
+    const ours = h.runner()({ execution: await h.execution(task), signal: new AbortController().signal, started: Promise.resolve(true) });
+    expect((await ours).status).toBe('succeeded');
+    expect(h.fake.requests).toHaveLength(1);
+  });
+
+  it('reads an unreachable database as a transient failure, so the engine retries the run', async () => {
+    const task = await h.task();
+    const execution = await h.execution(task);
+    // A pool pointing at a port nobody listens on: every query fails with ECONNREFUSED.
+    const dead = new pg.Pool({ host: '127.0.0.1', port: 9, user: 'x', database: 'x', connectionTimeoutMillis: 1000 });
+    try {
+      const result = await h.runner({}, { db: { ...h.db, pool: dead } })({ execution, signal: new AbortController().signal });
+      expect(result).toMatchObject({ status: 'failed', transient: true, error: { type: 'database_unavailable' } });
+      expect(h.fake.requests).toHaveLength(0);
+    } finally {
+      await dead.end();
+    }
+  });
+});
