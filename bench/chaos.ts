@@ -236,6 +236,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
         [userId, cronPattern, cronStart, cronEnd, cronTasks, new Date(cronOccurrences[0] ?? windowStart)],
       );
     }
+    // The counts concern this user's tasks only: system jobs (src/scheduler/system-jobs.ts) fire too.
+    await sql.query(`create view chaos_tasks as select * from tasks where user_id = ${Number(userId)}`);
+    await sql.query(`create view chaos_executions as select * from executions where user_id = ${Number(userId)}`);
     await sql.query(`select pg_notify('tickler_tasks', '{}')`).catch(() => undefined);
     const expected = oneOffs + cronTasks * cronOccurrences.length;
     o.log(`${o.replicas} replicas; ${expected} fires from ${new Date(windowStart).toISOString()} over ${o.seconds} s (${oneOffs} one-offs, ${cronTasks} tasks every 2 s); lease ${o.leaseSeconds} s; log ${join(dir, 'replicas.log')}`);
@@ -282,15 +285,15 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const drainUntil = Date.now() + o.drainSeconds * 1000;
     for (;;) {
       const { rows } = await sql.query<{ open: number; runs: number }>(
-        `select (select count(*) from executions where status in ('queued', 'running'))::int as open,
-                (select count(*) from executions where trigger in ('schedule', 'catchup'))::int as runs`,
+        `select (select count(*) from chaos_executions where status in ('queued', 'running'))::int as open,
+                (select count(*) from chaos_executions where trigger in ('schedule', 'catchup'))::int as runs`,
       ).catch(() => ({ rows: [{ open: 1, runs: 0 }] }));
       const r = rows[0] ?? { open: 1, runs: 0 };
       if ((r.open === 0 && r.runs >= expected) || Date.now() > drainUntil) break;
       if (process.env.CHAOS_DEBUG && r.open > 0) {
         const act = await sql.query(
           `select status, trigger, owner, attempt, epoch, started_at is not null as started, lease_until > now() as leased, min(scheduled_for) as first, count(*)::int as n
-             from executions where status in ('queued', 'running') group by 1, 2, 3, 4, 5, 6, 7 order by n desc limit 6`,
+             from chaos_executions where status in ('queued', 'running') group by 1, 2, 3, 4, 5, 6, 7 order by n desc limit 6`,
         );
         o.log(`  draining: ${r.open} open; ${act.rows.map((a) => JSON.stringify(a)).join(' | ')}`);
       }
@@ -305,7 +308,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       await Promise.race([exited, sleep(10_000)]);
     }));
 
-    const status = await sql.query<{ status: string; n: number }>(`select status, count(*)::int as n from executions group by status order by status`);
+    const status = await sql.query<{ status: string; n: number }>(`select status, count(*)::int as n from chaos_executions group by status order by status`);
     const byStatus = Object.fromEntries(status.rows.map((r) => [r.status, r.n]));
     const executions = status.rows.reduce((a, r) => a + r.n, 0);
     const nonTerminal = status.rows.filter((r) => !TERMINAL.includes(r.status)).reduce((a, r) => a + r.n, 0);
@@ -313,12 +316,12 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const occ = await sql.query<{ lost: number; not_run: number; dup: number }>(
       `with expected as (
          select t.id as task_id, t.next_run_at_orig as at from (
-           select id, (schedule->>'at')::timestamptz as next_run_at_orig from tasks where schedule->>'kind' = 'once') t
+           select id, (schedule->>'at')::timestamptz as next_run_at_orig from chaos_tasks where schedule->>'kind' = 'once') t
          union all
-         select t.id, i.at from tasks t cross join unnest($1::timestamptz[]) as i(at) where t.schedule->>'kind' = 'cron'
+         select t.id, i.at from chaos_tasks t cross join unnest($1::timestamptz[]) as i(at) where t.schedule->>'kind' = 'cron'
        ), fired as (
          select e.task_id, e.scheduled_for, count(*) as n, bool_or(e.status in ('succeeded', 'failed', 'interrupted')) as ran
-           from executions e where e.trigger in ('schedule', 'catchup') group by e.task_id, e.scheduled_for
+           from chaos_executions e where e.trigger in ('schedule', 'catchup') group by e.task_id, e.scheduled_for
        )
        select count(*) filter (where f.task_id is null)::int as lost,
               count(*) filter (where f.task_id is not null and not f.ran)::int as not_run,
@@ -327,8 +330,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       [cronOccurrences.map((t) => new Date(t).toISOString())],
     );
     const extra = await sql.query<{ n: number }>(
-      `select count(*)::int as n from executions e where e.trigger in ('schedule', 'catchup')
-          and not exists (select 1 from tasks t where t.id = e.task_id and (
+      `select count(*)::int as n from chaos_executions e where e.trigger in ('schedule', 'catchup')
+          and not exists (select 1 from chaos_tasks t where t.id = e.task_id and (
                 (t.schedule->>'kind' = 'once' and (t.schedule->>'at')::timestamptz = e.scheduled_for)
              or (t.schedule->>'kind' = 'cron' and e.scheduled_for = any($1::timestamptz[]))))`,
       [cronOccurrences.map((t) => new Date(t).toISOString())],
@@ -336,13 +339,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const interrupted = await sql.query<{ n: number; not_retried: number }>(
       `select count(*)::int as n,
               count(*) filter (where x.attempt < t.max_attempts and not exists (
-                select 1 from executions r where r.task_id = x.task_id and r.trigger = 'retry' and r.attempt = x.attempt + 1))::int as not_retried
-         from executions x join tasks t on t.id = x.task_id where x.status = 'interrupted'`,
+                select 1 from chaos_executions r where r.task_id = x.task_id and r.trigger = 'retry' and r.attempt = x.attempt + 1))::int as not_retried
+         from chaos_executions x join chaos_tasks t on t.id = x.task_id where x.status = 'interrupted'`,
     );
     // Starts per one-off at the chat server against executions of that task that the database saw start.
     const started = await sql.query<{ i: number; n: number }>(
       `select substring(t.prompt from 7)::int as i, count(e.started_at)::int as n
-         from tasks t left join executions e on e.task_id = t.id where t.prompt like 'bench-%' group by t.prompt`,
+         from chaos_tasks t left join executions e on e.task_id = t.id where t.prompt like 'bench-%' group by t.prompt`,
     );
     const startedByIndex = new Map(started.rows.map((r) => [r.i, r.n]));
     const report = await chatReport();
@@ -351,7 +354,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     let duplicateStarts = 0;
     for (const [i, n] of arrivalsByIndex) duplicateStarts += Math.max(0, n - (startedByIndex.get(i) ?? 0));
     const lat = await sql.query<{ ms: number }>(
-      `select (extract(epoch from (started_at - scheduled_for)) * 1000)::float8 as ms from executions
+      `select (extract(epoch from (started_at - scheduled_for)) * 1000)::float8 as ms from chaos_executions
         where trigger in ('schedule', 'catchup') and started_at is not null order by 1`,
     );
     const lateness = lat.rows.map((r) => r.ms);
@@ -362,17 +365,32 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     };
     const cols = `e.id, e.task_id, t.prompt, e.status, e.trigger, e.attempt, e.epoch, e.scheduled_for, e.started_at, e.finished_at, e.owner, e.error->>'message' as error`;
     if (i1Count(interrupted.rows)) {
-      await sample('interrupted', `select ${cols} from executions e join tasks t on t.id = e.task_id where e.task_id in (select task_id from executions where status = 'interrupted' order by id limit 3) order by e.task_id, e.id`);
+      await sample('interrupted', `select ${cols} from chaos_executions e join chaos_tasks t on t.id = e.task_id where e.task_id in (select task_id from chaos_executions where status = 'interrupted' order by id limit 3) order by e.task_id, e.id`);
+    }
+    if (occ.rows[0]?.lost) {
+      await sample(
+        'lost',
+        `with expected as (
+           select id as task_id, (schedule->>'at')::timestamptz as at from chaos_tasks where schedule->>'kind' = 'once'
+           union all
+           select t.id, i.at from chaos_tasks t cross join unnest($1::timestamptz[]) as i(at) where t.schedule->>'kind' = 'cron')
+         select x.task_id, x.at as expected_at, t.prompt, t.next_run_at, t.enabled, t.paused_reason,
+                (select json_agg(json_build_object('id', e.id, 'status', e.status, 'trigger', e.trigger, 'scheduled_for', e.scheduled_for, 'owner', e.owner)) from chaos_executions e where e.task_id = x.task_id) as executions
+           from expected x join chaos_tasks t on t.id = x.task_id
+          where not exists (select 1 from chaos_executions e where e.task_id = x.task_id and e.scheduled_for = x.at and e.trigger in ('schedule', 'catchup'))
+          order by x.at limit 5`,
+        [cronOccurrences.map((t) => new Date(t).toISOString())],
+      );
     }
     if (extra.rows[0]?.n) {
-      await sample('extra', `select ${cols}, t.schedule, t.start_at, t.end_at from executions e join tasks t on t.id = e.task_id where e.trigger in ('schedule', 'catchup') and not exists (select 1 from tasks t2 where t2.id = e.task_id and ((t2.schedule->>'kind' = 'once' and (t2.schedule->>'at')::timestamptz = e.scheduled_for) or (t2.schedule->>'kind' = 'cron' and e.scheduled_for = any($1::timestamptz[])))) limit 5`, [cronOccurrences.map((t) => new Date(t).toISOString())]);
+      await sample('extra', `select ${cols}, t.schedule, t.start_at, t.end_at from chaos_executions e join chaos_tasks t on t.id = e.task_id where e.trigger in ('schedule', 'catchup') and not exists (select 1 from chaos_tasks t2 where t2.id = e.task_id and ((t2.schedule->>'kind' = 'once' and (t2.schedule->>'at')::timestamptz = e.scheduled_for) or (t2.schedule->>'kind' = 'cron' and e.scheduled_for = any($1::timestamptz[])))) limit 5`, [cronOccurrences.map((t) => new Date(t).toISOString())]);
     }
     const dupIdx = [...arrivalsByIndex].filter(([i, n]) => n > (startedByIndex.get(i) ?? 0)).slice(0, 3).map(([i]) => `bench-${i}`);
     if (dupIdx.length) {
-      await sample('duplicateStarts', `select ${cols} from executions e join tasks t on t.id = e.task_id where t.prompt = any($1::text[]) order by e.task_id, e.id`, [dupIdx]);
+      await sample('duplicateStarts', `select ${cols} from chaos_executions e join chaos_tasks t on t.id = e.task_id where t.prompt = any($1::text[]) order by e.task_id, e.id`, [dupIdx]);
       samples.duplicateStartArrivals = dupIdx.map((p) => [p, arrivalsByIndex.get(Number(p.slice(6)))]);
     }
-    if (byStatus.failed) await sample('failed', `select ${cols} from executions e join tasks t on t.id = e.task_id where e.status = 'failed' limit 3`);
+    if (byStatus.failed) await sample('failed', `select ${cols} from chaos_executions e join chaos_tasks t on t.id = e.task_id where e.status = 'failed' limit 3`);
     await sql.end();
     const o1 = occ.rows[0] ?? { lost: expected, not_run: 0, dup: 0 };
     const i1 = interrupted.rows[0] ?? { n: 0, not_retried: 0 };
