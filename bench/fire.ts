@@ -2,7 +2,9 @@
 // over the HTTP API, fired by separate scheduler processes, observed at a zero-latency chat server
 // (the runner's first request) and in the executions table (the engine's start).
 //   node bench/fire.ts [--k 1,1000,10000] [--replicas 1,3] [--scale 1000000] [--pastdue 100000] [--quick]
-// Prints tables and writes bench/results/fire.json.
+// Prints tables and writes bench/results/fire.json. --scale 0 / --pastdue 0 skip those runs;
+// FIRE_PROF=dir writes CPU profiles of the schedulers; TICKLER_DEBUG=1 prints each due instant's
+// hand-off time and, around the instant, what PostgreSQL is busy with (pg_stat_activity).
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
@@ -78,12 +80,19 @@ function chatCall<T>(cmd: string): Promise<T> {
 
 /** Starts `node src/main.ts <mode>`; resolves once it logs that it is up. */
 async function startTickler(mode: 'api' | 'scheduler', env: Record<string, string>): Promise<{ child: ChildProcess; log: () => string }> {
-  const child = spawn(process.execPath, [MAIN, mode], { env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // FIRE_PROF=dir writes a CPU profile of each scheduler process there (node --cpu-prof).
+  const prof = process.env.FIRE_PROF && mode === 'scheduler' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FIRE_PROF}`] : [];
+  const child = spawn(process.execPath, [...prof, MAIN, mode], {
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: process.env.TICKLER_DEBUG && mode === 'scheduler' ? 'debug' : 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.add(child);
   child.once('exit', () => children.delete(child));
   let out = '';
   child.stdout?.on('data', (d) => {
     out += d;
+    // TICKLER_DEBUG=1: each due instant's hand-off time (a scheduler debug line) on stderr.
+    if (process.env.TICKLER_DEBUG) for (const l of String(d).split('\n')) if (l.includes('due instant')) console.error(l);
   });
   child.stderr?.on('data', (d) => {
     out += d;
@@ -172,6 +181,13 @@ async function fireRun(k: number, replicas: number): Promise<FireResult> {
   for (;;) {
     const { rows } = await check.query(`select count(*)::int as n from executions where status in ('succeeded', 'failed')`);
     if (rows[0].n >= k + warm || Date.now() > deadline) break;
+    if (process.env.TICKLER_DEBUG && Date.now() > T.getTime() - 500) {
+      const act = await check.query(
+        `select pid, state, wait_event_type as wt, wait_event as w, round(extract(epoch from now() - query_start) * 1000) as ms, left(regexp_replace(query, '\\s+', ' ', 'g'), 70) as q
+           from pg_stat_activity where state <> 'idle' and pid <> pg_backend_pid() and backend_type = 'client backend'`,
+      );
+      console.error(`t+${Date.now() - T.getTime()} ms: ${rows[0].n} done; ${JSON.stringify(act.rows)}`);
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
   const starts = await check.query<{ lag: number; n: number }>(
@@ -303,8 +319,9 @@ try {
   }
   const floors = [];
   for (const k of KS) floors.push({ k, ...(await transportFloor(k)) });
-  const scale = await scaleRun(SCALE);
-  const pastDue = await pastDueRun(PAST_DUE);
+  // --scale 0 / --pastdue 0 skip those runs (e.g. while profiling the fire path).
+  const scale = SCALE > 0 ? await scaleRun(SCALE) : null;
+  const pastDue = PAST_DUE > 0 ? await pastDueRun(PAST_DUE) : null;
   Object.assign(results, { fires, floors, scale, pastDue });
 
   const f1 = (n: number) => (Number.isFinite(n) ? (n >= 100 ? n.toFixed(0) : n.toFixed(1)) : '—');
@@ -317,18 +334,17 @@ try {
   );
   console.log('\n#### transport floor: K requests sent at once by a bare http client to the same chat server (ms)\n');
   console.log(table(['K', 'p50', 'p99', 'max'], floors.map((f) => [f.k, f1(f.p50), f1(f.p99), f1(f.max)])));
-  console.log('\n#### scale\n');
-  console.log(
-    table(
-      ['measure', 'value'],
-      [
-        [`scheduler RSS holding ${SCALE.toLocaleString('en-US')} enabled tasks`, `${f1(scale.rssMb)} MB`],
-        ['its start-up (to start-up sync done)', `${f1(scale.startupMs)} ms`],
-        ['its idle CPU', `${scale.idleCpuPercent.toFixed(1)} % of a core`],
-        [`start-up sync with ${PAST_DUE.toLocaleString('en-US')} tasks past due`, `${f1(pastDue.syncMs)} ms (${pastDue.pastDue} handled)`],
-      ],
-    ),
-  );
+  const scaleRows: Array<[string, string]> = [];
+  if (scale) {
+    scaleRows.push([`scheduler RSS holding ${SCALE.toLocaleString('en-US')} enabled tasks`, `${f1(scale.rssMb)} MB`]);
+    scaleRows.push(['its start-up (to start-up sync done)', `${f1(scale.startupMs)} ms`]);
+    scaleRows.push(['its idle CPU', `${scale.idleCpuPercent.toFixed(1)} % of a core`]);
+  }
+  if (pastDue) scaleRows.push([`start-up sync with ${PAST_DUE.toLocaleString('en-US')} tasks past due`, `${f1(pastDue.syncMs)} ms (${pastDue.pastDue} handled)`]);
+  if (scaleRows.length) {
+    console.log('\n#### scale\n');
+    console.log(table(['measure', 'value'], scaleRows));
+  }
   mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
   writeFileSync(join(import.meta.dirname, 'results', 'fire.json'), JSON.stringify(results, null, 2));
 } finally {

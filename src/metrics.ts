@@ -3,11 +3,30 @@
 
 type Labels = Record<string, string>;
 
-const key = (labels: Labels) =>
+const formatKey = (labels: Labels) =>
   Object.keys(labels)
     .sort()
     .map((k) => `${k}="${String(labels[k]).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)
     .join(',');
+
+// Counters are bumped per fire and per run (10,000 at one instant): the usual one-label keys are
+// formatted once, not on every call.
+const oneLabel = new Map<string, string>();
+function key(labels: Labels): string {
+  let only: string | undefined;
+  for (const k in labels) {
+    if (only !== undefined) return formatKey(labels);
+    only = k;
+  }
+  if (only === undefined) return '';
+  const cacheKey = `${only}\u0000${String(labels[only])}`;
+  let k = oneLabel.get(cacheKey);
+  if (k === undefined) {
+    k = formatKey(labels);
+    if (oneLabel.size < 1000) oneLabel.set(cacheKey, k);
+  }
+  return k;
+}
 
 interface Family {
   name: string;

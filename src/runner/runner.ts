@@ -14,8 +14,8 @@ import type { FetchDeps } from './http/net.ts';
 import { systemFetchDeps } from './http/net.ts';
 import { type LoopEnd, runLoop } from './loop.ts';
 import { openingMessages } from './prompt.ts';
-import { ABORTED, type RunSignal, runSignal, untilAborted } from './signal.ts';
-import { createStepLog, type StepLog } from './steps.ts';
+import { type RunSignal, runSignal } from './signal.ts';
+import { createStepWriter, type StepLog } from './steps.ts';
 import { TOOLS } from './tools/index.ts';
 import type { Tool, ToolEnv } from './tools/types.ts';
 
@@ -75,8 +75,9 @@ export function createRunner(deps: RunnerDeps): RunFn {
   const timeoutMs = config.runner.timeoutSeconds * 1000;
   const localTime = createLocalTime();
   const loadSnapshot = createSnapshotLoader(deps.db.pool);
+  const stepWriter = createStepWriter(deps.db.pool);
 
-  async function attempt(req: RunRequest, usage: RunUsage, steps: StepLog, run: RunSignal, deadline: number): Promise<LoopEnd> {
+  async function attempt(req: RunRequest, usage: RunUsage, steps: StepLog, ctl: { run?: RunSignal }, deadline: number): Promise<LoopEnd> {
     if (!llm.configured) {
       return { kind: 'failed', transient: false, error: { type: 'llm_not_configured', message: 'no language model is configured: set OPENAI_API_KEY (or OPENAI_BASE_URL for a local server)' } };
     }
@@ -84,9 +85,15 @@ export function createRunner(deps: RunnerDeps): RunFn {
     const now = clock.now();
     const loaded = loadSnapshot({ taskId: execution.taskId, userId: execution.userId, executionId: execution.id }, now);
     // Nothing leaves this process before the start is recorded as ours (in parallel with the load).
-    const got = await untilAborted(Promise.all([loaded, req.started ?? true]), run.signal);
-    if (got === ABORTED || !got[1]) return { kind: 'interrupted' };
-    const task = got[0];
+    // The run's own set-up (its time limit) waits for these answers too: when thousands of fires
+    // start at one instant, the engine's hand-off stays a few microseconds each and the set-up
+    // overlaps the database round trip every run has to wait for anyway.
+    // No abort listener for this wait: the engine resolves `started` false when it aborts a run
+    // before its start is recorded, and the snapshot query is one bounded round trip.
+    const [task, ours] = await Promise.all([loaded, req.started ?? true]);
+    if (!ours || req.signal.aborted) return { kind: 'interrupted' };
+    const run = runSignal(req.signal, Math.max(0, deadline - performance.now()));
+    ctl.run = run;
     if (!task) return { kind: 'failed', transient: false, error: { type: 'task_not_found', message: 'the task no longer exists' } };
     const tools = new Map<string, Tool>();
     for (const name of task.tools) {
@@ -130,12 +137,12 @@ export function createRunner(deps: RunnerDeps): RunFn {
     const usage: RunUsage = { ...ZERO_USAGE };
     const snapshot = () => ({ ...usage });
     const deadline = performance.now() + timeoutMs;
-    const signal = runSignal(req.signal, timeoutMs);
-    const steps = createStepLog(deps.db.pool, req.execution.id);
+    const ctl: { run?: RunSignal } = {};
+    const steps = stepWriter.log(req.execution.id);
     try {
-      const end = await attempt(req, usage, steps, signal, deadline);
+      const end = await attempt(req, usage, steps, ctl, deadline);
       if (end.kind === 'interrupted') {
-        if (!signal.timedOut()) {
+        if (!ctl.run?.timedOut()) {
           await settle(steps, ABORT_FLUSH_MS);
           return { status: 'aborted', usage: snapshot() };
         }
@@ -154,7 +161,7 @@ export function createRunner(deps: RunnerDeps): RunFn {
       }
       return { status: 'failed', error: { type: 'internal', message: 'the run failed because of an internal error; the server log has the details' }, transient: false, usage: snapshot() };
     } finally {
-      signal.dispose();
+      ctl.run?.dispose();
     }
   };
 }

@@ -1,7 +1,7 @@
-// Recording a run's steps. Steps are buffered and written in one multi-row INSERT, at most
-// FLUSH_DELAY_MS after they happen and always before the run returns: a live view sees an LLM
-// call or a slow tool within a fraction of a second, while a run that finishes quickly costs one
-// statement in all instead of one per step (the database round trip is most of a fast run's cost).
+// Recording a run's steps. Steps are buffered and written in multi-row INSERTs shared by all runs,
+// at most FLUSH_DELAY_MS after they happen and always before the run returns: a live view sees an
+// LLM call or a slow tool within a fraction of a second, while a run that finishes quickly costs a
+// share of one statement instead of one per step (the database round trip is most of a fast run's cost).
 import type pg from 'pg';
 import { pgJson } from './text.ts';
 
@@ -30,63 +30,147 @@ export const FLUSH_DELAY_MS = 200;
 /** What a step keeps of a long string (arguments, results): the API shows steps, not payloads. */
 export const STEP_TEXT_CHARS = 4096;
 
+// One statement for every run's steps: rows from all runs queued in the same turn (or within
+// FLUSH_DELAY_MS) go in one INSERT, as one JSON document (cheaper to build than pg's array literals).
+// A statement per run was one socket write and one wake-up of the server each, the largest cost
+// of a fast run when thousands start at once.
 const INSERT_SQL = `
 insert into execution_steps (execution_id, index, kind, started_at, duration_ms, data)
-select $1, * from unnest($2::int[], $3::text[], $4::timestamptz[], $5::int[], $6::jsonb[])`;
+select x.e, x.i, x.k, x.s, x.d, x.j
+  from jsonb_to_recordset($1::jsonb) as x(e bigint, i int, k text, s timestamptz, d int, j jsonb)`;
 
-export function createStepLog(pool: pg.Pool, executionId: string): StepLog {
-  let pending: StepRow[] = [];
-  let next = 0;
-  let timer: NodeJS.Timeout | null = null;
-  // Writes are chained so rows land in order; a background failure is kept for the next flush().
-  let writing: Promise<void> = Promise.resolve();
-  let failure: unknown = null;
+/** Rows per statement: a fast run has 1–3 steps, so a batch covers hundreds of runs. */
+const MAX_BATCH = 2000;
 
-  async function write(rows: StepRow[]): Promise<void> {
-    await pool.query({
+interface LogState {
+  executionId: string;
+  /** Sequence number of this log's last queued row (0: none). */
+  last: number;
+  failure: unknown;
+}
+
+interface Waiter {
+  until: number;
+  resolve: () => void;
+}
+
+export interface StepWriter {
+  /** The step log of one execution; its rows share the writer's statements with every other run's. */
+  log(executionId: string): StepLog;
+}
+
+/**
+ * Writes the steps of every run of this process, in order, one statement in flight at a time. A
+ * failed statement drops its rows and is reported by the next flush() of each run it carried
+ * (the run then ends failed, as a run whose step could not be recorded).
+ */
+export function createStepWriter(pool: pg.Pool): StepWriter {
+  let queue: Array<{ log: LogState; row: StepRow }> = [];
+  let queued = 0;
+  let done = 0;
+  let waiters: Waiter[] = [];
+  let writing: Promise<void> | null = null;
+  let soon: NodeJS.Timeout | null = null;
+  let now = false;
+
+  const insert = (batch: Array<{ log: LogState; row: StepRow }>) =>
+    pool.query({
       name: 'runner_insert_steps',
       text: INSERT_SQL,
-      values: [
-        executionId,
-        rows.map((r) => r.index),
-        rows.map((r) => r.kind),
-        rows.map((r) => r.startedAt),
-        rows.map((r) => r.durationMs),
-        rows.map((r) => pgJson(r.data)),
-      ],
+      values: [pgJson(batch.map(({ log, row }) => ({ e: log.executionId, i: row.index, k: row.kind, s: row.startedAt.toISOString(), d: row.durationMs, j: row.data })))],
+    });
+
+  async function write(batch: Array<{ log: LogState; row: StepRow }>): Promise<void> {
+    try {
+      await insert(batch);
+    } catch (err) {
+      // One run's rows can fail alone (its execution deleted with its task meanwhile): retry each
+      // run's rows on their own, so only the runs whose rows cannot be written see the failure.
+      const byLog = new Map<LogState, Array<{ log: LogState; row: StepRow }>>();
+      for (const x of batch) {
+        const rows = byLog.get(x.log);
+        if (rows) rows.push(x);
+        else byLog.set(x.log, [x]);
+      }
+      if (byLog.size === 1) {
+        for (const log of byLog.keys()) log.failure ??= err;
+        return;
+      }
+      for (const [log, rows] of byLog) {
+        await insert(rows).catch((e: unknown) => {
+          log.failure ??= e;
+        });
+      }
+    }
+  }
+
+  async function drain(): Promise<void> {
+    while (queue.length) {
+      const batch = queue.length > MAX_BATCH ? queue.splice(0, MAX_BATCH) : queue;
+      if (batch === queue) queue = [];
+      await write(batch);
+      done += batch.length;
+      if (waiters.some((w) => w.until <= done)) {
+        const still: Waiter[] = [];
+        for (const w of waiters) (w.until <= done ? w.resolve() : still.push(w));
+        waiters = still;
+      }
+    }
+  }
+
+  function kick(): void {
+    now = false;
+    if (soon) {
+      clearTimeout(soon);
+      soon = null;
+    }
+    if (writing) return;
+    writing = drain().finally(() => {
+      writing = null;
+      // Rows queued while the last statement ran, and asked for, go at once.
+      if (queue.length && (now || waiters.length)) kick();
+      else if (queue.length) schedule(FLUSH_DELAY_MS);
     });
   }
 
-  function drain(): Promise<void> {
-    if (timer) {
-      clearTimeout(timer);
-      timer = null;
+  function schedule(delayMs: number): void {
+    if (delayMs === 0) {
+      if (!now) {
+        now = true;
+        setImmediate(kick);
+      }
+      return;
     }
-    if (pending.length > 0) {
-      const rows = pending;
-      pending = [];
-      writing = writing.then(() => write(rows)).catch((err: unknown) => {
-        failure ??= err;
-      });
-    }
-    return writing;
+    if (soon || now) return;
+    soon = setTimeout(kick, delayMs);
+    soon.unref();
   }
 
   return {
-    add(kind, startedAt, durationMs, data) {
-      pending.push({ index: next++, kind, startedAt, durationMs: Math.max(0, Math.round(durationMs)), data });
-    },
-    flushSoon() {
-      if (timer || pending.length === 0) return;
-      timer = setTimeout(() => void drain(), FLUSH_DELAY_MS);
-      timer.unref();
-    },
-    async flush() {
-      await drain();
-      if (failure !== null) throw failure;
-    },
-    get count() {
-      return next;
+    log(executionId) {
+      const state: LogState = { executionId, last: 0, failure: null };
+      let next = 0;
+      return {
+        add(kind, startedAt, durationMs, data) {
+          queue.push({ log: state, row: { index: next++, kind, startedAt, durationMs: Math.max(0, Math.round(durationMs)), data } });
+          state.last = ++queued;
+        },
+        flushSoon() {
+          if (state.last > done) schedule(FLUSH_DELAY_MS);
+        },
+        async flush() {
+          if (state.last > done) {
+            await new Promise<void>((resolve) => {
+              waiters.push({ until: state.last, resolve });
+              if (!writing) schedule(0);
+            });
+          }
+          if (state.failure !== null) throw state.failure;
+        },
+        get count() {
+          return next;
+        },
+      };
     },
   };
 }

@@ -86,7 +86,10 @@ export function createEngine(opts: EngineOptions): Engine {
   const table = new FireTable((fires) => onDue(fires), localNow);
   const waiting: ClaimedFire[] = [];
   let waitHead = 0;
-  const running = new Map<string, { fire: ClaimedFire; controller: AbortController; startedAt: number; reason?: 'cancelled' | 'released' | 'lost' }>();
+  const running = new Map<
+    string,
+    { fire: ClaimedFire; controller: AbortController; startedAt: number; recorded: (ours: boolean) => void; reason?: 'cancelled' | 'released' | 'lost' }
+  >();
   const runningTasks = new Map<string, number>();
   let lastLagMs: number | null = null;
   let ready = false;
@@ -137,14 +140,19 @@ export function createEngine(opts: EngineOptions): Engine {
     const r = running.get(executionId);
     if (!r || r.controller.signal.aborted) return;
     r.reason = reason;
+    // A run still waiting for its start record stops waiting: it is not to start at all.
+    r.recorded(false);
     r.controller.abort(new Error(reason));
   }
 
   function onDue(fires: ClaimedFire[]): void {
+    const t0 = performance.now();
+    const late0 = localNow() - (fires[0]?.scheduledFor ?? 0);
     for (const f of fires) {
       if (running.size < concurrency && waiting.length === waitHead) start(f);
       else waiting.push(f);
     }
+    logger.debug({ fires: fires.length, handOffMs: performance.now() - t0, firstLateMs: late0 }, 'due instant handed to the runner');
   }
 
   function pump(): void {
@@ -208,13 +216,13 @@ export function createEngine(opts: EngineOptions): Engine {
   function startNow(f: ClaimedFire): void {
     const controller = new AbortController();
     const startedAt = localNow();
-    running.set(f.executionId, { fire: f, controller, startedAt });
-    runningTasks.set(f.taskId, (runningTasks.get(f.taskId) ?? 0) + 1);
-    lastLagMs = startedAt - f.scheduledFor;
     let recorded: (ours: boolean) => void = () => undefined;
     const started = new Promise<boolean>((resolve) => {
       recorded = resolve;
     });
+    running.set(f.executionId, { fire: f, controller, startedAt, recorded });
+    runningTasks.set(f.taskId, (runningTasks.get(f.taskId) ?? 0) + 1);
+    lastLagMs = startedAt - f.scheduledFor;
     let result: Promise<RunResult>;
     try {
       result = opts.run({

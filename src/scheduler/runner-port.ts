@@ -23,7 +23,8 @@ export interface RunRequest {
   /**
    * Resolves once the start is recorded: true if this replica still owns the execution, false if
    * another took it over meanwhile (its lease ran out while the database was unreachable). The runner
-   * produces no side effect before it resolves true, so a fire never runs twice.
+   * produces no side effect before it resolves true, so a fire never runs twice. Also resolves false
+   * when the run is aborted before its start is recorded.
    */
   started?: Promise<boolean>;
 }
