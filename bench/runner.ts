@@ -15,6 +15,8 @@ import { createLogger } from '../src/log.ts';
 import { openDatabase } from '../src/models/db.ts';
 import { startEmbeddedPostgres } from '../src/models/embedded.ts';
 import { createRunner } from '../src/runner/runner.ts';
+import { createBatcher } from '../src/scheduler/batcher.ts';
+import { type Finish, recordFinishes } from '../src/scheduler/record.ts';
 import type { RunRequest, RunResult } from '../src/scheduler/runner-port.ts';
 
 const { values: args } = parseArgs({
@@ -76,8 +78,8 @@ try {
     [user.id, TASKS],
   );
   const { rows: execs } = await db.pool.query<{ id: string; task_id: string; scheduled_for: string }>(
-    `insert into executions (task_id, user_id, status, trigger, scheduled_for, started_at, epoch)
-     select t.id, t.user_id, 'running', 'schedule', now() + make_interval(secs => i::float8 / 1000), now(), 1
+    `insert into executions (task_id, user_id, status, trigger, scheduled_for, started_at, epoch, owner)
+     select t.id, t.user_id, 'running', 'schedule', now() + make_interval(secs => i::float8 / 1000), now(), 1, 'bench'
        from generate_series(0, $1 - 1) i join tasks t on t.id = (select min(id) from tasks) + i % $2
      returning id::text, task_id::text, scheduled_for::text`,
     [RUNS + CONCURRENCY, TASKS],
@@ -94,15 +96,14 @@ try {
   }));
   const run = createRunner({ db, clock: systemClock, logger, config });
 
-  // What the engine does with a result: one fenced UPDATE.
+  // What the engine does with a result: its batched, fenced recordFinishes (src/scheduler/record.ts),
+  // through the same batcher settings as the engine's.
+  const finishes = createBatcher<Finish>({ name: 'finishes', logger, delayMs: 2, maxBatch: 1000, write: async (items) => void (await recordFinishes(db.pool, 'bench', items)) });
   async function record(id: string, r: RunResult): Promise<void> {
-    await db.pool.query({
-      name: 'bench_record',
-      text: `update executions set status = $3, finished_at = now(), output = $4, error = $5,
-               prompt_tokens = $6, completion_tokens = $7, llm_calls = $8, tool_calls = $9, lease_until = null
-             where id = $1 and epoch = $2 and status = 'running'`,
-      values: [id, 1, r.status === 'aborted' ? 'cancelled' : r.status, r.status === 'succeeded' ? r.output : null, r.status === 'failed' ? r.error : null, r.usage.promptTokens, r.usage.completionTokens, r.usage.llmCalls, r.usage.toolCalls],
-    });
+    const base = { id, epoch: 1, finishedAt: Date.now(), usage: r.usage, output: null, error: null, retryAt: null, pauseReason: null };
+    if (r.status === 'succeeded') finishes.add({ ...base, status: 'succeeded', output: r.output });
+    else if (r.status === 'failed') finishes.add({ ...base, status: 'failed', error: r.error });
+    else finishes.add({ ...base, status: 'interrupted', error: { type: 'released', message: 'aborted' } });
   }
 
   async function drive(batch: RunRequest['execution'][], concurrency: number) {
@@ -122,6 +123,7 @@ try {
         }
       }),
     );
+    await finishes.flush();
     return { seconds: (performance.now() - t0) / 1000, walls, failures };
   }
 

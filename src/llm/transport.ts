@@ -34,9 +34,31 @@ export function createPooledFetch(opts: { maxSockets: number }): typeof fetch {
           else if (v !== undefined) h.set(k, v);
         }
         const status = res.statusCode ?? 502;
-        const empty = status === 204 || status === 304 || init.method === 'HEAD';
-        if (empty) res.resume();
-        resolve(new Response(empty ? null : (Readable.toWeb(res) as ReadableStream), { status, statusText: res.statusMessage ?? '', headers: h }));
+        const meta = { status, statusText: res.statusMessage ?? '', headers: h };
+        if (status === 204 || status === 304 || init.method === 'HEAD') {
+          res.resume();
+          resolve(new Response(null, meta));
+          return;
+        }
+        // A JSON reply (every non-streamed completion) is read here and handed over whole: wrapping
+        // the socket in a web stream cost more than the rest of the transport per request. Anything
+        // else (a streamed reply: text/event-stream) stays a stream.
+        if (!/^application\/(?:[\w.+-]*\+)?json\b/i.test(String(res.headers['content-type'] ?? ''))) {
+          resolve(new Response(Readable.toWeb(res) as ReadableStream, meta));
+          return;
+        }
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        const fail = (err: unknown) => reject(signal?.aborted ? (signal.reason ?? err) : new TypeError('fetch failed', { cause: err }));
+        res.once('end', () => {
+          const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+          resolve(new Response(new Uint8Array(body.buffer as ArrayBuffer, body.byteOffset, body.length), meta));
+        });
+        res.once('error', fail);
+        // Cut off mid-body (aborted, the connection dropped): what arrived is not the reply.
+        res.once('close', () => {
+          if (!res.complete) fail(new Error('the response was cut off'));
+        });
       });
       // An aborted request rejects with the abort reason, as fetch does, so the SDK can tell a timeout from a drop.
       req.once('error', (err) => reject(signal?.aborted ? (signal.reason ?? err) : new TypeError('fetch failed', { cause: err })));

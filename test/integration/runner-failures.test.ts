@@ -19,6 +19,7 @@ describe('LLM failures end the run with a classified error', () => {
     ['a 500', reply.serverError(500), 'server', true],
     ['a 503', reply.serverError(503), 'server', true],
     ['a dropped connection', reply.drop(), 'network', true],
+    ['a reply cut off mid-body', reply.cut(), 'network', true],
     ['a 401', reply.unauthorized(), 'auth', false],
     ['a 403', reply.error(403, 'forbidden'), 'auth', false],
     ['a 404 model', reply.modelNotFound('fake-model'), 'not_found', false],

@@ -43,6 +43,8 @@ export type FakeReply = { delayMs?: number } & (
     }
   /** Destroys the socket without answering: the client sees a connection error. */
   | { kind: 'drop' }
+  /** Sends a 200 JSON reply's headers and half its body, then destroys the socket. */
+  | { kind: 'cut' }
   /** Any status and body, e.g. a 200 whose body is not JSON. */
   | { kind: 'raw'; status: number; body: string; headers?: Record<string, string> }
 );
@@ -133,6 +135,7 @@ export const reply = {
     code: 'model_not_found',
   }),
   drop: (): FakeReply => ({ kind: 'drop' }),
+  cut: (): FakeReply => ({ kind: 'cut' }),
   raw: (status: number, body: string, headers: Record<string, string> = { 'content-type': 'text/plain' }): FakeReply => ({ kind: 'raw', status, body, headers }),
   delayed: (delayMs: number, r: FakeReply): FakeReply => ({ ...r, delayMs }),
 };
@@ -208,6 +211,15 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
         dropped.add(res);
         req.socket.destroy();
         return;
+      case 'cut': {
+        const body = JSON.stringify({ id: 'cut', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'never whole' } }] });
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
+        res.write(body.slice(0, body.length >> 1), () => {
+          dropped.add(res);
+          req.socket.destroy();
+        });
+        return;
+      }
     }
   }
 

@@ -88,6 +88,12 @@ describe('classifyLlmError', () => {
     expect(await classified(reply.drop())).toMatchObject({ type: 'network', transient: true });
   });
 
+  it('reads a reply cut off mid-body as transient, never as the half that arrived', async () => {
+    const info = await classified(reply.cut());
+    expect(info.transient).toBe(true);
+    expect(['network', 'server']).toContain(info.type);
+  });
+
   it('reads a caller abort as aborted, not retried', async () => {
     expect(await classified(reply.delayed(1_000, reply.text('late')), AbortSignal.timeout(50))).toMatchObject({ type: 'aborted', transient: false });
   });
