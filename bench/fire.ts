@@ -82,6 +82,7 @@ function chatCall<T>(cmd: string): Promise<T> {
 async function startTickler(mode: 'api' | 'scheduler', env: Record<string, string>): Promise<{ child: ChildProcess; log: () => string }> {
   // FIRE_PROF=dir writes a CPU profile of each scheduler process there (node --cpu-prof).
   const prof = process.env.FIRE_PROF && mode === 'scheduler' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FIRE_PROF}`] : [];
+  if (process.env.FIRE_NODE_ARGS && mode === 'scheduler') prof.push(...process.env.FIRE_NODE_ARGS.split(' '));
   const child = spawn(process.execPath, [...prof, MAIN, mode], {
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: process.env.TICKLER_DEBUG && mode === 'scheduler' ? 'debug' : 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -8,7 +8,7 @@ import type { Logger } from '../log.ts';
 import type { Database } from '../models/db.ts';
 import { type RunFn, type RunRequest, type RunResult, type RunUsage, ZERO_USAGE } from '../scheduler/runner-port.ts';
 import { type RunBounds, timeLimit } from './bounds.ts';
-import { createSnapshotLoader } from './context.ts';
+import { createSnapshotLoader, type TaskSnapshot } from './context.ts';
 import { createLocalTime } from './local-time.ts';
 import type { FetchDeps } from './http/net.ts';
 import { systemFetchDeps } from './http/net.ts';
@@ -77,23 +77,24 @@ export function createRunner(deps: RunnerDeps): RunFn {
   const loadSnapshot = createSnapshotLoader(deps.db.pool);
   const stepWriter = createStepWriter(deps.db.pool);
 
-  async function attempt(req: RunRequest, usage: RunUsage, steps: StepLog, ctl: { run?: RunSignal }, deadline: number): Promise<LoopEnd> {
-    if (!llm.configured) {
+  type Gate = Promise<[TaskSnapshot | null, boolean]> | null;
+  /** What a run sets up once it may go: its time limit and its step log (absent before that). */
+  type Setup = { run?: RunSignal; steps?: StepLog };
+
+  async function attempt(req: RunRequest, gate: Gate, usage: RunUsage, ctl: Setup, deadline: number): Promise<LoopEnd> {
+    if (!gate || !llm.configured) {
       return { kind: 'failed', transient: false, error: { type: 'llm_not_configured', message: 'no language model is configured: set OPENAI_API_KEY (or OPENAI_BASE_URL for a local server)' } };
     }
     const { execution } = req;
-    const now = clock.now();
-    const loaded = loadSnapshot({ taskId: execution.taskId, userId: execution.userId, executionId: execution.id }, now);
-    // Nothing leaves this process before the start is recorded as ours (in parallel with the load).
-    // The run's own set-up (its time limit) waits for these answers too: when thousands of fires
-    // start at one instant, the engine's hand-off stays a few microseconds each and the set-up
-    // overlaps the database round trip every run has to wait for anyway.
     // No abort listener for this wait: the engine resolves `started` false when it aborts a run
     // before its start is recorded, and the snapshot query is one bounded round trip.
-    const [task, ours] = await Promise.all([loaded, req.started ?? true]);
+    const [task, ours] = await gate;
     if (!ours || req.signal.aborted) return { kind: 'interrupted' };
     const run = runSignal(req.signal, Math.max(0, deadline - performance.now()));
     ctl.run = run;
+    const steps = stepWriter.log(execution.id);
+    ctl.steps = steps;
+    const now = clock.now();
     if (!task) return { kind: 'failed', transient: false, error: { type: 'task_not_found', message: 'the task no longer exists' } };
     const tools = new Map<string, Tool>();
     for (const name of task.tools) {
@@ -133,29 +134,43 @@ export function createRunner(deps: RunnerDeps): RunFn {
     });
   }
 
-  return async function run(req: RunRequest): Promise<RunResult> {
+  /**
+   * At hand-off only the snapshot request and the start gate are set up: nothing leaves this process
+   * before the start is recorded as ours (in parallel with the load), and the run's own set-up (time
+   * limit, step log, prompt) waits for those answers, so when thousands of fires start at one instant
+   * the engine hands each over in a few microseconds and the set-up overlaps the database round trip.
+   */
+  function run(req: RunRequest): Promise<RunResult> {
+    const deadline = performance.now() + timeoutMs;
+    const { execution } = req;
+    const gate: Gate = llm.configured
+      ? Promise.all([loadSnapshot({ taskId: execution.taskId, userId: execution.userId, executionId: execution.id }, clock.now()), req.started ?? true])
+      : null;
+    return execute(req, gate, deadline);
+  }
+
+  async function execute(req: RunRequest, gate: Gate, deadline: number): Promise<RunResult> {
     const usage: RunUsage = { ...ZERO_USAGE };
     const snapshot = () => ({ ...usage });
-    const deadline = performance.now() + timeoutMs;
-    const ctl: { run?: RunSignal } = {};
-    const steps = stepWriter.log(req.execution.id);
+    const ctl: Setup = {};
+    const flush = () => ctl.steps?.flush();
     try {
-      const end = await attempt(req, usage, steps, ctl, deadline);
+      const end = await attempt(req, gate, usage, ctl, deadline);
       if (end.kind === 'interrupted') {
         if (!ctl.run?.timedOut()) {
-          await settle(steps, ABORT_FLUSH_MS);
+          if (ctl.steps) await settle(ctl.steps, ABORT_FLUSH_MS);
           return { status: 'aborted', usage: snapshot() };
         }
-        await steps.flush();
+        await flush();
         return { status: 'failed', error: timeLimit(timeoutMs).error, transient: false, usage: snapshot() };
       }
-      await steps.flush();
+      await flush();
       if (end.kind === 'answer') return { status: 'succeeded', output: end.output, usage: snapshot() };
       return { status: 'failed', error: end.error, transient: end.transient, usage: snapshot(), ...(end.pauseTask ? { pauseTask: end.pauseTask } : {}) };
     } catch (err) {
       if (req.signal.aborted) return { status: 'aborted', usage: snapshot() };
       logger.error({ err, executionId: req.execution.id, taskId: req.execution.taskId }, 'run failed unexpectedly');
-      await settle(steps, ABORT_FLUSH_MS);
+      if (ctl.steps) await settle(ctl.steps, ABORT_FLUSH_MS);
       if (databaseUnreachable(err)) {
         return { status: 'failed', error: { type: 'database_unavailable', message: 'the database was unreachable during the run; it will be retried' }, transient: true, usage: snapshot() };
       }
@@ -163,5 +178,7 @@ export function createRunner(deps: RunnerDeps): RunFn {
     } finally {
       ctl.run?.dispose();
     }
-  };
+  }
+
+  return run;
 }
