@@ -19,6 +19,7 @@ import { createLogger } from '../src/log.ts';
 import { openDatabase } from '../src/models/db.ts';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from '../src/models/embedded.ts';
 import { pct } from './lib.ts';
+import { mulberry32 } from '../test/support/prng.ts';
 
 export interface ChaosOptions {
   /** Fires due inside the window (one-off tasks plus a share from every-2-seconds cron tasks). */
@@ -71,18 +72,6 @@ const ROOT = join(import.meta.dirname, '..');
 const MAIN = join(ROOT, 'src', 'main.ts');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A small seeded PRNG (mulberry32): the kill sequence of a run can be replayed with --seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Replica {
   child: ChildProcess | null;
   starting: Promise<boolean> | null;
@@ -91,7 +80,8 @@ interface Replica {
 /** Runs the chaos scenario end to end and returns the counts; never leaves a process or server behind. */
 export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const t0 = Date.now();
-  const rand = prng(o.seed);
+  // Seeded: the kill sequence of a run can be replayed with --seed.
+  const rand = mulberry32(o.seed);
   const logger = createLogger('warn', false);
   const dir = await mkdtemp(join(tmpdir(), 'tickler-chaos-'));
   await chmod(dir, 0o755);

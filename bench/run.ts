@@ -332,13 +332,18 @@ async function main(): Promise<void> {
   const doc = { meta, results };
   const { renderReport, renderSummary } = await import('./report.ts');
   const md = renderReport(doc);
-  // A full run keeps bench/README.md's Performance section current.
+  // A full run keeps the Performance sections of bench/README.md and the root README current.
   if (NAME === 'latest' && !QUICK && !TESTS && ONLY.length >= 6) {
-    const readme = join(HERE, 'README.md');
-    const text = readFileSync(readme, 'utf8');
-    const block = /<!-- PERFORMANCE:BEGIN -->[\s\S]*<!-- PERFORMANCE:END -->/;
-    if (block.test(text)) {
-      writeFileSync(readme, text.replace(block, () => `<!-- PERFORMANCE:BEGIN -->\n${renderSummary(doc)}\nEvery measurement: [results/latest.md](results/latest.md).\n<!-- PERFORMANCE:END -->`));
+    const summary = renderSummary(doc);
+    for (const [readme, link] of [
+      [join(HERE, 'README.md'), 'results/latest.md'],
+      [join(ROOT, 'README.md'), 'bench/results/latest.md'],
+    ] as const) {
+      const text = readFileSync(readme, 'utf8');
+      const block = /<!-- PERFORMANCE:BEGIN -->[\s\S]*<!-- PERFORMANCE:END -->/;
+      if (block.test(text)) {
+        writeFileSync(readme, text.replace(block, () => `<!-- PERFORMANCE:BEGIN -->\n${summary}\nEvery measurement: [${link}](${link}).\n<!-- PERFORMANCE:END -->`));
+      }
     }
   }
   writeFileSync(join(RESULTS, `${NAME}.json`), `${JSON.stringify(doc, null, 2)}\n`);

@@ -19,7 +19,8 @@ export function createPooledFetch(opts: { maxSockets: number }): typeof fetch {
     const url = new URL(String(input));
     if (url.protocol !== 'http:' && url.protocol !== 'https:') return fetch(input, init);
     const headers: Record<string, string> = {};
-    new Headers(init.headers).forEach((v, k) => {
+    // The SDK hands over a Headers already: read it, do not copy it.
+    (init.headers instanceof Headers ? init.headers : new Headers(init.headers)).forEach((v, k) => {
       headers[k] = v;
     });
     const body = init.body as string | null | undefined;
