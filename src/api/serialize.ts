@@ -48,7 +48,14 @@ export function taskJson(t: Task, after: readonly string[]) {
   };
 }
 
-export function executionJson(e: Execution) {
+/** The fields a client sees of an execution (an entity, or a row written with plain SQL). */
+export type ExecutionFields = Pick<
+  Execution,
+  | 'id' | 'taskId' | 'status' | 'trigger' | 'attempt' | 'scheduledFor' | 'startedAt' | 'finishedAt' | 'output' | 'error'
+  | 'promptTokens' | 'completionTokens' | 'llmCalls' | 'toolCalls' | 'dryRun' | 'satisfiedBy' | 'waitUntil'
+>;
+
+export function executionJson(e: ExecutionFields) {
   return {
     id: e.id,
     taskId: e.taskId,

@@ -102,6 +102,41 @@ describe('firing', () => {
     }
   });
 
+  it('queues 60 concurrent run-now requests of one task as 60 distinct runs, and runs each once', async () => {
+    const [taskId] = await insertTasks(db, userId, [{ schedule: { kind: 'cron', cron: '0 0 1 1 *' }, nextRunAt: new Date('2099-01-01T00:00:00Z') }]);
+    const { run, calls } = recordingRunner();
+    await engine(run, { pollMs: 60_000 });
+    const app = await startTestApp(db);
+    try {
+      const key = (await app.user()).apiKey;
+      const other = (await app.user()).apiKey;
+      // overlap: allow, so all 60 run (under the default skip, runs that find another going are skipped).
+      await db.pool.query(
+        `update tasks set overlap = 'allow', user_id = (select user_id from api_keys where key_hash is not null order by id desc limit 1 offset 1) where id = $1`,
+        [taskId],
+      );
+      // Another user's run-now of the same task is a 404 and queues nothing.
+      expect((await app.request('POST', `/api/tasks/${taskId}/run`, { key: other })).status).toBe(404);
+      const replies = await Promise.all(Array.from({ length: 60 }, (_, i) => app.request('POST', `/api/tasks/${taskId}/run`, { key, body: { dryRun: i % 2 === 1 } })));
+      expect(replies.map((r) => r.status)).toEqual(Array(60).fill(202));
+      const ids = replies.map((r) => r.body.id);
+      expect(new Set(ids).size).toBe(60);
+      expect(replies.filter((r) => r.body.dryRun).length).toBe(30);
+      for (const r of replies) expect(r.headers.get('location')).toBe(`/api/executions/${r.body.id}`);
+      await until(async () => (await executionsOf(db, taskId as string)).filter((x) => x.status === 'succeeded').length === 60, 10_000, 'the 60 runs');
+      expect(calls.length).toBe(60);
+      const xs = await executionsOf(db, taskId as string);
+      expect(xs.map((x) => x.id).sort()).toEqual([...ids].sort());
+      expect(xs.every((x) => x.trigger === 'manual')).toBe(true);
+      // The stored rows are what the replies said.
+      const { rows } = await db.pool.query<{ id: string; dry_run: boolean }>(`select id::text as id, dry_run from executions where task_id = $1`, [taskId]);
+      const dry = new Map(rows.map((r) => [r.id, r.dry_run]));
+      for (const r of replies) expect(dry.get(r.body.id)).toBe(r.body.dryRun);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('skips a fire while the previous run of the task is still going (overlap: skip)', async () => {
     const anchor = soon(800);
     const [taskId] = await insertTasks(db, userId, [{ schedule: interval(1, new Date(anchor.getTime() - 1000)), nextRunAt: anchor }]);

@@ -9,6 +9,7 @@ import { sqlOfEm } from '../../models/sql.ts';
 import { Task } from '../../models/task.ts';
 import { dependenciesOf, dependentsOf, normalizeAfter } from '../../models/task-graph.ts';
 import { findTask, listTasks } from '../../models/task-repo.ts';
+import { createRunWriter } from '../../models/run-writer.ts';
 import { createTaskWriter } from '../../models/task-writer.ts';
 import { setDependencies } from '../../scheduler/set-dependencies.ts';
 import type { AppDeps } from '../deps.ts';
@@ -69,6 +70,7 @@ async function saveTask(tx: EntityManager, task: Task, op: TaskOp, timingChanged
 
 export function taskRoutes(deps: AppDeps): RouteDef[] {
   const writer = createTaskWriter({ pool: deps.db.pool, maxTasks: deps.config.limits.maxTasksPerUser, logger: deps.logger });
+  const runs = createRunWriter({ pool: deps.db.pool, clock: deps.clock, logger: deps.logger });
   return [
     route({
       method: 'post',
@@ -203,25 +205,35 @@ export function taskRoutes(deps: AppDeps): RouteDef[] {
       body: RunTaskSchema,
       responses: { 202: { description: 'the queued execution', schema: ExecutionOut }, 404: { description: 'no such task' } },
       async handler(ctx, { body, params, principal }) {
-        const execution = await em(ctx).transactional(async (tx) => {
-          const t = await loadTask(tx, principal.userId, params.id as string);
-          const x = tx.create(Execution, {
-            taskId: t.id,
-            userId: t.userId,
-            status: 'queued',
-            trigger: 'manual',
-            attempt: 1,
-            scheduledFor: deps.clock.now(),
-            dryRun: body.dryRun ?? false,
-            createdAt: deps.clock.now(),
-          });
-          await tx.flush();
-          await notify(tx, CHANNELS.work, { id: x.id });
-          return x;
-        });
+        const id = params.id as string;
+        if (!isRowId(id)) throw new NotFoundError('task');
+        const req = { userId: principal.userId, taskId: id, dryRun: body.dryRun ?? false };
+        // null: not the caller's task, or (rarely) another replica queued a run of it at the same
+        // microsecond — then one more try at the next instant.
+        let queued = await runs.queue(req);
+        if (!queued && (await findTask(deps.db.pool, principal.userId, id))) queued = await runs.queue(req);
+        if (!queued) throw new NotFoundError('task');
         ctx.status = 202;
-        ctx.set('Location', `/api/executions/${execution.id}`);
-        ctx.body = executionJson(execution);
+        ctx.set('Location', `/api/executions/${queued.id}`);
+        ctx.body = executionJson({
+          id: queued.id,
+          taskId: queued.taskId,
+          status: 'queued',
+          trigger: 'manual',
+          attempt: 1,
+          scheduledFor: queued.scheduledFor,
+          startedAt: null,
+          finishedAt: null,
+          output: null,
+          error: null,
+          promptTokens: 0,
+          completionTokens: 0,
+          llmCalls: 0,
+          toolCalls: 0,
+          dryRun: queued.dryRun,
+          satisfiedBy: null,
+          waitUntil: null,
+        });
       },
     }),
     route({
