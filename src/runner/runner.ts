@@ -146,7 +146,10 @@ export function createRunner(deps: RunnerDeps): RunFn {
     const gate: Gate = llm.configured
       ? Promise.all([loadSnapshot({ taskId: execution.taskId, userId: execution.userId, executionId: execution.id }, clock.now()), req.started ?? true])
       : null;
-    return execute(req, gate, deadline);
+    if (!gate) return execute(req, null, deadline);
+    // The run's frames start once the gate settles (execute reads its outcome, failure included).
+    const go = () => execute(req, gate, deadline);
+    return gate.then(go, go);
   }
 
   async function execute(req: RunRequest, gate: Gate, deadline: number): Promise<RunResult> {
