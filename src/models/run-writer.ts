@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
+import { groupCommit } from './group-commit.ts';
 import { CHANNELS } from './notify.ts';
 
 /**
@@ -58,8 +59,6 @@ function isoMicros(us: bigint): string {
 }
 
 export function createRunWriter(opts: { pool: pg.Pool; clock: Clock; logger: Logger }): RunWriter {
-  let queue: Pending[] = [];
-  let writing = false;
   let lastMicros = 0n;
 
   async function writeBatch(batch: Pending[]): Promise<void> {
@@ -82,23 +81,14 @@ export function createRunWriter(opts: { pool: pg.Pool; clock: Clock; logger: Log
     }
   }
 
-  async function drain(): Promise<void> {
-    writing = true;
+  const enqueue = groupCommit<Pending>(MAX_BATCH, async (batch) => {
     try {
-      while (queue.length) {
-        const batch = queue.length > MAX_BATCH ? queue.splice(0, MAX_BATCH) : queue;
-        if (batch === queue) queue = [];
-        try {
-          await writeBatch(batch);
-        } catch (err) {
-          opts.logger.warn({ err: (err as Error).message, size: batch.length }, 'queueing manual runs failed');
-          for (const p of batch) p.reject(err);
-        }
-      }
-    } finally {
-      writing = false;
+      await writeBatch(batch);
+    } catch (err) {
+      opts.logger.warn({ err: (err as Error).message, size: batch.length }, 'queueing manual runs failed');
+      for (const p of batch) p.reject(err);
     }
-  }
+  });
 
   return {
     queue(req) {
@@ -107,10 +97,7 @@ export function createRunWriter(opts: { pool: pg.Pool; clock: Clock; logger: Log
       const nowMicros = BigInt(opts.clock.now().getTime()) * 1000n;
       lastMicros = nowMicros > lastMicros ? nowMicros : lastMicros + 1n;
       const atMicros = lastMicros;
-      return new Promise((resolve, reject) => {
-        queue.push({ ...req, atMicros, resolve, reject });
-        if (!writing) void drain();
-      });
+      return new Promise((resolve, reject) => enqueue({ ...req, atMicros, resolve, reject }));
     },
   };
 }

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { AppError, LimitError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import { groupCommit } from './group-commit.ts';
 import { CHANNELS } from './notify.ts';
 import { sqlOf } from './sql.ts';
 import { DEFAULT_WAIT_SECONDS } from './task.ts';
@@ -41,8 +42,6 @@ const ms = (col: string) => `(extract(epoch from ${col}) * 1000)::float8`;
 
 export function createTaskWriter(opts: { pool: pg.Pool; maxTasks: number; logger: Logger }): TaskWriter {
   const { pool } = opts;
-  let queue: Pending[] = [];
-  let writing = false;
 
   /** The task an earlier request with this key created (within 24 h), a mismatch error, or null. */
   async function replayOf(userId: string, key: string, hash: string): Promise<CreateResult | null> {
@@ -203,61 +202,49 @@ export function createTaskWriter(opts: { pool: pg.Pool; maxTasks: number; logger
     }
   }
 
-  async function drain(): Promise<void> {
-    writing = true;
+  const enqueue = groupCommit<Pending>(MAX_BATCH, async (batch) => {
+    // Requests sharing a key in one batch: the first writes, the others replay it afterwards.
+    const seen = new Set<string>();
+    const first: Pending[] = [];
+    const later: Pending[] = [];
+    for (const p of batch) {
+      const k = p.idempotency ? `${p.fields.userId}\u0000${p.idempotency.key}` : null;
+      if (k && seen.has(k)) later.push(p);
+      else {
+        if (k) seen.add(k);
+        first.push(p);
+      }
+    }
+    let replay = later;
     try {
-      while (queue.length) {
-        const batch = queue.length > MAX_BATCH ? queue.splice(0, MAX_BATCH) : queue;
-        if (batch === queue) queue = [];
-        // Requests sharing a key in one batch: the first writes, the others replay it afterwards.
-        const seen = new Set<string>();
-        const first: Pending[] = [];
-        const later: Pending[] = [];
-        for (const p of batch) {
-          const k = p.idempotency ? `${p.fields.userId}\u0000${p.idempotency.key}` : null;
-          if (k && seen.has(k)) later.push(p);
-          else {
-            if (k) seen.add(k);
-            first.push(p);
+      replay = [...(await writeBatch(first)), ...later];
+    } catch (err) {
+      if (first.length === 1) (first[0] as Pending).reject(err);
+      else {
+        // One bad row must not fail its neighbours: write them one by one.
+        opts.logger.warn({ err: (err as Error).message, size: first.length }, 'batched task insert failed; retrying one by one');
+        for (const p of first) {
+          try {
+            replay.push(...(await writeBatch([p])));
+          } catch (e) {
+            p.reject(e);
           }
-        }
-        let replay = later;
-        try {
-          replay = [...(await writeBatch(first)), ...later];
-        } catch (err) {
-          if (first.length === 1) (first[0] as Pending).reject(err);
-          else {
-            // One bad row must not fail its neighbours: write them one by one.
-            opts.logger.warn({ err: (err as Error).message, size: first.length }, 'batched task insert failed; retrying one by one');
-            for (const p of first) {
-              try {
-                replay.push(...(await writeBatch([p])));
-              } catch (e) {
-                p.reject(e);
-              }
-            }
-          }
-        }
-        for (const p of replay) {
-          const key = p.idempotency as { key: string; hash: string };
-          replayOf(p.fields.userId, key.key, key.hash).then(
-            (r) => (r ? p.resolve(r) : p.reject(new AppError(409, 'conflict', 'a concurrent request with this Idempotency-Key did not complete; retry'))),
-            p.reject,
-          );
         }
       }
-    } finally {
-      writing = false;
     }
-  }
+    for (const p of replay) {
+      const key = p.idempotency as { key: string; hash: string };
+      replayOf(p.fields.userId, key.key, key.hash).then(
+        (r) => (r ? p.resolve(r) : p.reject(new AppError(409, 'conflict', 'a concurrent request with this Idempotency-Key did not complete; retry'))),
+        p.reject,
+      );
+    }
+  });
 
   return {
     replay: replayOf,
     async create(req) {
-      return await new Promise<CreateResult>((resolve, reject) => {
-        queue.push({ ...req, resolve, reject });
-        if (!writing) void drain();
-      });
+      return await new Promise<CreateResult>((resolve, reject) => enqueue({ ...req, resolve, reject }));
     },
   };
 }
