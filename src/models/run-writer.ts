@@ -21,7 +21,6 @@ export interface QueuedRun {
   id: string;
   taskId: string;
   scheduledFor: Date;
-  createdAt: Date;
   dryRun: boolean;
 }
 
@@ -76,8 +75,7 @@ export function createRunWriter(opts: { pool: pg.Pool; clock: Clock; logger: Log
         p.resolve(null);
         continue;
       }
-      const at = new Date(Number(p.atMicros / 1000n));
-      p.resolve({ id, taskId: p.taskId, scheduledFor: at, createdAt: at, dryRun: p.dryRun });
+      p.resolve({ id, taskId: p.taskId, scheduledFor: new Date(Number(p.atMicros / 1000n)), dryRun: p.dryRun });
     }
   }
 

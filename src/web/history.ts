@@ -3,7 +3,7 @@
 // execution is re-read every second so its steps appear as the runner writes them. The route may
 // name one run (#/tasks/7/runs/42, where another run's "Ran after" links): it is opened.
 import { ApiError, messageOf } from './api.ts';
-import { fill, h, replaceKeepingFocus } from './dom.ts';
+import { type Child, fill, h, replaceKeepingFocus } from './dom.ts';
 import { type ExecutionDetail, executionBody, isOpen } from './execution.ts';
 import { executionList } from './execution-list.ts';
 import { taskActions } from './task-actions.ts';
@@ -130,23 +130,25 @@ export const historyView: View = (ctx, main, [taskId, runId]) => {
     for (const row of list.rows()) if (row.details.open && isOpen(row.x)) list.reopen(row.x.id);
   }, LIVE_POLL_MS);
 
-  fill(
-    main,
-    h(
-      'section',
-      { class: 'view history' },
-      h('p', { class: 'back' }, h('a', { href: '#/tasks' }, h('span', { 'aria-hidden': 'true' }, '← '), 'All tasks')),
-      title,
-      head,
-      h('h2', { id: 'history-title' }, 'History'),
-      empty,
-      list.el,
-      more,
-    ),
-  );
+  fill(main, historySection({ href: '#/tasks', label: 'All tasks' }, title, head, empty, list.el, more));
   void loadTask().then(loadNewest);
   return () => {
     off();
     clearInterval(poll);
   };
 };
+
+/** The frame of a history page (a task's or a system job's): the way back, its title and facts, then its runs. */
+export function historySection(back: { href: string; label: string }, title: Child, head: Child, empty: Child, list: Child, more: Child): HTMLElement {
+  return h(
+    'section',
+    { class: 'view history' },
+    h('p', { class: 'back' }, h('a', { href: back.href }, h('span', { 'aria-hidden': 'true' }, '← '), back.label)),
+    title,
+    head,
+    h('h2', { id: 'history-title' }, 'History'),
+    empty,
+    list,
+    more,
+  );
+}

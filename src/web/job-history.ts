@@ -6,6 +6,7 @@ import { messageOf } from './api.ts';
 import { fill, h, replaceKeepingFocus } from './dom.ts';
 import { executionBody, isOpen } from './execution.ts';
 import { executionList } from './execution-list.ts';
+import { historySection } from './history.ts';
 import { adminOnly, jobFacts, runNowButton } from './jobs.ts';
 import { whileVisible } from './poll.ts';
 import { statusBadge } from './task-actions.ts';
@@ -96,20 +97,7 @@ export const jobHistoryView: View = (ctx, main, [jobId]) => {
     }
   }
 
-  fill(
-    main,
-    h(
-      'section',
-      { class: 'view history' },
-      h('p', { class: 'back' }, h('a', { href: '#/jobs' }, h('span', { 'aria-hidden': 'true' }, '← '), 'All jobs')),
-      title,
-      head,
-      h('h2', { id: 'history-title' }, 'History'),
-      empty,
-      list.el,
-      more,
-    ),
-  );
+  fill(main, historySection({ href: '#/jobs', label: 'All jobs' }, title, head, empty, list.el, more));
   const poll = whileVisible(
     () => (list.rows().some((r) => isOpen(r.x)) ? BUSY_MS : IDLE_MS),
     () => void refresh(),
