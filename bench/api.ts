@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { freePort, machine, pct, table } from './lib.ts';
+import { freePort, httpRequest, machine, pct, table } from './lib.ts';
 
 const { values } = parseArgs({
   options: { creates: { type: 'string', default: '10000' }, reads: { type: 'string', default: '20000' }, clients: { type: 'string', default: '32' } },
@@ -41,23 +41,7 @@ async function startServer(dataDir: string, port: number): Promise<ChildProcess>
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
 
-function request(port: number, method: string, path: string, body?: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: '127.0.0.1', port, method, path, agent, headers: body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {} },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c) => {
-          text += c;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const request = (port: number, method: string, path: string, body?: string) => httpRequest(agent, port, method, path, body);
 
 /** Runs `total` operations with `clients` in flight; returns per-op latencies (ms) and ops/s. */
 async function load(total: number, clients: number, op: (i: number) => Promise<void>) {

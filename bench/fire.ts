@@ -16,7 +16,7 @@ import pg from 'pg';
 import { createLogger } from '../src/log.ts';
 import { openDatabase } from '../src/models/db.ts';
 import { startEmbeddedPostgres } from '../src/models/embedded.ts';
-import { freePort, machine, pct, table } from './lib.ts';
+import { freePort, httpRequest, machine, pct, table } from './lib.ts';
 
 const { values } = parseArgs({
   options: {
@@ -116,17 +116,7 @@ async function stop(child: ChildProcess): Promise<void> {
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
-function post(port: number, path: string, body: unknown): Promise<number> {
-  const data = JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', reject);
-    req.end(data);
-  });
-}
+const post = async (port: number, path: string, body: unknown) => (await httpRequest(agent, port, 'POST', path, JSON.stringify(body))).status;
 
 const stats = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { createLogger } from '../../src/log.ts';
 import { openDatabase } from '../../src/models/db.ts';
-import { freePort } from '../lib.ts';
+import { freePort, httpRequest } from '../lib.ts';
 import { summarize } from './lib/stats.mjs';
 
 interface Params {
@@ -107,24 +107,7 @@ async function stop(child: ChildProcess): Promise<void> {
 
 // ---------------------------------------------------------------- HTTP
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-function post(port: number, path: string, body: unknown): Promise<{ status: number; text: string }> {
-  const data = JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: '127.0.0.1', port, path, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c) => {
-          text += c;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-      },
-    );
-    req.on('error', reject);
-    req.end(data);
-  });
-}
+const post = (port: number, path: string, body: unknown) => httpRequest(agent, port, 'POST', path, JSON.stringify(body));
 
 /** fn(i) for i in [0, n) with at most `limit` in flight. */
 async function inParallel(n: number, limit: number, fn: (i: number) => Promise<void>): Promise<void> {
