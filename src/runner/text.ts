@@ -2,22 +2,34 @@
 
 /** Cuts `text` to `max` characters, saying how much was left out. */
 export function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max)}… [${text.length - max} more characters]`;
+  if (text.length <= max) return text;
+  // Never between the two halves of a surrogate pair: a lone half is not valid text for PostgreSQL.
+  const cut = max > 0 && isHighSurrogate(text.charCodeAt(max - 1)) ? max - 1 : max;
+  return `${text.slice(0, cut)}… [${text.length - cut} more characters]`;
 }
 
-/** PostgreSQL text and jsonb cannot hold NUL; model output and fetched pages sometimes do. */
+const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
+
+/**
+ * PostgreSQL text and jsonb hold neither NUL nor a lone surrogate (jsonb refuses its `\ud800`
+ * escape); model output and fetched pages sometimes carry both. Two native linear scans.
+ */
 export function pgText(text: string): string {
-  return text.includes('\u0000') ? text.replaceAll('\u0000', '\ufffd') : text;
+  const clean = text.includes('\u0000') ? text.replaceAll('\u0000', '\ufffd') : text;
+  return clean.isWellFormed() ? clean : clean.toWellFormed();
 }
+
+const LONE_SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
 
 const withoutNul = (_key: string, v: unknown) => (typeof v === 'string' ? pgText(v) : v);
 
-/** JSON for a jsonb column: NUL characters in strings replaced. */
+/** JSON for a jsonb column: NUL characters and lone surrogates in strings replaced. */
 export function pgJson(value: unknown): string {
   const json = JSON.stringify(value) as string | undefined;
-  // Almost nothing holds a NUL: one native scan of the result instead of a callback per value (a
-  // false alarm, a literal backslash-u0000 in a string, only takes the slow path).
-  if (json === undefined || !json.includes('\\u0000')) return json as string;
+  // Almost nothing holds a NUL or a lone surrogate (JSON.stringify escapes only those as \ud8xx–
+  // \udfxx; a valid pair stays raw): native scans of the result instead of a callback per value
+  // (a false alarm, such an escape written literally in a string, only takes the slow path).
+  if (json === undefined || (!json.includes('\\u0000') && !LONE_SURROGATE_ESCAPE.test(json))) return json as string;
   return JSON.stringify(value, withoutNul);
 }
 

@@ -29,7 +29,8 @@ export interface FullStack {
   close(): Promise<void>;
 }
 
-export async function startFullStack(env: Record<string, string> = {}): Promise<FullStack> {
+/** `env` configures the API; `runnerEnv` adds to the runner's configuration (e.g. HTTP_TOOL_ALLOWED_HOSTS). */
+export async function startFullStack(env: Record<string, string> = {}, runnerEnv: Record<string, string> = {}): Promise<FullStack> {
   const tdb = await createTestDatabase();
   const db = await tdb.open(20);
   const fake = await startFakeOpenAI();
@@ -38,7 +39,7 @@ export async function startFullStack(env: Record<string, string> = {}): Promise<
   const parser = createParser({ llm: createLlm(loadConfig({}).openai), logger });
   const appEnv = { AUTH_MODE: 'local', ...env };
   const app = await startWebApp(db, { parser, env: appEnv });
-  const runnerConfig: Config = loadConfig({ DATABASE_URL: db.url, OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'sk-test', OPENAI_MODEL: 'fake-model', LOG_LEVEL: 'silent' });
+  const runnerConfig: Config = loadConfig({ DATABASE_URL: db.url, OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'sk-test', OPENAI_MODEL: 'fake-model', LOG_LEVEL: 'silent', ...runnerEnv });
   const runTask = createRunner({ db, clock: app.deps.clock, logger, config: runnerConfig, fetchDeps: testNet().deps });
   const jobs = builtinSystemJobs(runnerConfig);
   await syncSystemJobs(db.pool, jobs, app.deps.clock.now());

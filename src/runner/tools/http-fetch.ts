@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { guardedFetch } from '../http/client.ts';
-import { htmlToText } from '../http/html.ts';
+import { htmlToTextAsync } from '../http/html.ts';
 import { truncate } from '../text.ts';
 import { atMost, defineTool } from './types.ts';
 
@@ -19,7 +19,8 @@ function charsetOf(contentType: string): string {
   return m?.[1]?.toLowerCase() ?? 'utf-8';
 }
 
-function decode(body: Buffer, contentType: string): string {
+/** The body as text in the charset its Content-Type names (UTF-8 when none or unknown). */
+export function decodeBody(body: Buffer, contentType: string): string {
   try {
     return new TextDecoder(charsetOf(contentType)).decode(body);
   } catch {
@@ -51,8 +52,12 @@ export const httpFetchTool = defineTool({
     const contentType = String(res.headers['content-type'] ?? '');
     const head = { status: res.status, url: res.url, contentType: contentType || null, truncated: res.truncated };
     if (!textual(contentType)) return { ...head, text: `[${res.body.length} bytes of ${contentType} not shown]` };
-    const raw = decode(res.body, contentType);
-    const text = /html/i.test(contentType) || /^\s*<(!doctype html|html)/i.test(raw) ? htmlToText(raw) : raw;
-    return { ...head, text: truncate(text, FETCH_TEXT_CHARS) };
+    const raw = decodeBody(res.body, contentType);
+    if (/html/i.test(contentType) || /^\s*<(!doctype html|html)/i.test(raw)) {
+      // Only as much of the page is read as the model is shown.
+      const page = await htmlToTextAsync(raw, { maxChars: FETCH_TEXT_CHARS });
+      return { ...head, text: page.cut ? `${page.text}… [the rest of the page not shown]` : page.text };
+    }
+    return { ...head, text: truncate(raw, FETCH_TEXT_CHARS) };
   },
 });
