@@ -67,7 +67,8 @@ export const CreateTaskSchema = z
   .object({
     ...Object.fromEntries(Object.entries(taskFields).map(([k, v]) => [k, v.optional()])),
     text: z.string().trim().min(1).max(4000).optional().describe('a chat message holding both the schedule and the instruction'),
-  } as { [K in keyof typeof taskFields]: z.ZodOptional<(typeof taskFields)[K]> } & { text: z.ZodOptional<z.ZodString> })
+    parseId: z.uuid({ error: 'must be a parseId returned by POST /api/schedules/parse' }).optional().describe('saves the reading a preview showed (schedule and instruction) instead of reading `text` again'),
+  } as { [K in keyof typeof taskFields]: z.ZodOptional<(typeof taskFields)[K]> } & { text: z.ZodOptional<z.ZodString>; parseId: z.ZodOptional<z.ZodUUID> })
   .strict();
 export type CreateTaskBody = z.infer<typeof CreateTaskSchema>;
 

@@ -12,6 +12,7 @@ import {
   type ScheduleSpec,
   toSpec,
 } from '../scheduler/schedule.ts';
+import type { Reading } from '../store/schedule-readings.ts';
 import type { CreateTaskBody, ScheduleInputBody, UpdateTaskBody } from './schemas.ts';
 import { specOf } from './serialize.ts';
 
@@ -20,6 +21,8 @@ export interface InputDeps {
   minIntervalSeconds: number;
   now: Date;
   signal?: AbortSignal;
+  /** The preview reading a create confirms (`parseId`), loaded by the route. */
+  reading?: Reading;
 }
 
 export const DEFAULT_TIMEZONE = 'UTC';
@@ -54,7 +57,16 @@ async function resolveSchedule(input: ScheduleInputBody, timezone: string, deps:
   return r.value;
 }
 
-function checkMinInterval(spec: ScheduleSpec, deps: InputDeps): void {
+/**
+ * The rules a new task's schedule must pass beyond its own validity. Create and the preview both
+ * apply them, so a reading the preview shows is one that create accepts.
+ */
+export function checkNewSchedule(spec: ScheduleSpec, deps: Pick<InputDeps, 'minIntervalSeconds' | 'now'>, b: { startAt: Date | null; endAt: Date | null } = { startAt: null, endAt: null }): void {
+  checkMinInterval(spec, deps);
+  if (!nextFire(spec, deps.now, b)) invalid('schedule', b.startAt || b.endAt ? 'never fires between startAt and endAt' : 'never fires');
+}
+
+function checkMinInterval(spec: ScheduleSpec, deps: Pick<InputDeps, 'minIntervalSeconds' | 'now'>): void {
   const gap = minGapSeconds(spec, deps.now, deps.minIntervalSeconds);
   if (gap < deps.minIntervalSeconds) {
     throw new LimitError(
@@ -91,7 +103,14 @@ export async function resolveCreate(body: CreateTaskBody, deps: InputDeps): Prom
   let timezone = checkZone(body.timezone ?? DEFAULT_TIMEZONE);
   let spec: ScheduleSpec | undefined;
   let fromText: { name: string; prompt: string } | undefined;
-  if (body.text !== undefined) {
+  if (deps.reading) {
+    // The confirmed preview is saved as it was shown: the text is not read again.
+    if (body.text !== undefined && body.text !== deps.reading.text) invalid('text', 'differs from the text parseId was read from: send one or the other');
+    const checked = checkSpec(deps.reading.spec, { now: deps.now, rejectPast: true });
+    if (!checked.ok) invalid('parseId', `the previewed schedule ${checked.error.message}`);
+    spec = checked.value;
+    fromText = deps.reading.task ?? undefined;
+  } else if (body.text !== undefined) {
     const parsed = await parseText(body.text, timezone, 'text', deps);
     spec = parsed.spec;
     fromText = parsed.task;
@@ -99,16 +118,16 @@ export async function resolveCreate(body: CreateTaskBody, deps: InputDeps): Prom
   // Explicit fields win over what the chat message said (`schedule: null`: only after other tasks).
   if (body.schedule !== undefined) spec = body.schedule ? await resolveSchedule(body.schedule, timezone, deps) : undefined;
   const after = normalizeAfter(body.after ?? []);
-  if (!spec && after.length === 0) invalid('schedule', 'required: give a schedule ({cron}, {every}, {at} or {text}), a text message, or the tasks to run after (after)');
+  if (!spec && after.length === 0) invalid('schedule', 'required: give a schedule ({cron}, {every}, {at} or {text}), a text message, a parseId, or the tasks to run after (after)');
   if (spec) {
     // A zone named in the text ("9am Paris time") is part of the schedule's meaning.
     timezone = spec.timezone;
-    checkMinInterval(spec, deps);
   }
 
   const prompt = body.prompt ?? fromText?.prompt ?? '';
   const name = body.name ?? fromText?.name ?? (prompt.trim() ? prompt.trim().slice(0, 60) : describeForName(spec));
   const b = bounds(body.startAt, body.endAt);
+  if (spec) checkNewSchedule(spec, deps, b);
   const enabled = body.enabled ?? true;
   return {
     name,

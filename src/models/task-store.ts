@@ -1,5 +1,5 @@
+import { taskQuotaError } from '../store/task-quota.ts';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { LimitError } from '../errors.ts';
 import { CHANNELS, notify } from './notify.ts';
 import { Task } from './task.ts';
 
@@ -23,7 +23,7 @@ export async function insertTask(tx: EntityManager, fields: NewTask, opts: { max
   // task_count is kept exact by triggers on tasks (migration task_counts).
   const [row] = await tx.execute<{ n: number }[]>('select task_count as n from users where id = ? for update', [fields.userId]);
   if ((row?.n ?? 0) >= opts.maxTasks) {
-    throw new LimitError('MAX_TASKS_PER_USER', `you already have ${opts.maxTasks} tasks, the most this server allows (MAX_TASKS_PER_USER)`);
+    throw taskQuotaError(opts.maxTasks);
   }
   const { after: _after, ...columns } = fields;
   const task = tx.create(Task, { ...columns, createdAt: opts.now, updatedAt: opts.now });

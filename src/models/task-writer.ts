@@ -1,5 +1,6 @@
+import { taskQuotaError } from '../store/task-quota.ts';
 import type pg from 'pg';
-import { AppError, LimitError } from '../errors.ts';
+import { AppError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { groupCommit } from './group-commit.ts';
 import { CHANNELS } from './notify.ts';
@@ -87,7 +88,7 @@ export function createTaskWriter(opts: { pool: pg.Pool; maxTasks: number; logger
         }
         const left = room.get(p.fields.userId) ?? 0;
         if (left <= 0) {
-          p.reject(new LimitError('MAX_TASKS_PER_USER', `you already have ${opts.maxTasks} tasks, the most this server allows (MAX_TASKS_PER_USER)`));
+          p.reject(taskQuotaError(opts.maxTasks));
           continue;
         }
         room.set(p.fields.userId, left - 1);

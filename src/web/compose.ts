@@ -71,19 +71,27 @@ export const composeView: View = (ctx, main) => {
     if (!current(state) || inflight) await read();
     const shown = state;
     if (shown.kind !== 'ok' || !current(shown) || shown.creating) return;
-    if (keyFor !== `${d.zone}\n${d.text}`) {
-      keyFor = `${d.zone}\n${d.text}`;
+    // One key per reading: a retry of the same create is answered with the first task.
+    if (keyFor !== shown.result.parseId) {
+      keyFor = shown.result.parseId;
       idempotencyKey = crypto.randomUUID();
     }
     show({ ...shown, creating: true, error: null });
     try {
-      const task = await ctx.api.post<Task>('/api/tasks', { text: d.text, timezone: d.zone }, { headers: { 'Idempotency-Key': idempotencyKey } });
+      // The reading shown is the one saved (parseId): the text is not read again, so an LLM reading
+      // cannot change between the preview and the task.
+      const task = await ctx.api.post<Task>('/api/tasks', { text: d.text, parseId: shown.result.parseId, timezone: d.zone }, { headers: { 'Idempotency-Key': idempotencyKey } });
       keyFor = '';
       text.value = '';
       show({ kind: 'idle' });
       ctx.toast(`Created “${task.name}”`);
       ctx.navigate(`#/tasks?new=${task.id}`);
     } catch (err) {
+      // Left open past its hour: read the text again and show that; the user confirms it anew.
+      if (err instanceof ApiError && err.status === 410) {
+        keyFor = '';
+        return void (await read());
+      }
       show({ ...shown, creating: false, error: messageOf(err) });
     }
   }

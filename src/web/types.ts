@@ -145,6 +145,10 @@ export interface ParseResult {
   nextRuns: string[];
   source: 'rules' | 'llm';
   task?: { name: string; prompt: string };
+  /** POST /api/tasks saves this reading as shown when given it back (until expiresAt). */
+  parseId: string;
+  expiresAt: string;
+  wouldCreate: true;
 }
 
 /** One event from GET /api/events (`reset`: reload everything, events were lost). */

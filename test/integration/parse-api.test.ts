@@ -47,6 +47,9 @@ describe('POST /api/schedules/parse', () => {
       nextRuns: ['2026-11-26T08:00:00.000Z', '2026-11-27T08:00:00.000Z', '2026-11-30T08:00:00.000Z', '2026-12-01T08:00:00.000Z', '2026-12-02T08:00:00.000Z'],
       source: 'rules',
       task: { name: expect.any(String), prompt: 'Summarize the top Hacker News stories' },
+      parseId: expect.any(String),
+      expiresAt: expect.any(String),
+      wouldCreate: true,
     });
     expect(fake.requests).toHaveLength(0);
   });

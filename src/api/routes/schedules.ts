@@ -1,13 +1,13 @@
 import { z } from 'zod';
-import { AppError, ServiceUnavailableError } from '../../errors.ts';
-import { checkSpec, nextRuns } from '../../scheduler/schedule.ts';
+import { AppError, ServiceUnavailableError, ValidationError } from '../../errors.ts';
+import { checkSpec, isValidTimezone, nextRuns } from '../../scheduler/schedule.ts';
+import { saveReading } from '../../store/schedule-readings.ts';
+import { checkTaskQuota } from '../../store/task-quota.ts';
 import type { AppDeps } from '../deps.ts';
 import { type RouteDef, route } from '../route.ts';
 import { ParseRequestSchema, ScheduleOut } from '../schemas.ts';
 import { scheduleJson } from '../serialize.ts';
-import { DEFAULT_TIMEZONE } from '../task-input.ts';
-import { isValidTimezone } from '../../scheduler/schedule.ts';
-import { ValidationError } from '../../errors.ts';
+import { checkNewSchedule, DEFAULT_TIMEZONE } from '../task-input.ts';
 
 export function scheduleRoutes(deps: AppDeps): RouteDef[] {
   return [
@@ -26,12 +26,17 @@ export function scheduleRoutes(deps: AppDeps): RouteDef[] {
             nextRuns: z.array(z.string()),
             source: z.enum(['rules', 'llm']),
             task: z.object({ name: z.string(), prompt: z.string() }).optional(),
+            parseId: z.string().describe('send it as `parseId` to POST /api/tasks to save this reading as shown (the text is not read again)'),
+            expiresAt: z.string().describe('the parseId is accepted until then'),
+            wouldCreate: z
+              .literal(true)
+              .describe('the reading passes every rule a create applies (minimum interval, your task quota, at least one run); one that does not is answered here as create would answer it'),
           }),
         },
-        422: { description: 'not understood; `reason` says why' },
+        422: { description: 'not understood (`reason` says why), or a create of it would be refused (a limit)' },
         503: { description: 'the LLM needed to read it is unavailable' },
       },
-      async handler(ctx, { body }) {
+      async handler(ctx, { body, principal }) {
         const timezone = body.timezone ?? DEFAULT_TIMEZONE;
         if (!isValidTimezone(timezone)) throw new ValidationError(`timezone: unknown IANA timezone "${timezone}"`, [{ path: 'timezone', message: `unknown IANA timezone "${timezone}"` }]);
         const now = body.now ? new Date(body.now) : deps.clock.now();
@@ -42,11 +47,17 @@ export function scheduleRoutes(deps: AppDeps): RouteDef[] {
         }
         const checked = checkSpec(outcome.schedule, { now, rejectPast: true });
         if (!checked.ok) throw new AppError(422, 'schedule_not_understood', checked.error.message, { details: { reason: checked.error.message } });
+        checkNewSchedule(checked.value, { minIntervalSeconds: deps.config.limits.minIntervalSeconds, now });
+        await checkTaskQuota(deps.db.pool, principal.userId, deps.config.limits.maxTasksPerUser);
+        const reading = await saveReading(deps.db.pool, principal.userId, { text: body.text, spec: checked.value, task: outcome.task ?? null, source: outcome.source }, deps.clock.now());
         ctx.body = {
           schedule: scheduleJson(checked.value),
           nextRuns: nextRuns(checked.value, now, 5).map((d) => d.toISOString()),
           source: outcome.source,
           ...(outcome.task ? { task: outcome.task } : {}),
+          parseId: reading.id,
+          expiresAt: reading.expiresAt.toISOString(),
+          wouldCreate: true,
         };
       },
     }),

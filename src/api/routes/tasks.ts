@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
+import { AppError, ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
+import { findReading, type Reading } from '../../store/schedule-readings.ts';
 import { Execution } from '../../models/execution.ts';
 import { CHANNELS, notify, type TaskOp } from '../../models/notify.ts';
 import { sqlOfEm } from '../../models/sql.ts';
@@ -45,6 +46,16 @@ function inputDeps(deps: AppDeps, ctx: Context): InputDeps {
   return { parser: deps.parser, minIntervalSeconds: deps.config.limits.minIntervalSeconds, now: deps.clock.now(), signal: ctx.state.signal };
 }
 
+/** The preview reading a create confirms: the user's own, not expired. */
+async function confirmedReading(deps: AppDeps, userId: string, parseId: string): Promise<Reading> {
+  const reading = await findReading(deps.db.pool, userId, parseId);
+  if (!reading) throw new AppError(422, 'reading_unknown', 'parseId: no such reading; read the text again', { errors: [{ path: 'parseId', message: 'no such reading' }] });
+  if (reading.expiresAt.getTime() <= deps.clock.now().getTime()) {
+    throw new AppError(410, 'reading_expired', 'parseId: the reading has expired; read the text again', { errors: [{ path: 'parseId', message: 'expired' }] });
+  }
+  return reading;
+}
+
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value && typeof value === 'object') {
@@ -80,7 +91,7 @@ export function taskRoutes(deps: AppDeps): RouteDef[] {
       access: 'user',
       body: CreateTaskSchema,
       headers: { 'Idempotency-Key': 'the same key and body within 24 h returns the first task instead of a twin' },
-      responses: { 201: { description: 'the task', schema: TaskOut }, 422: { description: 'invalid input or a limit reached' }, 503: { description: 'the LLM needed to read the text is unavailable' } },
+      responses: { 201: { description: 'the task', schema: TaskOut }, 410: { description: '`parseId` has expired' }, 422: { description: 'invalid input or a limit reached' }, 503: { description: 'the LLM needed to read the text is unavailable' } },
       async handler(ctx, { body, principal }) {
         const rawKey = ctx.get('idempotency-key');
         let idempotency: { key: string; hash: string } | undefined;
@@ -91,7 +102,8 @@ export function taskRoutes(deps: AppDeps): RouteDef[] {
         }
         // A retry is answered before the body is resolved again (no second LLM parse for it).
         const earlier = idempotency ? await writer.replay(principal.userId, idempotency.key, idempotency.hash) : null;
-        const fields = earlier ? null : await resolveCreate(body, inputDeps(deps, ctx));
+        const reading = !earlier && body.parseId ? await confirmedReading(deps, principal.userId, body.parseId) : undefined;
+        const fields = earlier ? null : await resolveCreate(body, { ...inputDeps(deps, ctx), ...(reading ? { reading } : {}) });
         const { task, replayed } = earlier ?? (await writer.create({ fields: { ...(fields as NewTaskFields), userId: principal.userId }, ...(idempotency ? { idempotency } : {}) }));
         ctx.status = 201;
         if (replayed) ctx.set('Idempotent-Replayed', 'true');
