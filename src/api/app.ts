@@ -16,6 +16,7 @@ import { schedulerRoutes } from './routes/scheduler.ts';
 import { notificationRoutes } from './routes/notifications.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
 import { sessionRoutes } from './routes/session.ts';
+import { taskEditRoutes } from './routes/task-edit.ts';
 import { taskRoutes } from './routes/tasks.ts';
 import { userRoutes } from './routes/users.ts';
 
@@ -42,6 +43,7 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): Koa {
     ...scheduleRoutes(deps),
     ...graphRoutes(deps),
     ...taskRoutes(deps),
+    ...taskEditRoutes(deps),
     ...executionRoutes(deps),
     ...schedulerRoutes(deps),
     ...notificationRoutes(deps),

@@ -99,6 +99,13 @@ export const ParseRequestSchema = z
   })
   .strict();
 
+export const EditTaskSchema = z
+  .object({
+    text: z.string().trim().min(1).max(2000).describe('the change in plain English: "move it to 10am", "skip weekends", "pause until Monday", "stop after March"'),
+    confirm: z.boolean().optional().describe('true applies the change (the one proposed for the same text, when there is one); otherwise nothing is saved'),
+  })
+  .strict();
+
 export const RunTaskSchema = z.object({ dryRun: z.boolean().optional() }).strict();
 
 export const CreateUserSchema = z.object({ name: z.string().trim().min(1).max(200), isAdmin: z.boolean().optional() }).strict();
@@ -113,6 +120,8 @@ export const ScheduleOut = z.object({
   timezone: z.string(),
   description: z.string(),
 });
+
+export const EDIT_FIELDS = ['schedule', 'timezone', 'enabled', 'startAt', 'endAt', 'name', 'prompt'] as const;
 
 export const TaskOut = z.object({
   id: z.string(),
@@ -141,6 +150,16 @@ export const TaskOut = z.object({
   lastStatus: z.string().nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
+});
+
+export const EditOut = z.object({
+  applied: z.boolean().describe('true once saved (confirm); false for a proposal'),
+  source: z.enum(['rules', 'llm']),
+  changes: z.array(z.object({ field: z.enum(EDIT_FIELDS), before: z.unknown(), after: z.unknown() })).describe('each field that changes, as the task shows it before and after; empty when the task already does that'),
+  patch: z.record(z.string(), z.unknown()).describe('the same change as a PATCH /api/tasks/:id body'),
+  task: TaskOut.describe('the task as it is (applied) or would be (proposal)'),
+  nextRuns: z.array(z.string()).describe('the next five runs after the change, within startAt/endAt'),
+  expiresAt: z.string().optional().describe('a proposal: until then `{confirm: true}` with the same text applies it without reading it again'),
 });
 
 export const ExecutionOut = z.object({

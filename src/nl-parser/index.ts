@@ -1,7 +1,9 @@
 import type { Logger } from '../log.ts';
 import type { Llm } from '../llm/client.ts';
+import { editWithLlm } from './edit-llm.ts';
+import { readEditRules } from './edit-rules.ts';
 import { parseWithLlm } from './llm.ts';
-import { NOT_UNDERSTOOD, type ParseContext, type ParseOutcome, type ScheduleParser } from './parser.ts';
+import { type EditOutcome, NOT_UNDERSTOOD, type ParseContext, type ParseOutcome, type ScheduleParser } from './parser.ts';
 import { parseRules } from './rules.ts';
 import type { DeclineKind } from './types.ts';
 
@@ -42,6 +44,16 @@ export function createParser(deps: ParserDeps): ScheduleParser & { stats: { rule
       }
       stats.declined++;
       if (llm.status === 503) deps.logger.warn({ code: llm.code, detail: llm.detail }, 'LLM parser unavailable');
+      return { ok: false, reason: llm.reason, status: llm.status };
+    },
+    // Edits follow the same order and the same rule about sure declines.
+    async edit(text, task, ctx): Promise<EditOutcome> {
+      const rules = readEditRules(text, { spec: task.spec, timezone: task.timezone, enabled: task.enabled }, ctx.now);
+      if (rules.ok) return { ok: true, patch: { ...rules.patch }, source: 'rules' };
+      if (FINAL.has(rules.kind) || !deps.llm.configured) return { ok: false, reason: rules.reason, status: 422 };
+      const llm = await editWithLlm(text, task, ctx.now, { llm: deps.llm, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+      if (llm.ok) return { ok: true, patch: llm.patch, source: 'llm' };
+      if (llm.status === 503) deps.logger.warn({ reason: llm.reason }, 'LLM editor unavailable');
       return { ok: false, reason: llm.reason, status: llm.status };
     },
   };

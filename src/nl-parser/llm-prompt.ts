@@ -8,7 +8,7 @@ export const SCHEDULE_TOOL_NAME = 'set_schedule';
 
 // Only JSON-schema keywords that OpenAI's strict mode accepts appear here (no string lengths):
 // everything else (valid cron, zone, future instant, lengths) is checked after the call, like user input.
-const Schedule = z.discriminatedUnion('kind', [
+export const Schedule = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('cron'),
     cron: z.string().describe('croner expression: 5 fields, or 6 with seconds first'),
@@ -50,6 +50,12 @@ export const scheduleTool = zodFunction({
   description: 'Record the schedule (and the task, if any) read from the user message, or decline with a reason.',
 });
 
+/** How each kind of schedule is written: the parse and the edit prompts both explain it so. */
+export const SCHEDULE_KINDS = `- {"kind":"cron"} for repeating calendar times, in croner syntax: 5 fields "minute hour day-of-month month day-of-week", or 6 with seconds first. Lists (1,15), ranges (1-5), steps (*/10), names (MON-FRI, JAN-DEC); day-of-week 0 or 7 is Sunday; L is the last day of the month (day-of-month) or the last such weekday (5L = last Friday); 15W is the weekday nearest the 15th; 1#2 is the second Monday. With both day-of-month and day-of-week restricted it fires when either matches. "every weekday at 9am" → "0 9 * * 1-5".
+- {"kind":"interval"} for a fixed period not tied to clock times: "everySeconds" ("every 90 minutes" → 5400).
+- {"kind":"once"} for a single run: "at" is a local date-time without offset (YYYY-MM-DDTHH:mm:ss) in the zone, or an instant with an offset when the message gives one. Resolve relative phrases ("tomorrow", "in 2 hours", "next Friday") from now; it must be in the future.
+- {"kind":"decline"} when the message is not a schedule ("not_a_schedule"), when reasonable readings differ and a guess would likely be wrong ("ambiguous"), or when it can never happen ("impossible", e.g. February 30). "explanation" is one short sentence for the user.`;
+
 /** The system prompt: the reference instant, the user's zone, and how to express each kind of schedule. */
 export function systemPrompt(timezone: string, now: Date): string {
   const local = DateTime.fromJSDate(now, { zone: timezone });
@@ -59,10 +65,7 @@ Now is ${now.toISOString()} (UTC), which is ${local.toFormat('cccc yyyy-LL-dd HH
 Read dates and times in ${timezone} unless the message names another place or zone: then set "timezone" to that IANA zone (e.g. "9am Tokyo time" → "Asia/Tokyo") and express the schedule in it. Otherwise "timezone" is null.
 
 "schedule" is exactly one of:
-- {"kind":"cron"} for repeating calendar times, in croner syntax: 5 fields "minute hour day-of-month month day-of-week", or 6 with seconds first. Lists (1,15), ranges (1-5), steps (*/10), names (MON-FRI, JAN-DEC); day-of-week 0 or 7 is Sunday; L is the last day of the month (day-of-month) or the last such weekday (5L = last Friday); 15W is the weekday nearest the 15th; 1#2 is the second Monday. With both day-of-month and day-of-week restricted it fires when either matches. "every weekday at 9am" → "0 9 * * 1-5".
-- {"kind":"interval"} for a fixed period not tied to clock times: "everySeconds" ("every 90 minutes" → 5400).
-- {"kind":"once"} for a single run: "at" is a local date-time without offset (YYYY-MM-DDTHH:mm:ss) in the zone, or an instant with an offset when the message gives one. Resolve relative phrases ("tomorrow", "in 2 hours", "next Friday") from now; it must be in the future.
-- {"kind":"decline"} when the message is not a schedule ("not_a_schedule"), when reasonable readings differ and a guess would likely be wrong ("ambiguous"), or when it can never happen ("impossible", e.g. February 30). "explanation" is one short sentence for the user.
+${SCHEDULE_KINDS}
 
 "task": when the message also says what to do at each run, {"name": a short title, "prompt": the instruction as an imperative for an assistant, without the scheduling words}; otherwise null.`;
 }

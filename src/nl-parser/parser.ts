@@ -1,3 +1,4 @@
+import type { EditTaskView } from './edit-llm.ts';
 import type { ScheduleSpec } from '../scheduler/schedule.ts';
 
 export interface ParseContext {
@@ -12,9 +13,14 @@ export type ParseOutcome =
   // 422: the text is not a schedule we can read; 503: the LLM that would read it is unavailable.
   | { ok: false; reason: string; status: 422 | 503 };
 
+/** A proposed change to a task, as a PATCH body the API validates like a client's. */
+export type EditOutcome = { ok: true; patch: Record<string, unknown>; source: 'rules' | 'llm' } | { ok: false; reason: string; status: 422 | 503 };
+
 /** Plain English (or pasted cron) to a validated schedule. */
 export interface ScheduleParser {
   parse(text: string, ctx: ParseContext): Promise<ParseOutcome>;
+  /** A change to an existing task in plain English ("move it to 10am"); without it, edits are read by the rules alone. */
+  edit?(text: string, task: EditTaskView, ctx: ParseContext): Promise<EditOutcome>;
 }
 
 export const NOT_UNDERSTOOD = "I couldn't read that schedule; try 'every weekday at 9am' or a cron expression";

@@ -4,6 +4,7 @@
 // name one run (#/tasks/7/runs/42, where another run's "Ran after" links): it is opened.
 import { ApiError, messageOf } from './api.ts';
 import { type Child, fill, h, replaceKeepingFocus } from './dom.ts';
+import { editInWords } from './edit-words.ts';
 import { type ExecutionDetail, executionBody, isOpen } from './execution.ts';
 import { executionList } from './execution-list.ts';
 import { taskActions } from './task-actions.ts';
@@ -21,6 +22,12 @@ export const historyView: View = (ctx, main, [taskId, runId]) => {
   const empty = h('p', { class: 'muted', hidden: true }, 'No runs yet. Press Run now to try it.');
   const names = new Map<string, string>();
   let task: Task | null = null;
+  // Outside the head, which live updates redraw: what the user is typing survives them.
+  const words = editInWords(ctx, taskId as string, (next) => {
+    task = next;
+    drawTask();
+  });
+  words.hidden = true;
   let cursor: string | null = null;
   let first = true;
 
@@ -86,6 +93,7 @@ export const historyView: View = (ctx, main, [taskId, runId]) => {
       task = await ctx.api.get<Task>(`/api/tasks/${taskId}`);
       await loadNames();
       drawTask();
+      words.hidden = false;
     } catch (err) {
       if (err instanceof ApiError && err.status === 404) {
         title.textContent = 'Task not found';
@@ -130,7 +138,7 @@ export const historyView: View = (ctx, main, [taskId, runId]) => {
     for (const row of list.rows()) if (row.details.open && isOpen(row.x)) list.reopen(row.x.id);
   }, LIVE_POLL_MS);
 
-  fill(main, historySection({ href: '#/tasks', label: 'All tasks' }, title, head, empty, list.el, more));
+  fill(main, historySection({ href: '#/tasks', label: 'All tasks' }, title, [head, words], empty, list.el, more));
   void loadTask().then(loadNewest);
   return () => {
     off();

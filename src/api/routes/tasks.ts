@@ -42,7 +42,7 @@ export async function loadTask(e: EntityManager, userId: string, id: string): Pr
   return task;
 }
 
-function inputDeps(deps: AppDeps, ctx: Context): InputDeps {
+export function inputDeps(deps: AppDeps, ctx: Context): InputDeps {
   return { parser: deps.parser, minIntervalSeconds: deps.config.limits.minIntervalSeconds, now: deps.clock.now(), signal: ctx.state.signal };
 }
 
@@ -71,7 +71,7 @@ function canonical(value: unknown): string {
  * Saves a task and tells every engine. When its timing changed (paused, rescheduled), fires
  * already claimed for the old timing are deleted in the same transaction, so none of them can run.
  */
-async function saveTask(tx: EntityManager, task: Task, op: TaskOp, timingChanged: boolean): Promise<void> {
+export async function saveTask(tx: EntityManager, task: Task, op: TaskOp, timingChanged: boolean): Promise<void> {
   await tx.flush();
   if (timingChanged) {
     await tx.execute(`delete from executions where task_id = ? and status in ('queued', 'waiting') and trigger <> 'manual'`, [task.id]);
