@@ -87,16 +87,6 @@ describe('http_fetch', () => {
     expect(toolMessage()).toContain('refused: 127.0.0.1 is a loopback address');
     expect(site.paths.filter((p) => p === '/secret')).toEqual([]);
   });
-
-  it('in a dry run, reads with GET but only records what a POST would have sent', async () => {
-    const task = await h.task({ tools: ['http_fetch'] });
-    const before = site.paths.length;
-    h.fake.script(fetchCall(`http://public.test:${site.port}/api`), fetchCall(`http://public.test:${site.port}/form`, 'POST', 'a=1'), reply.text('ok'));
-    const { executionId } = await h.runTask(h.runner(env), task, { dryRun: true });
-    expect(site.paths.slice(before)).toEqual(['/api']);
-    const steps = (await h.steps(executionId)).filter((s) => s.kind === 'tool');
-    expect(steps[1]?.data).toMatchObject({ dryRun: true, result: expect.stringContaining('"wouldSend":{"method":"POST"') });
-  });
 });
 
 describe('notify', () => {
