@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { pgText } from '../text.ts';
 import { deliverWebhook, type DeliveryOutcome } from '../webhook.ts';
@@ -24,20 +25,22 @@ async function lastMessage(ctx: ToolContext): Promise<string | null> {
 async function sendWebhook(ctx: ToolContext, n: { id: string; createdAt: Date }, args: Args): Promise<DeliveryOutcome | null> {
   const hook = ctx.task.webhook;
   if (!hook) return null;
-  const timestamp = Math.floor(ctx.env.clock.now().getTime() / 1000);
+  // Random rather than the notification's id: unique across databases and environments a receiver
+  // may hear from, and it tells nobody how many notifications there are.
+  const deliveryId = randomUUID();
   const body = JSON.stringify({
     type: 'notification',
-    deliveryId: n.id,
-    timestamp,
+    deliveryId,
+    timestamp: Math.floor(ctx.env.clock.now().getTime() / 1000),
     notification: { id: n.id, title: args.title, body: args.message, createdAt: n.createdAt.toISOString() },
     task: { id: ctx.task.id, name: ctx.task.name },
     execution: { id: ctx.execution.id },
   });
-  const outcome = await deliverWebhook({ url: hook.url, secret: hook.secret, body, deliveryId: n.id, timestamp }, { http: ctx.env.http, clock: ctx.env.clock, signal: ctx.signal });
+  const outcome = await deliverWebhook({ url: hook.url, secret: hook.secret, body, deliveryId }, { http: ctx.env.http, clock: ctx.env.clock, signal: ctx.signal });
   await ctx.env.db.pool.query(
-    `insert into webhook_deliveries (notification_id, task_id, status, attempts, response_status, error, finished_at)
-     values ($1, $2, $3, $4, $5, $6, $7)`,
-    [n.id, ctx.task.id, outcome.status, outcome.attempts, outcome.responseStatus, outcome.error, ctx.env.clock.now()],
+    `insert into webhook_deliveries (delivery_id, notification_id, task_id, status, attempts, response_status, error, finished_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [deliveryId, n.id, ctx.task.id, outcome.status, outcome.attempts, outcome.responseStatus, outcome.error, ctx.env.clock.now()],
   );
   return outcome;
 }
