@@ -8,6 +8,8 @@ export const WebhookDelivery = defineEntity({
   tableName: 'webhook_deliveries',
   properties: {
     id: p.bigint('string').primary().autoincrement(),
+    /** The X-Tickler-Delivery header: what a receiver dedupes on, and what its owner quotes to us. */
+    deliveryId: p.uuid().unique(),
     notificationId: p.bigint('string'),
     taskId: p.bigint('string').nullable(),
     status: p.enum(DELIVERY_STATUSES),

@@ -124,7 +124,7 @@ export function createRunner(deps: RunnerDeps): RunFn {
       requestTimeoutMs: llm.timeoutMs,
       messages,
       tools,
-      toolCtx: { env, task, execution, signal: run.signal, memory: new Map(task.memory), counters: new Map() },
+      toolCtx: { env, task, execution, signal: run.signal, memory: new Map(task.memory), counters: new Map(), lastNotification: Promise.resolve(undefined) },
       steps,
       bounds,
       usage,

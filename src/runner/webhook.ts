@@ -1,7 +1,7 @@
 // Delivering a notification to a task's webhook: the body signed with the task's secret, sent
 // through the same SSRF guard as http_fetch, retried with exponential backoff when a retry can help.
-import { createHmac } from 'node:crypto';
 import type { Clock } from '../clock.ts';
+import { DELIVERY_HEADER, SIGNATURE_HEADER, signatureHeader } from '../webhooks/verify.ts';
 import { type GuardOptions, guardedFetch, HttpRefusedError } from './http/client.ts';
 import { truncate } from './text.ts';
 
@@ -21,10 +21,8 @@ export interface WebhookRequest {
   secret: string;
   /** The exact bytes sent and signed. */
   body: string;
-  /** Same on every attempt, so a receiver can drop duplicates. */
+  /** Unique to this delivery and the same on every attempt, so a receiver can drop duplicates. */
   deliveryId: string;
-  /** Unix seconds; also inside the signed body, so it cannot be altered. */
-  timestamp: number;
 }
 
 export interface DeliveryOutcome {
@@ -32,11 +30,6 @@ export interface DeliveryOutcome {
   attempts: number;
   responseStatus: number | null;
   error: string | null;
-}
-
-/** `sha256=<hex>`: HMAC-SHA256 of the raw body with the task's secret. */
-export function signature(secret: string, body: string): string {
-  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }
 
 const retryable = (status: number) => status === 408 || status === 425 || status === 429 || status >= 500;
@@ -47,16 +40,19 @@ export async function deliverWebhook(
   env: { http: GuardOptions; clock: Clock; signal: AbortSignal },
   policy: WebhookPolicy = DEFAULT_WEBHOOK_POLICY,
 ): Promise<DeliveryOutcome> {
-  const headers = {
-    'content-type': 'application/json',
-    'x-tickler-signature': signature(req.secret, req.body),
-    'x-tickler-timestamp': String(req.timestamp),
-    'x-tickler-delivery': req.deliveryId,
-  };
   let last: DeliveryOutcome = { status: 'failed', attempts: 0, responseStatus: null, error: null };
   for (let attempt = 1; attempt <= policy.attempts; attempt++) {
     if (attempt > 1) await env.clock.sleep(policy.baseDelayMs * 2 ** (attempt - 2), env.signal);
     if (env.signal.aborted) return { ...last, error: 'cancelled before delivery' };
+    // Signed when sent, not when queued: a retry carries a fresh timestamp, so the receiver's
+    // window bounds how old a replay can be, not how long our retries may take.
+    const timestamp = Math.floor(env.clock.now().getTime() / 1000);
+    const headers = {
+      'content-type': 'application/json',
+      [SIGNATURE_HEADER]: signatureHeader(req.secret, timestamp, req.body),
+      'x-tickler-timestamp': String(timestamp),
+      [DELIVERY_HEADER]: req.deliveryId,
+    };
     try {
       // Redirects are not followed: the signed body is for the configured URL only.
       const res = await guardedFetch(

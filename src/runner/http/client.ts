@@ -115,18 +115,24 @@ async function readCapped(res: IncomingMessage, maxBytes: number): Promise<{ bod
   return { body: Buffer.concat(chunks, size), truncated };
 }
 
+/** The headers one hop sends: ours, the caller's, then those only the client may set. */
+function requestHeaders(url: URL, req: HttpRequest, body: string | undefined): Record<string, string> {
+  const headers: Record<string, string> = {
+    'user-agent': USER_AGENT,
+    accept: 'text/html,application/xhtml+xml,application/json,text/plain;q=0.9,*/*;q=0.5',
+    'accept-encoding': 'gzip, deflate, br',
+    ...req.headers,
+    host: url.host,
+    connection: 'close',
+  };
+  if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
+  else delete headers['content-type'];
+  return headers;
+}
+
 function exchange(socket: Duplex, url: URL, req: HttpRequest, method: string, body: string | undefined, signal: AbortSignal): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = {
-      'user-agent': USER_AGENT,
-      accept: 'text/html,application/xhtml+xml,application/json,text/plain;q=0.9,*/*;q=0.5',
-      'accept-encoding': 'gzip, deflate, br',
-      ...req.headers,
-      host: url.host,
-      connection: 'close',
-    };
-    if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
-    else delete headers['content-type'];
+    const headers = requestHeaders(url, req, body);
     const r = httpRequest({ method, path: `${url.pathname}${url.search}`, headers, createConnection: () => socket as never, signal });
     r.once('response', resolve);
     r.once('error', reject);
@@ -181,4 +187,44 @@ export async function guardedFetch(req: HttpRequest, opts: GuardOptions): Promis
     if (timeout.aborted && !req.signal?.aborted) throw new Error(`no complete answer within ${(req.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000} s`);
     throw err;
   }
+}
+
+export interface RequestPreview {
+  method: 'GET' | 'POST';
+  /** As it would be requested: credentials in the URL are never sent, so they are not shown. */
+  url: string;
+  headers: Record<string, string>;
+  bodyBytes: number;
+  /** Set when the guard would refuse the request on what is known without the network. */
+  refused?: string;
+}
+
+// Never shown in a record of what would have been sent, whoever set them.
+const SECRET_HEADERS = /^(authorization|proxy-authorization|cookie|x-api-key|x-auth-token)$|secret|token|signature|password/i;
+
+/**
+ * What `guardedFetch` would send for its first hop, without sending it: no DNS lookup, no socket.
+ * A refusal it can tell from the URL alone (scheme, an internal literal address) is reported; a
+ * name is judged only when it is resolved, which a preview does not do.
+ */
+export function previewRequest(req: HttpRequest, opts: Pick<GuardOptions, 'allowedHosts'>): RequestPreview {
+  const body = req.method === 'POST' ? req.body : undefined;
+  const bodyBytes = body === undefined ? 0 : Buffer.byteLength(body);
+  let url: URL;
+  try {
+    url = new URL(req.url);
+  } catch {
+    return { method: req.method, url: req.url.slice(0, 200), headers: {}, bodyBytes, refused: `not a valid absolute URL: ${req.url.slice(0, 200)}` };
+  }
+  url.username = '';
+  url.password = '';
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(requestHeaders(url, req, body))) headers[k] = SECRET_HEADERS.test(k) ? '[redacted]' : v;
+  const preview: RequestPreview = { method: req.method, url: url.toString(), headers, bodyBytes };
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    return { ...preview, refused: `only http and https URLs may be fetched, not ${url.protocol.replace(/:$/, '')}` };
+  }
+  const host = bare(url.hostname);
+  const problem = isIP(host) && !opts.allowedHosts.some((h) => bare(h) === host) ? addressProblem(host) : null;
+  return problem ? { ...preview, refused: `${host} is ${problem}; only public addresses may be fetched` } : preview;
 }

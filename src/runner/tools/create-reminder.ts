@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
+import type { Task } from '../../models/task.ts';
 import type { NewTask } from '../../models/task-store.ts';
 import { insertTask } from '../../models/task-store.ts';
 import { nextFire, toSpec } from '../../scheduler/schedule.ts';
@@ -8,6 +9,7 @@ import { atMost, defineTool, type ToolContext } from './types.ts';
 
 /** Per run, on top of MAX_TASKS_PER_USER: a looping model must not fill the user's quota in one go. */
 export const MAX_REMINDERS_PER_RUN = 3;
+const COUNTER = 'create_reminder';
 
 const Args = z.object({
   at: z
@@ -56,7 +58,7 @@ export const createReminderTool = defineTool({
   sideEffect: () => true,
   dryRun: (args, ctx) => ({ dryRun: true, wouldCreateReminder: { at: args.at, timezone: ctx.task.timezone, message: args.message } }),
   async run(args, ctx) {
-    const made = ctx.counters.get('create_reminder') ?? 0;
+    const made = ctx.counters.get(COUNTER) ?? 0;
     if (made >= MAX_REMINDERS_PER_RUN) throw new Error(`at most ${MAX_REMINDERS_PER_RUN} reminders per run`);
     const now = ctx.env.clock.now();
     const spec = toSpec({ at: args.at }, ctx.task.timezone, { now, rejectPast: true });
@@ -65,8 +67,17 @@ export const createReminderTool = defineTool({
     const next = nextFire(spec.value, now);
     if (!next) throw new Error('at is in the past');
     const fields = reminderTask(args, ctx, spec.value.at, next);
-    const task = await ctx.env.db.orm.em.fork().transactional((tx) => insertTask(tx, fields, { maxTasks: ctx.env.config.limits.maxTasksPerUser, now }));
-    ctx.counters.set('create_reminder', made + 1);
+    // Taken before the first await: the model's parallel calls in one step run interleaved, and a
+    // count read here but written after the insert let all eight of them see room. A reminder that
+    // was not created gives its place back.
+    ctx.counters.set(COUNTER, made + 1);
+    let task: Task;
+    try {
+      task = await ctx.env.db.orm.em.fork().transactional((tx) => insertTask(tx, fields, { maxTasks: ctx.env.config.limits.maxTasksPerUser, now }));
+    } catch (err) {
+      ctx.counters.set(COUNTER, (ctx.counters.get(COUNTER) ?? 1) - 1);
+      throw err;
+    }
     const local = DateTime.fromJSDate(next, { zone: ctx.task.timezone });
     return { created: true, reminderTaskId: task.id, at: next.toISOString(), localTime: `${local.toFormat('cccc yyyy-LL-dd HH:mm')} ${ctx.task.timezone}` };
   },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { guardedFetch } from '../http/client.ts';
+import { guardedFetch, type HttpRequest, previewRequest } from '../http/client.ts';
 import { htmlToTextAsync } from '../http/html.ts';
 import { truncate } from '../text.ts';
 import { atMost, defineTool } from './types.ts';
@@ -13,6 +13,7 @@ const Args = z.object({
   body: z.string().refine(...atMost(100_000)).nullable().describe('the request body for POST (e.g. JSON text), else null'),
   contentType: z.string().refine(...atMost(100)).nullable().describe('the body\'s media type, e.g. "application/json", else null'),
 });
+type Args = z.infer<typeof Args>;
 
 function charsetOf(contentType: string): string {
   const m = /charset\s*=\s*"?([\w-]+)/i.exec(contentType);
@@ -30,25 +31,28 @@ export function decodeBody(body: Buffer, contentType: string): string {
 
 const textual = (type: string) => type === '' || /^text\/|json|xml|javascript|x-www-form-urlencoded/i.test(type);
 
+/** The request a call makes; a dry run previews the very same one. */
+function requestOf(args: Args, signal?: AbortSignal): HttpRequest {
+  return {
+    url: args.url,
+    method: args.method,
+    ...(args.method === 'POST' && args.body !== null ? { body: args.body, headers: { 'content-type': args.contentType ?? 'text/plain; charset=utf-8' } } : {}),
+    ...(signal ? { signal } : {}),
+  };
+}
+
 /** Fetches a public URL and returns its readable text; internal addresses are refused. */
 export const httpFetchTool = defineTool({
   name: 'http_fetch',
   description:
     'Fetch a public web page or API over HTTP(S) and read it: HTML comes back as readable text, JSON and text as they are (cut to about 15,000 characters). Private and internal addresses are refused.',
   parameters: Args,
-  // Reading is safe to do in a dry run; submitting is not.
-  sideEffect: (args) => args.method !== 'GET',
-  dryRun: (args) => ({ dryRun: true, wouldSend: { method: args.method, url: args.url, bodyLength: args.body?.length ?? 0 } }),
+  // A dry run sends nothing at all, GETs included: a GET can act too (an unsubscribe link, a
+  // one-time token, a tracking pixel) and even its DNS lookup tells someone the task ran.
+  sideEffect: () => true,
+  dryRun: (args, ctx) => ({ dryRun: true, note: 'dry run: nothing was fetched', wouldFetch: previewRequest(requestOf(args), ctx.env.http) }),
   async run(args, ctx) {
-    const res = await guardedFetch(
-      {
-        url: args.url,
-        method: args.method,
-        ...(args.method === 'POST' && args.body !== null ? { body: args.body, headers: { 'content-type': args.contentType ?? 'text/plain; charset=utf-8' } } : {}),
-        signal: ctx.signal,
-      },
-      ctx.env.http,
-    );
+    const res = await guardedFetch(requestOf(args, ctx.signal), ctx.env.http);
     const contentType = String(res.headers['content-type'] ?? '');
     const head = { status: res.status, url: res.url, contentType: contentType || null, truncated: res.truncated };
     if (!textual(contentType)) return { ...head, text: `[${res.body.length} bytes of ${contentType} not shown]` };

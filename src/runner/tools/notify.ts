@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { pgText } from '../text.ts';
 import { deliverWebhook, type DeliveryOutcome } from '../webhook.ts';
@@ -5,6 +6,7 @@ import { atMost, defineTool, type ToolContext } from './types.ts';
 
 /** Per run: a model stuck in a loop must not flood the inbox. */
 export const MAX_NOTIFICATIONS_PER_RUN = 5;
+const COUNTER = 'notify';
 
 const Args = z.object({
   title: z.string().refine(...atMost(200)).describe('a short subject line'),
@@ -23,22 +25,53 @@ async function lastMessage(ctx: ToolContext): Promise<string | null> {
 async function sendWebhook(ctx: ToolContext, n: { id: string; createdAt: Date }, args: Args): Promise<DeliveryOutcome | null> {
   const hook = ctx.task.webhook;
   if (!hook) return null;
-  const timestamp = Math.floor(ctx.env.clock.now().getTime() / 1000);
+  // Random rather than the notification's id: unique across databases and environments a receiver
+  // may hear from, and it tells nobody how many notifications there are.
+  const deliveryId = randomUUID();
   const body = JSON.stringify({
     type: 'notification',
-    deliveryId: n.id,
-    timestamp,
+    deliveryId,
+    timestamp: Math.floor(ctx.env.clock.now().getTime() / 1000),
     notification: { id: n.id, title: args.title, body: args.message, createdAt: n.createdAt.toISOString() },
     task: { id: ctx.task.id, name: ctx.task.name },
     execution: { id: ctx.execution.id },
   });
-  const outcome = await deliverWebhook({ url: hook.url, secret: hook.secret, body, deliveryId: n.id, timestamp }, { http: ctx.env.http, clock: ctx.env.clock, signal: ctx.signal });
+  const outcome = await deliverWebhook({ url: hook.url, secret: hook.secret, body, deliveryId }, { http: ctx.env.http, clock: ctx.env.clock, signal: ctx.signal });
   await ctx.env.db.pool.query(
-    `insert into webhook_deliveries (notification_id, task_id, status, attempts, response_status, error, finished_at)
-     values ($1, $2, $3, $4, $5, $6, $7)`,
-    [n.id, ctx.task.id, outcome.status, outcome.attempts, outcome.responseStatus, outcome.error, ctx.env.clock.now()],
+    `insert into webhook_deliveries (delivery_id, notification_id, task_id, status, attempts, response_status, error, finished_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [deliveryId, n.id, ctx.task.id, outcome.status, outcome.attempts, outcome.responseStatus, outcome.error, ctx.env.clock.now()],
   );
   return outcome;
+}
+
+/**
+ * Stores the notification, or resolves null when `onlyIfChanged` finds it equal to the previous
+ * one. The per-run limit is checked and taken with no await in between, before the insert, so
+ * parallel calls cannot all see room; a notification that was not stored gives its place back.
+ */
+async function store(args: Args, ctx: ToolContext, previous: Promise<string | null | undefined>): Promise<{ id: string; createdAt: Date } | null> {
+  if (args.onlyIfChanged) {
+    const before = await previous;
+    const last = before === undefined ? await lastMessage(ctx) : before;
+    if (last !== null && same(last, args.message)) return null;
+  }
+  const sent = ctx.counters.get(COUNTER) ?? 0;
+  if (sent >= MAX_NOTIFICATIONS_PER_RUN) throw new Error(`at most ${MAX_NOTIFICATIONS_PER_RUN} notifications per run`);
+  ctx.counters.set(COUNTER, sent + 1);
+  try {
+    // The ORM's pool keeps timestamps as strings.
+    const { rows } = await ctx.env.db.pool.query<{ id: string; created_at: string }>(
+      `insert into notifications (user_id, task_id, execution_id, title, body, created_at)
+       values ($1, $2, $3, $4, $5, $6) returning id::text, created_at`,
+      [ctx.task.userId, ctx.task.id, ctx.execution.id, pgText(args.title), pgText(args.message), ctx.env.clock.now()],
+    );
+    const row = rows[0] as { id: string; created_at: string };
+    return { id: row.id, createdAt: new Date(row.created_at) };
+  } catch (err) {
+    ctx.counters.set(COUNTER, (ctx.counters.get(COUNTER) ?? 1) - 1);
+    throw err;
+  }
 }
 
 /**
@@ -64,24 +97,20 @@ export const notifyTool = defineTool({
     webhook: ctx.task.webhook ? 'would also be posted to the task webhook' : 'none configured',
   }),
   async run(args, ctx) {
-    const sent = ctx.counters.get('notify') ?? 0;
-    if (sent >= MAX_NOTIFICATIONS_PER_RUN) throw new Error(`at most ${MAX_NOTIFICATIONS_PER_RUN} notifications per run`);
-    if (args.onlyIfChanged) {
-      const last = await lastMessage(ctx);
-      if (last !== null && same(last, args.message)) return { delivered: false, reason: 'unchanged: the message equals the last notification, so it was not sent again' };
-    }
-    ctx.counters.set('notify', sent + 1);
-    // The ORM's pool keeps timestamps as strings.
-    const { rows } = await ctx.env.db.pool.query<{ id: string; created_at: string }>(
-      `insert into notifications (user_id, task_id, execution_id, title, body, created_at)
-       values ($1, $2, $3, $4, $5, $6) returning id::text, created_at`,
-      [ctx.task.userId, ctx.task.id, ctx.execution.id, pgText(args.title), pgText(args.message), ctx.env.clock.now()],
+    // In call order, parallel calls included: this call compares with what the calls before it
+    // leave as the last notification, and leaves its own message for the calls after it.
+    const previous = ctx.lastNotification;
+    const stored = store(args, ctx, previous);
+    ctx.lastNotification = stored.then(
+      (n) => (n ? pgText(args.message) : previous),
+      () => previous,
     );
-    const row = rows[0] as { id: string; created_at: string };
-    const hook = await sendWebhook(ctx, { id: row.id, createdAt: new Date(row.created_at) }, args);
+    const n = await stored;
+    if (!n) return { delivered: false, reason: 'unchanged: the message equals the last notification, so it was not sent again' };
+    const hook = await sendWebhook(ctx, n, args);
     return {
       delivered: true,
-      notificationId: row.id,
+      notificationId: n.id,
       webhook: hook === null ? 'none configured' : webhookSummary(hook),
     };
   },

@@ -31,6 +31,11 @@ export interface ToolContext {
   memory: Map<string, string>;
   /** Counters a tool keeps across its calls within one run (e.g. reminders created). */
   counters: Map<string, number>;
+  /**
+   * The text of the task's last notification as this run's notify calls see it, in call order:
+   * undefined until it is needed and read from the database, null when there is none.
+   */
+  lastNotification: Promise<string | null | undefined>;
 }
 
 export interface Tool<A = unknown> {
