@@ -38,7 +38,7 @@ function monthly(b: RunBounds, usage: RunUsage, before: boolean): BoundFailure |
   // Before a call, reaching the budget is enough: the call would exceed it.
   if (before ? total < b.monthly.budget : total <= b.monthly.budget) return null;
   const reason = `${MONTHLY_BUDGET_PAUSE} ${total} of ${b.monthly.budget} tokens used this month`;
-  return { error: { type: 'monthly_token_budget', message: `${reason}; the task is paused until its budget is raised or it is resumed` }, pauseTask: reason };
+  return { error: { type: 'budget_exhausted', message: `${reason}; the task is paused until its budget is raised or it is resumed` }, pauseTask: reason };
 }
 
 /** Checked before each LLM call: would it start past a bound? */
@@ -46,6 +46,17 @@ export function checkBefore(b: RunBounds, usage: RunUsage): BoundFailure | null 
   if (usage.llmCalls >= b.maxSteps) return stepLimit(b);
   if (tokensOf(usage) >= b.maxTokens) return tokenLimit(b, usage);
   return monthly(b, usage, true);
+}
+
+/**
+ * The most tokens the next reply may have: what is left of the monthly budget. Sent as
+ * max_completion_tokens, so a run ends over its budget by at most the last call's prompt (which is
+ * not known before the call) instead of by a whole long reply. Undefined without a budget: some
+ * OpenAI-compatible servers reject the field, so only tasks that asked for a budget send it.
+ */
+export function completionCap(b: RunBounds, usage: RunUsage): number | undefined {
+  if (!b.monthly) return undefined;
+  return Math.max(1, b.monthly.budget - b.monthly.used - tokensOf(usage));
 }
 
 /** Checked after each LLM call: did its tokens cross a budget? */

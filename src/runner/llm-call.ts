@@ -12,6 +12,8 @@ export interface LlmCallInput {
   /** Per-request cap: the client's timeout, or less when the run has less time left. */
   timeoutMs: number;
   signal: AbortSignal;
+  /** The most tokens the reply may have (a monthly budget's remainder); omitted when unbounded. */
+  maxCompletionTokens?: number;
 }
 
 export type LlmCallResult =
@@ -48,7 +50,12 @@ export async function callLlm(input: LlmCallInput): Promise<LlmCallResult> {
   let completion: ChatCompletion;
   try {
     completion = await input.client.chat.completions.create(
-      { model: input.model, messages: input.messages, ...(input.tools.length ? { tools: input.tools } : {}) },
+      {
+        model: input.model,
+        messages: input.messages,
+        ...(input.tools.length ? { tools: input.tools } : {}),
+        ...(input.maxCompletionTokens === undefined ? {} : { max_completion_tokens: input.maxCompletionTokens }),
+      },
       { signal: input.signal, timeout: Math.max(1, input.timeoutMs), maxRetries: 0 },
     );
   } catch (err) {

@@ -4,7 +4,7 @@ import type OpenAI from 'openai';
 import type { ChatCompletionMessage, ChatCompletionMessageParam, ChatCompletionMessageToolCall } from 'openai/resources/chat/completions';
 import type { ExecutionError } from '../models/execution.ts';
 import type { RunUsage } from '../scheduler/runner-port.ts';
-import { type BoundFailure, checkAfter, checkBefore, type RunBounds } from './bounds.ts';
+import { type BoundFailure, checkAfter, checkBefore, completionCap, type RunBounds } from './bounds.ts';
 import { callLlm } from './llm-call.ts';
 import type { StepLog } from './steps.ts';
 import { ABORTED, untilAborted } from './signal.ts';
@@ -75,11 +75,13 @@ export async function runLoop(input: LoopInput): Promise<LoopEnd> {
     const startedAt = input.now();
     const t0 = performance.now();
     const remaining = input.deadline - t0;
+    const cap = completionCap(bounds, usage);
     const reply = await callLlm({
       client: input.client,
       model: input.model,
       messages: input.messages,
       tools: toolDefs,
+      ...(cap === undefined ? {} : { maxCompletionTokens: cap }),
       timeoutMs: Math.min(input.requestTimeoutMs, Math.ceil(remaining)),
       signal,
     });

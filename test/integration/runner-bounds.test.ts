@@ -75,7 +75,7 @@ describe('bounds', () => {
     expect(result).toMatchObject({
       status: 'failed',
       transient: false,
-      error: { type: 'monthly_token_budget' },
+      error: { type: 'budget_exhausted' },
       pauseTask: 'monthly token budget reached: 1010 of 1000 tokens used this month',
     });
   });
@@ -84,8 +84,33 @@ describe('bounds', () => {
     const task = await h.task({ monthlyTokenBudget: 500 });
     await previousRun(task, 500, new Date().toISOString());
     const { result } = await h.runTask(h.runner(), task);
-    expect(result).toMatchObject({ status: 'failed', error: { type: 'monthly_token_budget' }, pauseTask: expect.stringContaining('500 of 500'), usage: { llmCalls: 0 } });
+    expect(result).toMatchObject({ status: 'failed', error: { type: 'budget_exhausted' }, pauseTask: expect.stringContaining('500 of 500'), usage: { llmCalls: 0 } });
     expect(h.fake.requests).toHaveLength(0);
+  });
+
+  it('caps each reply at what is left of the budget, so a run ends over it by at most one prompt', async () => {
+    const task = await h.task({ monthlyTokenBudget: 1_000, tools: ['memory_get'] });
+    await previousRun(task, 700, new Date().toISOString());
+    // The server honours the cap as a real one would: the reply is cut at max_completion_tokens.
+    h.fake.setHandler((req) => {
+      const cap = (req.body as { max_completion_tokens?: number }).max_completion_tokens ?? 10_000;
+      return reply.toolCall('memory_get', { key: 'a' }, { usage: { promptTokens: 40, completionTokens: Math.min(cap, 250) } });
+    });
+    const { result } = await h.runTask(h.runner(), task);
+    const caps = h.fake.requests.map((r) => (r.body as { max_completion_tokens?: number }).max_completion_tokens);
+    // 300 left: a first call of 40 + 250 leaves 10 for the second, which its prompt alone crosses.
+    expect(caps).toEqual([300, 10]);
+    expect(result).toMatchObject({ status: 'failed', error: { type: 'budget_exhausted' }, usage: { llmCalls: 2 } });
+    const used = 700 + result.usage.promptTokens + result.usage.completionTokens;
+    expect(used).toBe(1_040);
+    expect(used - 1_000).toBeLessThanOrEqual(40);
+  });
+
+  it('sends no max_completion_tokens for a task without a budget', async () => {
+    const task = await h.task();
+    h.fake.script(reply.text('fine'));
+    await h.runTask(h.runner(), task);
+    expect(h.fake.requests[0]?.body).not.toHaveProperty('max_completion_tokens');
   });
 
   it('runs normally under its budget', async () => {
