@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isLoopbackHost } from './loopback.ts';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -45,9 +46,19 @@ const schema = z
     EXECUTION_RETENTION_DAYS: intIn(1, 3650, 30),
     NOTIFICATION_RETENTION_DAYS: intIn(1, 3650, 30),
   })
+  .superRefine((env, ctx) => {
+    // Keyless requests act as an admin user: that is only safe where nobody else can connect.
+    if (env.AUTH_MODE === 'local' && !isLoopbackHost(env.HOST)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['AUTH_MODE'],
+        message: `local (keyless) mode needs a loopback HOST (127.0.0.1, localhost or ::1), but HOST=${env.HOST} can be reached from other machines: set AUTH_MODE=apikey or bind HOST to loopback`,
+      });
+    }
+  })
   .transform((env) => {
     const embedded = env.DATABASE_URL === undefined;
-    const loopback = /^(127\.|localhost$|::1$|\[::1\]$)/.test(env.HOST);
+    const loopback = isLoopbackHost(env.HOST);
     return {
       host: env.HOST,
       port: env.PORT,

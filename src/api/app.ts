@@ -4,6 +4,7 @@ import Koa from 'koa';
 import { LATENCY_BUCKETS } from '../metrics.ts';
 import { authMiddleware } from './auth.ts';
 import { jsonBody } from './body.ts';
+import { localModeGuard } from './local-guard.ts';
 import type { AppDeps } from './deps.ts';
 import { buildOpenApi } from './openapi.ts';
 import { problemMiddleware } from './problem.ts';
@@ -84,6 +85,7 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): Koa {
     }
   });
   app.use(problemMiddleware(logger));
+  if (deps.config.authMode === 'local') app.use(localModeGuard());
   app.use(jsonBody(deps.config.limits.bodyLimitBytes));
   // One EntityManager fork per request: its identity map lives and dies with the request.
   // Forked on first use: the hot read and create paths use plain SQL and never pay for a fork.
