@@ -3,7 +3,6 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import { LATENCY_BUCKETS } from '../metrics.ts';
 import { authMiddleware } from './auth.ts';
-import { jsonBody } from './body.ts';
 import { localModeGuard } from './local-guard.ts';
 import type { AppDeps } from './deps.ts';
 import { buildOpenApi } from './openapi.ts';
@@ -50,7 +49,7 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): Koa {
     ...(opts.extraRoutes ?? []),
   );
   const router = new Router();
-  mountRoutes(router, routes, { adminConfigured: Boolean(deps.config.adminToken) });
+  mountRoutes(router, routes, { adminConfigured: Boolean(deps.config.adminToken), bodyLimitBytes: deps.config.limits.bodyLimitBytes });
 
   const logger = deps.logger;
   const requests = deps.metrics?.counter('http_requests_total', 'HTTP requests, by method, route and status.');
@@ -86,7 +85,6 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): Koa {
   });
   app.use(problemMiddleware(logger));
   if (deps.config.authMode === 'local') app.use(localModeGuard());
-  app.use(jsonBody(deps.config.limits.bodyLimitBytes));
   // One EntityManager fork per request: its identity map lives and dies with the request.
   // Forked on first use: the hot read and create paths use plain SQL and never pay for a fork.
   app.use(async (ctx, next) => {
