@@ -92,7 +92,7 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): Koa {
     Object.defineProperty(ctx.state, 'em', { get: () => (fork ??= deps.db.orm.em.fork()), configurable: true });
     return next();
   });
-  app.use(authMiddleware({ mode: deps.config.authMode, adminToken: deps.config.adminToken, localUserId: deps.localUserId }));
+  app.use(authMiddleware({ mode: deps.config.authMode, adminToken: deps.config.adminToken, localUserId: deps.localUserId, metricsToken: deps.config.metrics.token }));
   app.use(router.routes());
   // Sets 405/501 and Allow; problemMiddleware turns the empty response into a problem document.
   app.use(router.allowedMethods());
