@@ -10,6 +10,7 @@ import { webUi } from './api/web.ts';
 import { systemClock } from './clock.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { openInfra } from './infra.ts';
+import { isLoopbackHost } from './loopback.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createLlm } from './llm/client.ts';
 import { createParser } from './nl-parser/index.ts';
@@ -94,7 +95,7 @@ async function main(): Promise<void> {
   if (config.metrics.listener) {
     // In every mode: a scheduler-only process has metrics too, and no API to serve them on.
     const { host, port } = config.metrics.listener;
-    const metricsServer = createServer(createMetricsApp({ metrics, token: config.metrics.token, logger }).callback());
+    const metricsServer = createServer(createMetricsApp({ metrics, token: config.metrics.token, logger, loopbackOnly: isLoopbackHost(host) }).callback());
     answerClientErrors(metricsServer);
     await step(listen(metricsServer, host, port));
     cleanup.unshift(

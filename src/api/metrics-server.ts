@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import Koa, { type Context } from 'koa';
 import { AppError, UnauthorizedError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import { isLoopbackAuthority } from '../loopback.ts';
 import type { Metrics } from '../metrics.ts';
 import { problemMiddleware } from './problem.ts';
 
@@ -25,13 +26,18 @@ export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 /**
  * The listener of METRICS_HOST:METRICS_PORT: `GET /metrics` and nothing else of the API, so a
- * scraper's network never reaches the API and the API's never reaches the metrics.
+ * scraper's network never reaches the API and the API's never reaches the metrics. `loopbackOnly`
+ * (the listener is bound to loopback): only loopback Host headers, so a DNS-rebinding page in a local
+ * browser cannot read it either.
  */
-export function createMetricsApp(deps: { metrics: Metrics; token: string | undefined; logger: Logger }): Koa {
+export function createMetricsApp(deps: { metrics: Metrics; token: string | undefined; logger: Logger; loopbackOnly: boolean }): Koa {
   const app = new Koa({ proxy: false });
   app.silent = true;
   app.use(problemMiddleware(deps.logger));
   app.use((ctx) => {
+    if (deps.loopbackOnly && !isLoopbackAuthority(ctx.req.headers.host ?? '')) {
+      throw new AppError(421, 'misdirected_request', 'this listener is bound to loopback and answers only loopback Host headers (127.0.0.1, localhost, [::1])');
+    }
     if (ctx.path !== '/metrics') throw new AppError(404, 'not_found', `no route for ${ctx.method} ${ctx.path}: this listener serves GET /metrics only`);
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
       ctx.set('Allow', 'GET, HEAD');

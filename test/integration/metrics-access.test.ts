@@ -1,4 +1,5 @@
 // /metrics can be guarded by METRICS_TOKEN and moved to a listener of its own (METRICS_HOST/PORT).
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import type { Database } from '../../src/models/db.ts';
@@ -95,6 +96,15 @@ describe('/metrics access', () => {
         expect((await fetch(`${scrape}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } })).status, path).toBe(404);
       }
       expect((await fetch(`${scrape}/metrics`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(405);
+      // Bound to loopback: a DNS-rebinding page (another Host) reads nothing, even with the token.
+      const rebound = await new Promise<number>((resolve, reject) => {
+        const req = http.get({ host: '127.0.0.1', port: metricsPort, path: '/metrics', headers: { host: `evil.test:${metricsPort}`, authorization: `Bearer ${TOKEN}` } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+      });
+      expect(rebound).toBe(421);
     } finally {
       expect(await main.stop()).toBe(0);
     }
