@@ -97,6 +97,9 @@ export function problemMiddleware(logger: Logger) {
       const allow = ctx.response.get('Allow');
       sendProblem(ctx, err, logger);
       if (allow) ctx.set('Allow', allow);
+      // Refused before its body arrived (no credentials, too large, wrong Host…): close rather than
+      // let Node drain an upload nobody will read.
+      if (!ctx.req.complete) ctx.set('Connection', 'close');
     }
   };
 }

@@ -96,6 +96,46 @@ describe('authentication before the body', () => {
     expect(keyed).toEqual({ status: 400, answeredBeforeRest: false });
   });
 
+  it('closes the connection after refusing an unauthenticated upload instead of draining it', async () => {
+    const { port } = new URL(app.url);
+    const declared = 500_000_000;
+    const outcome = await new Promise<{ status: number | null; closed: boolean; sent: number }>((resolve) => {
+      const socket = connect(Number(port), '127.0.0.1');
+      let status: number | null = null;
+      let text = '';
+      let sent = 0;
+      let closed = false;
+      socket.on('data', (d) => {
+        text += d;
+        status ??= Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? Number.NaN) || null;
+      });
+      socket.on('error', () => undefined);
+      socket.on('close', () => {
+        closed = true;
+      });
+      socket.write(`POST /api/tasks HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: ${declared}\r\n\r\n`);
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      const started = Date.now();
+      // Bounded: at most 5 s and the declared length; a draining server would take all of it.
+      const pump = () => {
+        if (closed || Date.now() - started > 5_000 || sent >= declared) {
+          socket.destroy();
+          resolve({ status, closed, sent });
+          return;
+        }
+        while (!closed && socket.writable && socket.writableLength < 1 << 20) {
+          socket.write(chunk);
+          sent += chunk.length;
+        }
+        setTimeout(pump, 5);
+      };
+      pump();
+    });
+    expect(outcome.status).toBe(401);
+    expect(outcome.closed).toBe(true);
+    expect(outcome.sent).toBeLessThan(100_000_000);
+  });
+
   it(`caps JSON nesting at ${MAX_JSON_DEPTH}: 65 levels and 10,000 levels get a 422 naming the body, 64 levels reach validation`, async () => {
     expect(MAX_JSON_DEPTH).toBe(64);
     for (const depth of [65, 10_000]) {
