@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isLoopbackHost } from './loopback.ts';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -10,6 +11,9 @@ const optionalString = z
   .string()
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const metricsListener = (env: { METRICS_HOST?: string | undefined; METRICS_PORT?: number | undefined }) =>
+  env.METRICS_HOST !== undefined || env.METRICS_PORT !== undefined;
 
 const schema = z
   .object({
@@ -44,10 +48,26 @@ const schema = z
       .transform((v) => (v ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean)),
     EXECUTION_RETENTION_DAYS: intIn(1, 3650, 30),
     NOTIFICATION_RETENTION_DAYS: intIn(1, 3650, 30),
+    METRICS_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+    METRICS_HOST: optionalString,
+    METRICS_PORT: optionalString.pipe(z.coerce.number<string | undefined>().int().min(0).max(65535).optional()),
+  })
+  .superRefine((env, ctx) => {
+    if (metricsListener(env) && env.METRICS_PORT === env.PORT && env.PORT !== 0 && (env.METRICS_HOST ?? '127.0.0.1') === env.HOST) {
+      ctx.addIssue({ code: 'custom', path: ['METRICS_PORT'], message: `must differ from PORT (${env.PORT}): /metrics gets a listener of its own` });
+    }
+    // Keyless requests act as an admin user: that is only safe where nobody else can connect.
+    if (env.AUTH_MODE === 'local' && !isLoopbackHost(env.HOST)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['AUTH_MODE'],
+        message: `local (keyless) mode needs a loopback HOST (127.0.0.1, localhost or ::1), but HOST=${env.HOST} can be reached from other machines: set AUTH_MODE=apikey or bind HOST to loopback`,
+      });
+    }
   })
   .transform((env) => {
     const embedded = env.DATABASE_URL === undefined;
-    const loopback = /^(127\.|localhost$|::1$|\[::1\]$)/.test(env.HOST);
+    const loopback = isLoopbackHost(env.HOST);
     return {
       host: env.HOST,
       port: env.PORT,
@@ -84,6 +104,11 @@ const schema = z
         timeoutSeconds: env.RUN_TIMEOUT_SECONDS,
         maxTokens: env.RUN_MAX_TOKENS,
         httpAllowedHosts: env.HTTP_TOOL_ALLOWED_HOSTS,
+      },
+      metrics: {
+        token: env.METRICS_TOKEN,
+        // Set: /metrics is served there and not on HOST:PORT.
+        listener: metricsListener(env) ? { host: env.METRICS_HOST ?? '127.0.0.1', port: env.METRICS_PORT ?? 9464 } : undefined,
       },
     } as const;
   });

@@ -1,5 +1,7 @@
 import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createApp } from './api/app.ts';
+import { createMetricsApp } from './api/metrics-server.ts';
 import { answerClientErrors } from './api/problem.ts';
 import { ensureLocalUser } from './api/auth.ts';
 import { createEventHub } from './api/events.ts';
@@ -8,6 +10,7 @@ import { webUi } from './api/web.ts';
 import { systemClock } from './clock.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { openInfra } from './infra.ts';
+import { isLoopbackHost } from './loopback.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createLlm } from './llm/client.ts';
 import { createParser } from './nl-parser/index.ts';
@@ -88,6 +91,24 @@ async function main(): Promise<void> {
   const llm = createLlm(config.openai);
   const metrics = createMetrics();
   let ready = false;
+
+  if (config.metrics.listener) {
+    // In every mode: a scheduler-only process has metrics too, and no API to serve them on.
+    const { host, port } = config.metrics.listener;
+    const metricsServer = createServer(createMetricsApp({ metrics, token: config.metrics.token, logger, loopbackOnly: isLoopbackHost(host) }).callback());
+    answerClientErrors(metricsServer);
+    await step(listen(metricsServer, host, port));
+    cleanup.unshift(
+      () =>
+        new Promise<void>((resolve) => {
+          metricsServer.close(() => resolve());
+          metricsServer.closeAllConnections();
+        }),
+    );
+    const bound = (metricsServer.address() as AddressInfo).port;
+    logger.info({ url: `http://${host}:${bound}/metrics`, token: config.metrics.token !== undefined }, 'metrics listening');
+  }
+  if (stopping) return;
 
   if (mode === 'all' || mode === 'api') {
     const localUserId = config.authMode === 'local' ? await step(ensureLocalUser(infra.db.orm.em.fork())) : undefined;

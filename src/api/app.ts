@@ -3,7 +3,7 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import { LATENCY_BUCKETS } from '../metrics.ts';
 import { authMiddleware } from './auth.ts';
-import { jsonBody } from './body.ts';
+import { localModeGuard } from './local-guard.ts';
 import type { AppDeps } from './deps.ts';
 import { buildOpenApi } from './openapi.ts';
 import { problemMiddleware } from './problem.ts';
@@ -51,7 +51,7 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): Koa {
     ...(opts.extraRoutes ?? []),
   );
   const router = new Router();
-  mountRoutes(router, routes, { adminConfigured: Boolean(deps.config.adminToken) });
+  mountRoutes(router, routes, { adminConfigured: Boolean(deps.config.adminToken), bodyLimitBytes: deps.config.limits.bodyLimitBytes });
 
   const logger = deps.logger;
   const requests = deps.metrics?.counter('http_requests_total', 'HTTP requests, by method, route and status.');
@@ -86,7 +86,7 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): Koa {
     }
   });
   app.use(problemMiddleware(logger));
-  app.use(jsonBody(deps.config.limits.bodyLimitBytes));
+  if (deps.config.authMode === 'local') app.use(localModeGuard());
   // One EntityManager fork per request: its identity map lives and dies with the request.
   // Forked on first use: the hot read and create paths use plain SQL and never pay for a fork.
   app.use(async (ctx, next) => {
@@ -94,7 +94,7 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): Koa {
     Object.defineProperty(ctx.state, 'em', { get: () => (fork ??= deps.db.orm.em.fork()), configurable: true });
     return next();
   });
-  app.use(authMiddleware({ mode: deps.config.authMode, adminToken: deps.config.adminToken, localUserId: deps.localUserId }));
+  app.use(authMiddleware({ mode: deps.config.authMode, adminToken: deps.config.adminToken, localUserId: deps.localUserId, metricsToken: deps.config.metrics.token }));
   app.use(router.routes());
   // Sets 405/501 and Allow; problemMiddleware turns the empty response into a problem document.
   app.use(router.allowedMethods());

@@ -76,6 +76,8 @@ export interface AuthOptions {
   mode: 'local' | 'apikey';
   adminToken: string | undefined;
   localUserId: string | undefined;
+  /** METRICS_TOKEN: not an API key; /metrics checks it itself. */
+  metricsToken?: string | undefined;
 }
 
 // Keys are looked up on every request; a short cache saves a round trip without making a revoked
@@ -99,6 +101,8 @@ export function authMiddleware(opts: AuthOptions) {
       ctx.state.admin = true;
       return next();
     }
+    // A scraper's token is no credential here (no user, no lookup); /metrics checks it.
+    if (opts.metricsToken && sameSecret(key, opts.metricsToken)) return next();
     const hash = hashKey(key);
     const now = Date.now();
     let hit = cache.get(hash);

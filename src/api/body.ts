@@ -1,4 +1,4 @@
-import type { Context, Next } from 'koa';
+import type { Context } from 'koa';
 import { AppError, ValidationError } from '../errors.ts';
 
 declare module 'koa' {
@@ -33,44 +33,79 @@ function nulPath(value: unknown): string | null {
   return null;
 }
 
+/** Containers (objects and arrays) a request body may nest; every real request needs fewer than 5. */
+export const MAX_JSON_DEPTH = 64;
+
 /**
- * Reads and parses a JSON body with a hard size limit. Malformed JSON is a 400, an oversized body a
- * 413, a body of another media type a 415, so a handler only ever sees parsed JSON.
+ * Whether JSON text nests more than `max` containers, by one linear pass over the raw text that counts
+ * brackets outside strings. Runs before JSON.parse, so a body of 100,000 `[` costs one scan and no
+ * parse, and nothing downstream (validation, the NUL check) meets a deep value. Malformed text is
+ * left to JSON.parse.
  */
-export function jsonBody(limitBytes: number) {
-  return async (ctx: Context, next: Next) => {
-    const method = ctx.method;
-    if (method === 'GET' || method === 'HEAD' || method === 'DELETE' || method === 'OPTIONS') return next();
-    const length = Number(ctx.get('content-length') || 0);
-    if (length > limitBytes) throw new AppError(413, 'payload_too_large', `request body exceeds ${limitBytes} bytes`);
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > limitBytes) {
-        ctx.req.resume();
-        throw new AppError(413, 'payload_too_large', `request body exceeds ${limitBytes} bytes`);
+export function nestsDeeperThan(text: string, max: number): boolean {
+  if (text.length <= max) return false;
+  let depth = 0;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // A string: skip to its closing quote, stepping over escapes ("\"", "\\").
+      for (i++; i < n; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 0x5c) i++;
+        else if (d === 0x22) break;
       }
-      chunks.push(chunk);
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
     }
-    if (size === 0) return next();
-    if (!ctx.is('application/json', 'application/*+json')) {
-      throw new AppError(415, 'unsupported_media_type', 'request bodies must be JSON (Content-Type: application/json)');
+  }
+  return false;
+}
+
+const BODYLESS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS']);
+
+/**
+ * Reads and parses a request's JSON body into `ctx.request.json`, with a hard size limit. Malformed
+ * JSON is a 400, an oversized body a 413, a body of another media type a 415, one nested deeper than
+ * MAX_JSON_DEPTH a 422, so a handler only ever sees parsed JSON. Called by the route after its access
+ * check: a request without credentials is answered before its body is read.
+ */
+export async function readJsonBody(ctx: Context, limitBytes: number): Promise<void> {
+  if (BODYLESS.has(ctx.method)) return;
+  const length = Number(ctx.get('content-length') || 0);
+  if (length > limitBytes) throw new AppError(413, 'payload_too_large', `request body exceeds ${limitBytes} bytes`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limitBytes) {
+      ctx.req.resume();
+      throw new AppError(413, 'payload_too_large', `request body exceeds ${limitBytes} bytes`);
     }
-    let text: string;
-    try {
-      text = utf8.decode(Buffer.concat(chunks, size));
-    } catch {
-      throw new AppError(400, 'malformed_json', 'request body is not valid UTF-8');
-    }
-    try {
-      ctx.request.json = JSON.parse(text);
-    } catch (err) {
-      throw new AppError(400, 'malformed_json', `request body is not valid JSON: ${(err as Error).message}`);
-    }
-    // Only an escaped "\u0000" can put a NUL into parsed JSON (a raw one is a JSON syntax error).
-    const nul = text.includes('\\u0000') ? nulPath(ctx.request.json) : null;
-    if (nul !== null) throw new ValidationError(`${nul}: must not contain NUL characters (\\u0000)`, [{ path: nul, message: 'must not contain NUL characters (\\u0000)' }]);
-    return next();
-  };
+    chunks.push(chunk);
+  }
+  if (size === 0) return;
+  if (!ctx.is('application/json', 'application/*+json')) {
+    throw new AppError(415, 'unsupported_media_type', 'request bodies must be JSON (Content-Type: application/json)');
+  }
+  let text: string;
+  try {
+    text = utf8.decode(Buffer.concat(chunks, size));
+  } catch {
+    throw new AppError(400, 'malformed_json', 'request body is not valid UTF-8');
+  }
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
+    const message = `must not nest objects and arrays more than ${MAX_JSON_DEPTH} levels deep`;
+    throw new AppError(422, 'nesting_too_deep', `(body): ${message}`, { errors: [{ path: '(body)', message }] });
+  }
+  try {
+    ctx.request.json = JSON.parse(text);
+  } catch (err) {
+    throw new AppError(400, 'malformed_json', `request body is not valid JSON: ${(err as Error).message}`);
+  }
+  // Only an escaped "\u0000" can put a NUL into parsed JSON (a raw one is a JSON syntax error).
+  const nul = text.includes('\\u0000') ? nulPath(ctx.request.json) : null;
+  if (nul !== null) throw new ValidationError(`${nul}: must not contain NUL characters (\\u0000)`, [{ path: nul, message: 'must not contain NUL characters (\\u0000)' }]);
 }

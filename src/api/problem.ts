@@ -17,6 +17,7 @@ const TITLES: Record<number, string> = {
   409: 'Conflict',
   413: 'Payload too large',
   415: 'Unsupported media type',
+  421: 'Misdirected request',
   431: 'Request header fields too large',
   422: 'Unprocessable content',
   429: 'Too many requests',
@@ -96,6 +97,9 @@ export function problemMiddleware(logger: Logger) {
       const allow = ctx.response.get('Allow');
       sendProblem(ctx, err, logger);
       if (allow) ctx.set('Allow', allow);
+      // Refused before its body arrived (no credentials, too large, wrong Host…): close rather than
+      // let Node drain an upload nobody will read.
+      if (!ctx.req.complete) ctx.set('Connection', 'close');
     }
   };
 }

@@ -3,6 +3,19 @@ import { EXECUTION_STATUSES, TRIGGERS } from '../models/execution.ts';
 import { MAX_DEPENDENCIES, MISFIRE_POLICIES, OVERLAP_POLICIES } from '../models/task.ts';
 import { TOOL_NAMES } from '../runner/tools/names.ts';
 
+// Bidi overrides and isolates (and the LRM/RLM marks) make a name show as text it is not ("Trojan
+// Source"); an unpaired surrogate is not text at all and breaks every UTF-8 consumer downstream.
+const UNSAFE_IN_NAMES = /[\u200E\u200F\u202A-\u202E\u2066-\u2069]|[\uD800-\uDFFF]/u;
+const UNSAFE_IN_NAMES_ALL = new RegExp(UNSAFE_IN_NAMES.source, 'gu');
+/** A name with bidi controls and unpaired surrogates removed (for names derived from other text). */
+export const cleanName = (s: string): string => s.replace(UNSAFE_IN_NAMES_ALL, '');
+const nameField = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .refine((s) => !UNSAFE_IN_NAMES.test(s), 'must not contain bidirectional control characters (U+200E, U+200F, U+202A–U+202E, U+2066–U+2069) or unpaired surrogates');
+
 const instant = z.iso.datetime({ offset: true, error: 'must be an ISO-8601 instant with an offset, e.g. 2026-12-24T18:00:00Z' });
 
 export const ScheduleInputSchema = z
@@ -40,7 +53,7 @@ const TASK_ID = z.union([z.string().regex(/^\d{1,19}$/, 'must be a task id'), z.
 const TOOL_NAME = z.enum(TOOL_NAMES, { error: `must be one of the runner's tools: ${TOOL_NAMES.join(', ')}` });
 
 const taskFields = {
-  name: z.string().trim().min(1).max(200),
+  name: nameField,
   prompt: z.string().max(20_000),
   schedule: ScheduleInputSchema.nullable().describe('null: the task runs only after the tasks in `after`'),
   timezone: z.string().min(1).max(64).describe('IANA zone, e.g. Europe/Paris'),
@@ -108,7 +121,7 @@ export const EditTaskSchema = z
 
 export const RunTaskSchema = z.object({ dryRun: z.boolean().optional() }).strict();
 
-export const CreateUserSchema = z.object({ name: z.string().trim().min(1).max(200), isAdmin: z.boolean().optional() }).strict();
+export const CreateUserSchema = z.object({ name: nameField, isAdmin: z.boolean().optional() }).strict();
 
 // Response shapes, for the OpenAPI document.
 export const ScheduleOut = z.object({

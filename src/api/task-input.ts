@@ -13,7 +13,7 @@ import {
   toSpec,
 } from '../scheduler/schedule.ts';
 import type { Reading } from '../store/schedule-readings.ts';
-import type { CreateTaskBody, ScheduleInputBody, UpdateTaskBody } from './schemas.ts';
+import { type CreateTaskBody, cleanName, type ScheduleInputBody, type UpdateTaskBody } from './schemas.ts';
 import { specOf } from './serialize.ts';
 
 export interface InputDeps {
@@ -125,7 +125,9 @@ export async function resolveCreate(body: CreateTaskBody, deps: InputDeps): Prom
   }
 
   const prompt = body.prompt ?? fromText?.prompt ?? '';
-  const name = body.name ?? fromText?.name ?? (prompt.trim() ? prompt.trim().slice(0, 60) : describeForName(spec));
+  // A derived name is held to the rules of a given one: what the text or the model said may carry
+  // bidi controls, and a cut at 60 UTF-16 units may split a surrogate pair.
+  const name = body.name ?? (cleanName(fromText?.name ?? prompt.trim().slice(0, 60)).trim() || describeForName(spec));
   const b = bounds(body.startAt, body.endAt);
   if (spec) checkNewSchedule(spec, deps, b);
   const enabled = body.enabled ?? true;

@@ -48,12 +48,12 @@ export interface LaunchedBrowser {
  * Launches chromium with exactly CHROMIUM_FLAGS plus a fresh profile directory. Playwright's own
  * defaults are turned off; --remote-debugging-pipe is how it talks to the browser.
  */
-export async function launchChromium(): Promise<LaunchedBrowser> {
+export async function launchChromium(extraArgs: string[] = []): Promise<LaunchedBrowser> {
   const profile = await mkdtemp(join(tmpdir(), 'tickler-chromium-'));
   const browser = await chromium.launch({
     executablePath: chromiumPath() as string,
     ignoreDefaultArgs: true,
-    args: [...CHROMIUM_FLAGS, `--user-data-dir=${profile}`, '--remote-debugging-pipe'],
+    args: [...CHROMIUM_FLAGS, ...extraArgs, `--user-data-dir=${profile}`, '--remote-debugging-pipe'],
   });
   return {
     browser,

@@ -1,9 +1,10 @@
 import { AppError } from '../../errors.ts';
 import type { AppDeps } from '../deps.ts';
+import { authorizeMetrics, METRICS_CONTENT_TYPE } from '../metrics-server.ts';
 import { type RouteDef, route } from '../route.ts';
 
 export function healthRoutes(deps: AppDeps, openapi: () => unknown): RouteDef[] {
-  return [
+  const routes: RouteDef[] = [
     route({
       method: 'get',
       path: '/healthz',
@@ -34,18 +35,6 @@ export function healthRoutes(deps: AppDeps, openapi: () => unknown): RouteDef[] 
     }),
     route({
       method: 'get',
-      path: '/metrics',
-      tag: 'ops',
-      summary: 'Prometheus metrics of this process (HTTP, fires, runs, queues, memory)',
-      access: 'public',
-      responses: { 200: { description: 'text exposition format 0.0.4', contentType: 'text/plain' } },
-      handler(ctx) {
-        ctx.type = 'text/plain; version=0.0.4; charset=utf-8';
-        ctx.body = deps.metrics?.render() ?? '';
-      },
-    }),
-    route({
-      method: 'get',
       path: '/openapi.json',
       tag: 'ops',
       summary: 'This document',
@@ -56,4 +45,23 @@ export function healthRoutes(deps: AppDeps, openapi: () => unknown): RouteDef[] 
       },
     }),
   ];
+  // With METRICS_PORT or METRICS_HOST set, /metrics has a listener of its own and is not served here.
+  if (!deps.config.metrics.listener) {
+    routes.push(
+      route({
+        method: 'get',
+        path: '/metrics',
+        tag: 'ops',
+        summary: 'Prometheus metrics of this process (HTTP, fires, runs, queues, memory); with METRICS_TOKEN set, needs Authorization: Bearer $METRICS_TOKEN',
+        access: 'public',
+        responses: { 200: { description: 'text exposition format 0.0.4', contentType: 'text/plain' }, 401: { description: 'METRICS_TOKEN is set and was not presented' } },
+        handler(ctx) {
+          authorizeMetrics(ctx, deps.config.metrics.token);
+          ctx.type = METRICS_CONTENT_TYPE;
+          ctx.body = deps.metrics?.render() ?? '';
+        },
+      }),
+    );
+  }
+  return routes;
 }
