@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Context, Next } from 'koa';
@@ -97,11 +98,36 @@ export function problemMiddleware(logger: Logger) {
       const allow = ctx.response.get('Allow');
       sendProblem(ctx, err, logger);
       if (allow) ctx.set('Allow', allow);
-      // Refused before its body arrived (no credentials, too large, wrong Host…): close rather than
+      // Refused before its body arrived (no credentials, too large, wrong Host…): hang up rather than
       // let Node drain an upload nobody will read.
-      if (!ctx.req.complete) ctx.set('Connection', 'close');
+      if (!ctx.req.complete) lingerThenClose(ctx.req, ctx.res);
     }
   };
+}
+
+// A lingering close, as Go's and Apache's servers do: closing at once, with the client's upload
+// still arriving, makes the kernel answer it with a reset that can destroy the 401 before the client
+// reads it. So the upload is read and thrown away for a moment after the answer went out, and then,
+// at most LINGER_BYTES or LINGER_MS later, the connection is closed.
+const LINGER_MS = 500;
+const LINGER_BYTES = 1 << 20;
+
+function lingerThenClose(req: IncomingMessage, res: ServerResponse): void {
+  res.once('finish', () => {
+    if (req.complete) return;
+    const socket = req.socket;
+    let seen = 0;
+    const close = () => socket.destroy();
+    const timer = setTimeout(close, LINGER_MS);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+    // Counted on the socket: Node's own discarding of an unread body emits no 'data' on the request.
+    socket.on('data', (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > LINGER_BYTES) close();
+    });
+    req.resume();
+  });
 }
 
 /**
