@@ -5,9 +5,13 @@
 /** PostgreSQL's bigint maximum: every id is a bigint identity column. */
 export const BIGINT_MAX = 9_223_372_036_854_775_807n;
 
-/** A row id as the API shows it: plain digits within bigint (no sign, exponent, space or 20th digit). */
+/**
+ * A row id as the API shows it: the decimal digits of a bigint, nothing else (no sign, exponent,
+ * space, 20th digit or leading zero). Canonical, so the id a client sends is the id the database
+ * returns: "007" would find row 7 but compare unequal to "7" wherever ids are matched as strings.
+ */
 export function isRowId(s: string): boolean {
-  return /^\d{1,19}$/.test(s) && BigInt(s) <= BIGINT_MAX;
+  return /^(0|[1-9]\d{0,18})$/.test(s) && BigInt(s) <= BIGINT_MAX;
 }
 
 // Past year 9999 an ISO string needs an expanded year ("+010000-…") that PostgreSQL prints without

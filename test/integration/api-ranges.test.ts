@@ -29,8 +29,8 @@ const OUT_OF_RANGE_AT = [...OUT_OF_RANGE_INSTANTS, '0001-01-01', '0001-01-01T00:
 /** Epoch numbers: no instant field accepts one. */
 const EPOCH_NUMBERS = [253402300800000, -1, 0, 1e20];
 const BIGINT_PLUS_ONE = '9223372036854775808';
-/** Ids no bigint column can hold, or that are not ids at all. */
-const BAD_IDS = [BIGINT_PLUS_ONE, '9999999999999999999', '18446744073709551616', '99999999999999999999', '00000000000000000000001', '-1', '1e3', '1.5'];
+/** Ids no bigint column can hold, or that are not ids as the API writes them (leading zeros). */
+const BAD_IDS = [BIGINT_PLUS_ONE, '9999999999999999999', '18446744073709551616', '99999999999999999999', '00000000000000000000001', '00001', '-1', '1e3', '1.5'];
 
 let tdb: TestDatabase;
 let db: Database;
@@ -164,6 +164,16 @@ describe('ids past the bigint range', () => {
         expect404(await app.request(method, path, { key, ...(method === 'GET' || method === 'DELETE' ? {} : { body: {} }) }), `${method} ${path}`);
       }
     }
+  });
+
+  it('a real task id with leading zeros is not that task: 404, and run-now queues nothing (it once queued two runs and answered 404)', async () => {
+    const executions = async () => (await db.pool.query<{ n: number }>('select count(*)::int as n from executions where task_id = $1', [taskId])).rows[0]?.n;
+    const before = await executions();
+    const padded = `000${taskId}`;
+    expect404(await app.request('POST', `/api/tasks/${padded}/run`, { key, body: {} }), `POST /api/tasks/${padded}/run`);
+    expect404(await app.request('GET', `/api/tasks/${padded}`, { key }), `GET /api/tasks/${padded}`);
+    expect404(await app.request('GET', `/api/jobs/tasks/${padded}/executions`, { key: ADMIN }), `GET /api/jobs/tasks/${padded}/executions`);
+    expect(await executions()).toBe(before);
   });
 
   it('cursors of every list (tasks, executions, notifications, jobs of both services) answer 422 on cursor', async () => {
