@@ -122,6 +122,34 @@ describe('event stream slots', () => {
     expect(again.map((s) => s.status)).toEqual([200, 200, 200]);
   });
 
+  it('gives the slot back when the replay fails while the stream is starting', async () => {
+    // The replay query waits on a lock; then its connection is killed, so open() fails mid-start.
+    const locker = new pg.Client({ connectionString: db.url });
+    await locker.connect();
+    try {
+      await locker.query('begin');
+      await locker.query('lock table events in access exclusive mode');
+      const pending = fetch(`${app.url}/api/events`, { headers: { authorization: `Bearer ${alice.apiKey}`, 'last-event-id': '1' } });
+      const blocked = await until(async () => {
+        const { rows } = await locker.query<{ pid: number }>(`select pid from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like '%from events where id = $1%'`);
+        return rows[0]?.pid;
+      }, 5000, 'the replay query to wait on the lock');
+      expect(app.hub.size()).toBe(1);
+      await locker.query('select pg_terminate_backend($1)', [blocked]);
+      const res = await pending;
+      // The database failed under it: a 5xx problem, but one that gave its slot back before answering.
+      expect(res.status).toBe(500);
+      expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      await res.text();
+      expect(app.hub.size()).toBe(0);
+    } finally {
+      await locker.query('rollback');
+      await locker.end();
+    }
+    const again = [await stream(), await stream(), await stream()];
+    expect(again.map((s) => s.status)).toEqual([200, 200, 200]);
+  });
+
   it('gives the slot back when a client stops reading and the server drops it', async () => {
     // A raw connection that sends its request and then reads nothing.
     const socket = net.connect(Number(new URL(app.url).port), '127.0.0.1');
