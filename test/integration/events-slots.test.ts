@@ -131,7 +131,8 @@ describe('event stream slots', () => {
       await locker.query('lock table events in access exclusive mode');
       const pending = fetch(`${app.url}/api/events`, { headers: { authorization: `Bearer ${alice.apiKey}`, 'last-event-id': '1' } });
       const blocked = await until(async () => {
-        const { rows } = await locker.query<{ pid: number }>(`select pid from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like '%from events where id = $1%'`);
+        // Not through `locker`: inside its transaction pg_stat_activity would stay the first snapshot.
+        const { rows } = await db.pool.query<{ pid: number }>(`select pid from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like '%from events where id = $1%'`);
         return rows[0]?.pid;
       }, 5000, 'the replay query to wait on the lock');
       expect(app.hub.size()).toBe(1);
