@@ -5,6 +5,7 @@ import { AppError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Database } from '../models/db.ts';
 import { type Cursor, cursorOf, pruneEvents, readHead, readSince, readUserRange, START } from '../models/event-store.ts';
+import { isRowId } from '../models/ranges.ts';
 import { type Listener, listen } from '../scheduler/listener.ts';
 import { createSseClient, type SseClient } from './sse.ts';
 
@@ -109,7 +110,8 @@ export function createEventHub(opts: EventHubOptions): EventHub {
 
   async function replayFor(userId: string, lastEventId: string | undefined, upTo: Cursor) {
     if (lastEventId === undefined) return { after: null, events: [], reset: false };
-    const after = /^\d{1,19}$/.test(lastEventId) ? await cursorOf(pool, userId, lastEventId) : null;
+    // The route refuses a malformed id with a 422; this keeps any other caller from a failed cast.
+    const after = isRowId(lastEventId) ? await cursorOf(pool, userId, lastEventId) : null;
     // Unknown or pruned: the page cannot know what it missed, so it reloads.
     if (!after) return { after: null, events: [], reset: true };
     const events = await readUserRange(pool, userId, after, upTo, REPLAY_LIMIT + 1);
@@ -156,9 +158,9 @@ export function createEventHub(opts: EventHubOptions): EventHub {
       // event after `upTo` reaches this client live (held until the replay is written), and
       // every event up to it comes from the replay.
       const upTo = cursor;
-      const client = createSseClient(userId);
+      // The slot is freed however the stream ends, including a failed replay below.
+      const client = createSseClient(userId, () => remove(client));
       add(client);
-      client.stream.once('close', () => remove(client));
       try {
         client.goLive(await replayFor(userId, lastEventId, upTo));
       } catch (err) {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EXECUTION_STATUSES, TRIGGERS } from '../models/execution.ts';
+import { INSTANT_RANGE, isInstantInRange, isRowId } from '../models/ranges.ts';
 import { MAX_DEPENDENCIES, MISFIRE_POLICIES, OVERLAP_POLICIES } from '../models/task.ts';
 import { TOOL_NAMES } from '../runner/tools/names.ts';
 
@@ -16,7 +17,13 @@ const nameField = z
   .max(200)
   .refine((s) => !UNSAFE_IN_NAMES.test(s), 'must not contain bidirectional control characters (U+200E, U+200F, U+202A–U+202E, U+2066–U+2069) or unpaired surrogates');
 
-const instant = z.iso.datetime({ offset: true, error: 'must be an ISO-8601 instant with an offset, e.g. 2026-12-24T18:00:00Z' });
+/** An instant with an offset, within the range the store and the scheduler hold (src/models/ranges.ts). */
+export const instant = z.iso
+  .datetime({ offset: true, error: 'must be an ISO-8601 instant with an offset, e.g. 2026-12-24T18:00:00Z' })
+  .refine((s) => isInstantInRange(new Date(s)), `must be ${INSTANT_RANGE}`);
+
+/** A row id as a string (as responses show it), within PostgreSQL's bigint. */
+export const rowId = (message: string) => z.string().refine(isRowId, message);
 
 export const ScheduleInputSchema = z
   .object({
@@ -48,7 +55,7 @@ export const MisfireSchema = z
   .strict();
 
 // Ids are opaque strings in responses; a client that sends them back as numbers means the same.
-const TASK_ID = z.union([z.string().regex(/^\d{1,19}$/, 'must be a task id'), z.number().int().positive()]).transform(String);
+const TASK_ID = z.union([rowId('must be a task id'), z.number().int().positive()]).transform(String);
 
 const TOOL_NAME = z.enum(TOOL_NAMES, { error: `must be one of the runner's tools: ${TOOL_NAMES.join(', ')}` });
 
@@ -93,10 +100,8 @@ export const UpdateTaskSchema = z
 export type UpdateTaskBody = z.infer<typeof UpdateTaskSchema>;
 
 const limit = z.coerce.number().int().min(1).max(200).default(50);
-const BIGINT_MAX = 9_223_372_036_854_775_807n;
-/** A row id as the API shows it: digits within PostgreSQL's bigint (a larger one would fail the cast: a 500). */
-export const isRowId = (s: string): boolean => /^\d{1,19}$/.test(s) && BigInt(s) <= BIGINT_MAX;
-export const cursorParam = z.string().refine(isRowId, 'must be a cursor returned as nextCursor').optional();
+export { isRowId };
+export const cursorParam = rowId('must be a cursor returned as nextCursor').optional();
 const cursor = cursorParam;
 const boolParam = z.enum(['true', 'false']).transform((v) => v === 'true');
 

@@ -29,27 +29,36 @@ export interface SseClient {
    */
   goLive(replay: { after: Cursor | null; events: StoredEvent[]; reset: boolean }): void;
   comment(text: string): void;
+  /** Ends the stream after what is already written; the client's slot is free at once. */
   close(): void;
 }
 
 /**
  * A client of one user. Live events are held until `goLive`, so the replay and the live feed meet
- * without a gap or a duplicate.
+ * without a gap or a duplicate. `onEnd` runs exactly once, on whichever way the stream ends first:
+ * close(), a destroyed stream (the connection went away), or a client that stopped reading.
  */
-export function createSseClient(userId: string): SseClient {
+export function createSseClient(userId: string, onEnd: () => void = () => {}): SseClient {
   const stream = new PassThrough();
   let last: Cursor | null = null;
   let held: StoredEvent[] | null = [];
   let closed = false;
-  stream.once('close', () => {
+  const end = () => {
+    if (closed) return;
     closed = true;
     held = null;
-  });
+    onEnd();
+  };
+  stream.once('close', end);
 
   const write = (text: string) => {
     if (closed) return;
     stream.write(text);
-    if (stream.writableLength > MAX_UNSENT_BYTES) client.close();
+    if (stream.writableLength > MAX_UNSENT_BYTES) {
+      // It is not reading: an orderly end would wait behind the unsent output forever.
+      end();
+      stream.destroy();
+    }
   };
   const send = (e: StoredEvent) => {
     if (last && compareCursors(e.cursor, last) <= 0) return;
@@ -84,7 +93,7 @@ export function createSseClient(userId: string): SseClient {
     },
     close() {
       if (closed) return;
-      closed = true;
+      end();
       stream.end();
     },
   };

@@ -86,7 +86,8 @@ function bounds(startAt: string | Date | null | undefined, endAt: string | Date 
 function firstRun(spec: ScheduleSpec, enabled: boolean, b: { startAt: Date | null; endAt: Date | null }, now: Date): Date | null {
   if (!enabled) return null;
   const next = nextFire(spec, now, b);
-  if (!next) invalid('schedule', 'never fires between startAt and endAt');
+  // nextFire stops at the end of year 9999 (src/models/ranges.ts), so a far startAt lands here too.
+  if (!next) invalid('schedule', `never fires ${b.startAt || b.endAt ? 'between startAt and endAt' : 'again'} before the end of year 9999`);
   return next;
 }
 

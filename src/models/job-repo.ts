@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { isRowId } from './ranges.ts';
 import type { StoredSchedule } from './task.ts';
 
 // The admin's view of everything scheduled: system jobs first (a handful), then every user's
@@ -51,7 +52,7 @@ export async function listJobs(pool: pg.Pool, q: { service?: JobService; cursor?
 
 /** One system job or user task by service and id, or null. */
 export async function findJob(pool: pg.Pool, service: JobService, id: string): Promise<JobRow | null> {
-  if (!/^\d{1,19}$/.test(id)) return null;
+  if (!isRowId(id)) return null;
   const { rows } = await pool.query<JobRow>(`select ${COLUMNS} from tasks t where t.id = $1 and ${WHERE[service]}`, [id]);
   return rows[0] ?? null;
 }

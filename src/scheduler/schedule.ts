@@ -1,5 +1,6 @@
 import { DateTime, IANAZone } from 'luxon';
 import type { Result } from '../errors.ts';
+import { INSTANT_RANGE, isInstantInRange, MAX_INSTANT_MS } from '../models/ranges.ts';
 import { type CompiledCron, cronNext, cronNextN, parseCron } from './cron.ts';
 import { describeCron } from './describe.ts';
 
@@ -103,7 +104,9 @@ export function parseAt(at: string, timezone: string): Result<Date> {
     ? DateTime.fromISO(at.trim(), { setZone: true })
     : DateTime.fromISO(at.trim(), { zone: timezone });
   if (!dt.isValid) return { ok: false, error: `must be an ISO-8601 date-time (${dt.invalidExplanation ?? 'unreadable'})` };
-  return { ok: true, value: dt.toJSDate() };
+  const value = dt.toJSDate();
+  if (!isInstantInRange(value)) return { ok: false, error: `must be ${INSTANT_RANGE}` };
+  return { ok: true, value };
 }
 
 export interface SpecOptions {
@@ -154,8 +157,13 @@ export function checkSpec(spec: ScheduleSpec, opts: SpecOptions): Result<Schedul
   }
 }
 
-/** The next `n` fire instants strictly after `after`. */
+/** The next `n` fire instants strictly after `after`, fewer when the schedule stops or passes year 9999. */
 export function nextRuns(spec: ScheduleSpec, after: Date, n: number): Date[] {
+  // Past the range nothing is stored or shown: a schedule that reaches it has no more fires.
+  return fireInstants(spec, after, n).filter((d) => d.getTime() <= MAX_INSTANT_MS);
+}
+
+function fireInstants(spec: ScheduleSpec, after: Date, n: number): Date[] {
   if (n <= 0) return [];
   switch (spec.kind) {
     case 'cron':

@@ -1,7 +1,8 @@
 // Property-based fuzzing of every route in the OpenAPI document with hostile input: wrong types, huge
 // strings and arrays, deep nesting, unicode edge cases, NUL bytes, odd numbers, prototype keys,
-// injection strings, invalid UTF-8, wrong content types, hostile path parameters, queries and headers.
-// Whatever is sent: never a 5xx, every 4xx is problem+json, the server keeps answering /healthz, and a
+// injection strings, invalid UTF-8, wrong content types, hostile path parameters, queries and headers,
+// and values at the range edges (instants outside 1970–9999, ids past bigint) in every body field,
+// path, query, cursor and header. Whatever is sent: never a 5xx, every 4xx is problem+json, the server keeps answering /healthz, and a
 // rejected request changes no stored row. `npm test` runs a bounded number of cases; `npm run fuzz`
 // (FUZZ_RUNS=…) runs thousands.
 import http from 'node:http';
@@ -12,9 +13,25 @@ import { createLlm } from '../../src/llm/client.ts';
 import { createLogger } from '../../src/log.ts';
 import type { Database } from '../../src/models/db.ts';
 import { createParser } from '../../src/nl-parser/index.ts';
-import { startTestApp, type TestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { FIELD_NAMES, hostileContentType, hostileHeaders, hostileId, hostileKey, hostileQuery, hostileRawBody, hostileValue, pctEncode } from './hostile.ts';
+import { until } from '../support/engine.ts';
+import { startWebApp, type WebTestApp } from '../support/web-app.ts';
+import {
+  FIELD_NAMES,
+  hostileContentType,
+  hostileHeaders,
+  hostileId,
+  hostileKey,
+  hostileQuery,
+  hostileRawBody,
+  hostileValue,
+  pctEncode,
+  RANGE_EPOCHS,
+  RANGE_IDS,
+  RANGE_INSTANTS,
+  rangeCursor,
+  rangeValue,
+} from './hostile.ts';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 130);
 // A case takes ~10 ms (request, two table snapshots, /healthz); long runs get the time they need.
@@ -38,7 +55,7 @@ interface Got {
 
 let tdb: TestDatabase;
 let db: Database;
-let app: TestApp;
+let app: WebTestApp;
 let port: number;
 let alice: { id: string; apiKey: string };
 let bob: { id: string; apiKey: string };
@@ -56,6 +73,12 @@ function send(req: Sent): Promise<Got> {
     const path = req.path.replace(/[^\x21-\x7e]/g, (c) => pctEncode(c));
     const r = http.request({ host: '127.0.0.1', port, method: req.method, path, headers, agent }, (res) => {
       answered = true;
+      // An event stream stays open: its status is the answer, and closing it must free its slot.
+      if (res.statusCode === 200 && String(res.headers['content-type']).startsWith('text/event-stream')) {
+        r.destroy();
+        resolve({ status: 200, type: String(res.headers['content-type']), text: '' });
+        return;
+      }
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type'] ?? ''), text: Buffer.concat(chunks).toString('utf8') }));
@@ -63,7 +86,8 @@ function send(req: Sent): Promise<Got> {
     });
     r.setTimeout(20_000, () => r.destroy(new Error(`no answer within 20 s to ${req.method} ${req.path.slice(0, 200)}`)));
     r.on('error', (err) => {
-      // The server may answer (413) and close before a large body is fully written; the answer counts.
+      // The server may answer (413) and close before a large body is fully written; the answer counts
+      // (as does a stream we closed ourselves).
       if (!answered) reject(err);
     });
     r.end(req.body);
@@ -121,6 +145,15 @@ const mutatedBody = (base: Record<string, unknown>) =>
       return copy;
     }),
     hostileValue.map((v) => ({ ...base, schedule: { text: typeof v === 'string' ? v : JSON.stringify(v) ?? '' } })),
+    rangeBody(base),
+  );
+
+/** A valid body with range-edge values where instants and ids go (startAt, endAt, now, schedule.at, after). */
+const rangeBody = (base: Record<string, unknown>) =>
+  fc.oneof(
+    fc.tuple(fc.constantFrom('startAt', 'endAt', 'now', 'after', 'id'), rangeValue).map(([k, v]) => ({ ...base, [k]: v })),
+    fc.oneof(fc.constantFrom(...RANGE_INSTANTS), fc.constantFrom(...RANGE_EPOCHS)).map((at) => ({ ...base, schedule: { at } })),
+    fc.array(fc.oneof(fc.constantFrom(...RANGE_IDS), fc.constantFrom(...RANGE_IDS).map(Number)), { minLength: 1, maxLength: 3 }).map((after) => ({ ...base, after })),
   );
 
 const keyFor = (route: string) => (route === 'post /api/users' ? ADMIN : alice.apiKey);
@@ -133,7 +166,8 @@ describe('fuzzing the HTTP API with hostile input', () => {
     // The real parser (rules; no LLM configured, so anything the rules cannot read is a plain 422).
     const config = loadConfig({ DATABASE_URL: db.url });
     const parser = createParser({ llm: createLlm(config.openai), logger: createLogger('silent', false) });
-    app = await startTestApp(db, { parser, env: { MAX_TASKS_PER_USER: '400' } });
+    // With the event stream (GET /api/events) mounted, as main.ts does.
+    app = await startWebApp(db, { parser, env: { MAX_TASKS_PER_USER: '400' } });
     port = Number(new URL(app.url).port);
     alice = await app.user('alice');
     bob = await app.user('bob');
@@ -184,6 +218,34 @@ describe('fuzzing the HTTP API with hostile input', () => {
     );
   }, TIMEOUT);
 
+  it('answers range edges (instants outside 1970–9999, ids past bigint) in every route’s path, query, cursor, header and body with a 2xx or a 4xx', async () => {
+    const arb = fc.record({
+      route: fc.constantFrom(...routes),
+      service: fc.constantFrom('tasks', 'system'),
+      id: fc.oneof(fc.constantFrom(...RANGE_IDS), fc.constantFrom(...ids)),
+      query: fc.option(
+        fc.tuple(fc.constantFrom('cursor', 'lastEventId', 'limit'), rangeCursor).map(([k, v]) => `${k}=${v}`),
+        { freq: 3 },
+      ),
+      lastEventId: fc.option(fc.constantFrom(...RANGE_IDS), { freq: 3 }),
+      body: fc.option(fc.constantFrom(...Object.keys(VALID)).chain((r) => rangeBody((VALID[r] as () => Record<string, unknown>)())), { freq: 4 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(arb, async (c) => {
+        const method = c.route.method.toUpperCase();
+        const path = `${fill(c.route.path.replace('{service}', c.service), c.id)}${c.query ? `?${c.query}` : ''}`;
+        const key = c.route.path.startsWith('/api/jobs') || c.route.path === '/api/users' ? ADMIN : alice.apiKey;
+        const headers: Record<string, string> = { ...auth(key), ...(c.lastEventId ? { 'last-event-id': c.lastEventId } : {}) };
+        const body = method === 'GET' || method === 'DELETE' ? undefined : c.body ?? {};
+        if (body !== undefined) headers['content-type'] = 'application/json';
+        await check({ method, path, headers, ...(body === undefined ? {} : { body: json(body) }) });
+      }),
+      options(RUNS),
+    );
+    // Streams opened by the cases were all closed by the client: none may keep its slot.
+    await until(() => app.hub.size() === 0, 5000, 'every event stream to give its slot back');
+  }, TIMEOUT);
+
   it('answers every route with any method, path parameter, query, headers, credentials and body without a 5xx', async () => {
     const arb = fc.record({
       route: fc.oneof({ weight: 9, arbitrary: fc.constantFrom(...routes) }, { weight: 1, arbitrary: fc.constantFrom({ method: 'get', path: '/api/nope/{id}' }, { method: 'post', path: '/{id}' }) }),
@@ -214,5 +276,6 @@ describe('fuzzing the HTTP API with hostile input', () => {
       }),
       options(RUNS),
     );
+    await until(() => app.hub.size() === 0, 5000, 'every event stream to give its slot back');
   }, TIMEOUT);
 });

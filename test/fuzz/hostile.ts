@@ -2,8 +2,53 @@
 // path parameters, headers. Shared by the API fuzz tests.
 import fc from 'fast-check';
 
+/**
+ * Instants at and past the edges of what tickler holds (1970-01-01 to 9999-12-31T23:59:59.999Z, UTC):
+ * expanded years, offsets that cross a year, dates before the epoch, local date-times.
+ */
+export const RANGE_INSTANTS = [
+  '+010000-01-01T00:00:00Z',
+  '10000-01-01T00:00:00Z',
+  '9999-12-31T23:59:59-14:00',
+  '9999-12-31T23:59:59.999Z',
+  '9999-12-31T23:59:59',
+  '+010000-01-01T00:00:00',
+  '+275760-09-13T00:00:00.000Z',
+  '0001-01-01',
+  '0001-01-01T00:00:00Z',
+  '1969-12-31T23:59:59Z',
+  '1969-12-31T23:59:59',
+  '1970-01-01T00:00:00Z',
+  '1970-01-01T00:00:00+00:01',
+  '-000001-01-01T00:00:00Z',
+];
+/** Epoch numbers (milliseconds and seconds) around the same edges and past what a Date holds. */
+export const RANGE_EPOCHS = [253402300799999, 253402300800000, 253402300800, -1, 0, -62135596800000, 8.64e15, 8.64e15 + 1];
+/** Ids around PostgreSQL's bigint edges: the largest, one past it, 20 digits, leading zeros, negatives. */
+export const RANGE_IDS = [
+  '9223372036854775807',
+  '9223372036854775808',
+  '9999999999999999999',
+  '18446744073709551616',
+  '99999999999999999999',
+  '00000000000000000000001',
+  '-9223372036854775808',
+  '-9223372036854775809',
+];
+
+/** A value from the range edges, as a field would receive it: a string, a number, an id list. */
+export const rangeValue: fc.Arbitrary<unknown> = fc.oneof(
+  fc.constantFrom(...RANGE_INSTANTS),
+  fc.constantFrom(...RANGE_EPOCHS),
+  fc.constantFrom(...RANGE_IDS),
+  fc.constantFrom(...RANGE_IDS).map(Number),
+  fc.array(fc.constantFrom(...RANGE_IDS), { minLength: 1, maxLength: 3 }),
+);
+
 /** Strings that have broken parsers, validators, databases and logs before. */
 export const NASTY_STRINGS = [
+  ...RANGE_INSTANTS,
+  ...RANGE_IDS,
   '',
   ' ',
   '\u0000',
@@ -122,6 +167,8 @@ export const FIELD_NAMES = [
   'now',
   'id',
   'userId',
+  'after',
+  'waitSeconds',
 ];
 export const hostileKey: fc.Arbitrary<string> = fc.oneof(
   fc.constantFrom('__proto__', 'constructor', 'prototype', '', ' ', '\u0000', 'a.b', '$where', 'toString', 'valueOf', ...FIELD_NAMES),
@@ -135,6 +182,7 @@ export const hostileValue: fc.Arbitrary<unknown> = fc.letrec<{ value: unknown }>
     fc.constant(null),
     fc.boolean(),
     hostileNumber,
+    rangeValue,
     hostileString,
     fc.array(tie('value'), { maxLength: 6 }),
     fc.dictionary(hostileKey, tie('value'), { maxKeys: 6 }),
@@ -219,19 +267,29 @@ export function pctEncode(s: string): string {
 export function hostileId(valid: string[]): fc.Arbitrary<string> {
   return fc.oneof(
     { weight: 3, arbitrary: fc.constantFrom(...valid) },
-    { weight: 2, arbitrary: fc.constantFrom('0', '-1', '1.5', '1e3', '00001', '9999999999999999999', '99999999999999999999', '18446744073709551616', '%00', '%2e%2e%2f', '..%2F..%2Fetc', '%ZZ', '%E0%A4%A', '%F0%9F%99%82', '%C3%28', ' ', '%20', 'null', 'undefined', '__proto__') },
+    { weight: 2, arbitrary: fc.constantFrom('0', '-1', '1.5', '1e3', '00001', '%00', '%2e%2e%2f', '..%2F..%2Fetc', '%ZZ', '%E0%A4%A', '%F0%9F%99%82', '%C3%28', ' ', '%20', 'null', 'undefined', '__proto__') },
+    { weight: 2, arbitrary: fc.constantFrom(...RANGE_IDS) },
     { weight: 2, arbitrary: hostileString.map((s) => pctEncode(s.slice(0, 2000))) },
     { weight: 1, arbitrary: fc.integer().map(String) },
   );
 }
 
+/** A cursor or id query value at the bigint edges, bare or in the `service:id` form of /api/jobs. */
+export const rangeCursor: fc.Arbitrary<string> = fc
+  .tuple(fc.constantFrom('', 'tasks:', 'system:', 'tasks%3A'), fc.constantFrom(...RANGE_IDS))
+  .map(([prefix, id]) => `${prefix}${encodeURIComponent(id)}`);
+
 /** A raw query string (without "?"): known keys with hostile values, unknown keys, repeats, bad encodings. */
 export const hostileQuery: fc.Arbitrary<string> = fc
   .array(
     fc.tuple(
-      fc.oneof(fc.constantFrom('limit', 'cursor', 'enabled', 'status', 'unread', 'detach', '__proto__', 'constructor', 'limit[]', 'a[b]'), fc.string({ maxLength: 8 }).map(pctEncode)),
       fc.oneof(
-        fc.constantFrom('', '-1', '0', '1', '201', '1e9', '0.5', 'NaN', 'true', 'false', 'TRUE', 'running', 'queued', '9999999999999999999', "1' or '1'='1", '%00', '%ZZ', '%', '%E0%A4%A'),
+        fc.constantFrom('limit', 'cursor', 'enabled', 'status', 'unread', 'detach', 'service', 'lastEventId', '__proto__', 'constructor', 'limit[]', 'a[b]'),
+        fc.string({ maxLength: 8 }).map(pctEncode),
+      ),
+      fc.oneof(
+        fc.constantFrom('', '-1', '0', '1', '201', '1e9', '0.5', 'NaN', 'true', 'false', 'TRUE', 'running', 'queued', 'tasks', 'system', "1' or '1'='1", '%00', '%ZZ', '%', '%E0%A4%A'),
+        rangeCursor,
         hostileString.map((s) => pctEncode(s.slice(0, 3000))),
       ),
     ),
@@ -246,6 +304,7 @@ export const hostileHeaders: fc.Arbitrary<Record<string, string>> = fc.record(
     'x-request-id': fc.oneof(fc.constantFrom('', 'x'.repeat(500), '../../', '<script>'), fc.string({ maxLength: 40 })),
     accept: fc.constantFrom('*/*', 'text/html', 'application/xml', ''),
     'accept-encoding': fc.constantFrom('gzip', 'br', 'identity;q=0', 'x'),
+    'last-event-id': fc.oneof(fc.constantFrom(...RANGE_IDS, '', 'abc', '1e3'), fc.string({ maxLength: 24 })),
   },
   { requiredKeys: [] },
 );

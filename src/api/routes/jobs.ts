@@ -5,7 +5,7 @@ import { findJob, type JobRow, type JobService, listJobs, serviceOf } from '../.
 import { CHANNELS, notify } from '../../models/notify.ts';
 import type { AppDeps } from '../deps.ts';
 import { type RouteDef, route } from '../route.ts';
-import { ExecutionOut, ListExecutionsQuery, page, RunTaskSchema, ScheduleOut } from '../schemas.ts';
+import { ExecutionOut, isRowId, ListExecutionsQuery, page, RunTaskSchema, ScheduleOut } from '../schemas.ts';
 import { executionJson, scheduleJson, specOf } from '../serialize.ts';
 import { em } from './tasks.ts';
 
@@ -20,7 +20,7 @@ const ListJobsQuery = z
     service: z.enum(SERVICES).optional(),
     cursor: z
       .string()
-      .regex(/^(system|tasks):\d{1,19}$/, 'must be a cursor returned as nextCursor')
+      .refine((c) => /^(system|tasks):\d+$/.test(c) && isRowId(c.slice(c.indexOf(':') + 1)), 'must be a cursor returned as nextCursor')
       .transform((c) => {
         const [service, id] = c.split(':') as [JobService, string];
         return { service, id };

@@ -47,12 +47,18 @@ export function scheduleRoutes(deps: AppDeps): RouteDef[] {
         }
         const checked = checkSpec(outcome.schedule, { now, rejectPast: true });
         if (!checked.ok) throw new AppError(422, 'schedule_not_understood', checked.error.message, { details: { reason: checked.error.message } });
+        // Fires stop at the end of year 9999 (src/models/ranges.ts): near it, a schedule may have none left.
+        const runs = nextRuns(checked.value, now, 5);
+        if (runs.length === 0) {
+          const reason = 'never fires before the end of year 9999';
+          throw new AppError(422, 'schedule_not_understood', reason, { details: { reason } });
+        }
         checkNewSchedule(checked.value, { minIntervalSeconds: deps.config.limits.minIntervalSeconds, now });
         await checkTaskQuota(deps.db.pool, principal.userId, deps.config.limits.maxTasksPerUser);
         const reading = await saveReading(deps.db.pool, principal.userId, { text: body.text, spec: checked.value, task: outcome.task ?? null, source: outcome.source }, deps.clock.now());
         ctx.body = {
           schedule: scheduleJson(checked.value),
-          nextRuns: nextRuns(checked.value, now, 5).map((d) => d.toISOString()),
+          nextRuns: runs.map((d) => d.toISOString()),
           source: outcome.source,
           ...(outcome.task ? { task: outcome.task } : {}),
           parseId: reading.id,
