@@ -108,7 +108,8 @@ export function problemMiddleware(logger: Logger) {
 // A lingering close, as Go's and Apache's servers do: closing at once, with the client's upload
 // still arriving, makes the kernel answer it with a reset that can destroy the 401 before the client
 // reads it. So the upload is read and thrown away for a moment after the answer went out, and then,
-// at most LINGER_BYTES or LINGER_MS later, the connection is closed.
+// at most LINGER_BYTES or LINGER_MS later, the connection is closed; a body that ends within them
+// leaves the connection open, as if it had been read.
 const LINGER_MS = 500;
 const LINGER_BYTES = 1 << 20;
 
@@ -122,10 +123,15 @@ function lingerThenClose(req: IncomingMessage, res: ServerResponse): void {
     timer.unref();
     socket.once('close', () => clearTimeout(timer));
     // Counted on the socket: Node's own discarding of an unread body emits no 'data' on the request.
-    socket.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       seen += chunk.length;
-      if (seen > LINGER_BYTES) close();
-    });
+      if (req.complete) {
+        // The rest of a small body arrived within the linger: the connection stays as it was.
+        clearTimeout(timer);
+        socket.off('data', onData);
+      } else if (seen > LINGER_BYTES) close();
+    };
+    socket.on('data', onData);
     req.resume();
   });
 }

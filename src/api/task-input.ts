@@ -63,8 +63,12 @@ async function resolveSchedule(input: ScheduleInputBody, timezone: string, deps:
  */
 export function checkNewSchedule(spec: ScheduleSpec, deps: Pick<InputDeps, 'minIntervalSeconds' | 'now'>, b: { startAt: Date | null; endAt: Date | null } = { startAt: null, endAt: null }): void {
   checkMinInterval(spec, deps);
-  if (!nextFire(spec, deps.now, b)) invalid('schedule', b.startAt || b.endAt ? 'never fires between startAt and endAt' : 'never fires');
+  if (!nextFire(spec, deps.now, b)) neverFires(b);
 }
+
+// nextFire stops at the end of year 9999 (src/models/ranges.ts), so a far startAt lands here too.
+const neverFires = (b: { startAt: Date | null; endAt: Date | null }): never =>
+  invalid('schedule', `never fires ${b.startAt || b.endAt ? 'between startAt and endAt' : 'again'} before the end of year 9999`);
 
 function checkMinInterval(spec: ScheduleSpec, deps: Pick<InputDeps, 'minIntervalSeconds' | 'now'>): void {
   const gap = minGapSeconds(spec, deps.now, deps.minIntervalSeconds);
@@ -85,10 +89,7 @@ function bounds(startAt: string | Date | null | undefined, endAt: string | Date 
 
 function firstRun(spec: ScheduleSpec, enabled: boolean, b: { startAt: Date | null; endAt: Date | null }, now: Date): Date | null {
   if (!enabled) return null;
-  const next = nextFire(spec, now, b);
-  // nextFire stops at the end of year 9999 (src/models/ranges.ts), so a far startAt lands here too.
-  if (!next) invalid('schedule', `never fires ${b.startAt || b.endAt ? 'between startAt and endAt' : 'again'} before the end of year 9999`);
-  return next;
+  return nextFire(spec, now, b) ?? neverFires(b);
 }
 
 /** Strips the zone, which the task keeps in its own column. */
