@@ -136,6 +136,22 @@ async function main(): Promise<void> {
     );
   }
   if (stopping) return;
+  if (mode === 'scheduler') {
+    // No API here, but probes and scrapers still need /healthz, /readyz and /metrics on PORT.
+    const ops = createApp({ config, db: infra.db, logger, clock, parser: createParser({ llm, logger }), isReady: () => ready, metrics }, { only: 'ops' });
+    const server: Server = createServer(ops.callback());
+    answerClientErrors(server);
+    await step(listen(server, config.host, config.port));
+    logger.info({ url: `http://${config.host}:${config.port}`, mode, routes: ['/healthz', '/readyz', '/metrics'] }, 'tickler listening');
+    cleanup.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+    );
+  }
+  if (stopping) return;
   if (mode === 'all' || mode === 'scheduler') {
     // System jobs are upserted before the engine claims anything; their runs go to their handlers.
     const jobs = builtinSystemJobs(config);

@@ -27,6 +27,8 @@ export interface CreateAppOptions {
   extraRoutes?: RouteDef[];
   /** Middleware mounted after the API routes (static web UI). */
   after?: Koa.Middleware[];
+  /** `ops`: only /healthz, /readyz, /openapi.json and /metrics (a scheduler-only process, which serves no API). */
+  only?: 'ops';
 }
 
 /** Builds the Koa app: no listening, no side effects; main.ts and tests call listen(). */
@@ -36,8 +38,9 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): Koa {
   app.silent = true;
   const routes: RouteDef[] = [];
   let openapi: unknown;
-  routes.push(
-    ...healthRoutes(deps, () => (openapi ??= buildOpenApi(routes, { version: VERSION }))),
+  routes.push(...healthRoutes(deps, () => (openapi ??= buildOpenApi(routes, { version: VERSION }))));
+  if (opts.only !== 'ops')
+    routes.push(
     ...userRoutes(deps),
     ...sessionRoutes(deps),
     ...scheduleRoutes(deps),
@@ -77,8 +80,10 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): Koa {
         requests.inc({ method: ctx.method, route: routeName, status: String(ctx.status) });
         durations.observe((performance.now() - started) / 1000, { route: routeName });
       }
-      if (logger.isLevelEnabled('debug') || ctx.status >= 500) {
-        logger[ctx.status >= 500 ? 'error' : 'debug'](
+      // A 503 says "not ready" or "the LLM is away", as it was told to: that is no error of ours.
+      const failed = ctx.status >= 500 && ctx.status !== 503;
+      if (logger.isLevelEnabled('debug') || failed) {
+        logger[failed ? 'error' : 'debug'](
           { requestId: ctx.state.requestId, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started) },
           'request',
         );

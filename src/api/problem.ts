@@ -64,7 +64,10 @@ function problemFor(err: unknown): { status: number; code: string; detail: strin
 /** Writes an RFC 9457 problem document. */
 export function sendProblem(ctx: Context, err: unknown, logger: Logger): void {
   const p = problemFor(err);
-  if (p.status >= 500) logger.error({ err, requestId: ctx.state.requestId, path: ctx.path }, 'request failed');
+  // A deliberate, explained 503 (not ready yet, the LLM is unavailable) is expected in operation: a
+  // probe asks /readyz every few seconds during start-up, and a stack per probe is noise.
+  if (p.status === 503 && p.expose) logger.debug({ requestId: ctx.state.requestId, path: ctx.path, detail: p.detail }, 'request answered 503');
+  else if (p.status >= 500) logger.error({ err, requestId: ctx.state.requestId, path: ctx.path }, 'request failed');
   ctx.status = p.status;
   ctx.type = 'application/problem+json';
   ctx.body = {
