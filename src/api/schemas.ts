@@ -148,6 +148,7 @@ export const TaskOut = z.object({
   schedule: ScheduleOut.nullable(),
   timezone: z.string(),
   enabled: z.boolean(),
+  state: z.enum(['active', 'paused', 'completed']).describe('completed: a one-off that ran, or a task past its endAt (resume has nothing to run; run it again or give it a new schedule)'),
   tools: z.array(z.string()),
   maxAttempts: z.number(),
   misfire: z.object({ policy: z.enum(MISFIRE_POLICIES), graceSeconds: z.number() }),

@@ -14,6 +14,20 @@ export function scheduleJson(spec: ScheduleSpec) {
   return { ...spec, description: describe(spec) };
 }
 
+/**
+ * Active, paused, or completed: a disabled task that nobody paused (no reason) and whose schedule
+ * is over — a one-off that ran, or a task past its endAt — is done, not paused, and resuming it
+ * would have nothing to run.
+ */
+export function taskState(t: Pick<Task, 'enabled' | 'pausedReason' | 'schedule' | 'lastRunAt' | 'endAt'>, now = Date.now()): 'active' | 'paused' | 'completed' {
+  if (t.enabled) return 'active';
+  if (t.pausedReason || !t.schedule) return 'paused';
+  const s = t.schedule as { kind: string; at?: string };
+  const ranOnce = s.kind === 'once' && t.lastRunAt != null && s.at !== undefined && t.lastRunAt.getTime() >= Date.parse(s.at);
+  const ended = t.endAt != null && t.endAt.getTime() <= now;
+  return ranOnce || ended ? 'completed' : 'paused';
+}
+
 /** A task as the API shows it; `after` lives in task_dependencies, so the caller passes it. */
 export function taskJson(t: Task, after: readonly string[]) {
   const spec = specOf(t);
@@ -24,6 +38,7 @@ export function taskJson(t: Task, after: readonly string[]) {
     schedule: spec ? scheduleJson(spec) : null,
     timezone: t.timezone,
     enabled: t.enabled,
+    state: taskState(t),
     tools: t.tools,
     maxAttempts: t.maxAttempts,
     misfire: { policy: t.misfirePolicy, graceSeconds: t.misfireGraceSeconds },

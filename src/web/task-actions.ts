@@ -17,6 +17,7 @@ const LABELS: Record<string, string> = {
   cancelled: 'Cancelled',
   waiting: 'Waiting',
   paused: 'Paused',
+  completed: 'Completed',
   new: 'Not run yet',
   active: 'Active',
   orphaned: 'Orphaned',
@@ -64,9 +65,18 @@ export function taskActions(ctx: Ctx, task: Task, hooks: TaskActionHooks): HTMLE
   return h(
     'div',
     { class: 'actions task-actions' },
-    button('run', 'Run now', run(false), 'primary'),
+    button('run', task.state === 'completed' ? 'Run again' : 'Run now', run(false), 'primary'),
     button('dry-run', 'Dry run', run(true)),
-    task.enabled
+    // A completed task has nothing to resume: it gets a new schedule instead.
+    task.state === 'completed'
+      ? button('toggle', 'Schedule again', async () => {
+          const saved = await editTask(ctx, task);
+          if (saved) {
+            hooks.changed(saved);
+            ctx.toast(`Scheduled “${saved.name}” again`);
+          }
+        })
+      : task.enabled
       ? button('toggle', 'Pause', async () => {
           hooks.changed(await ctx.api.post<Task>(`/api/tasks/${task.id}/pause`));
           ctx.toast(`Paused “${task.name}”`);

@@ -16,6 +16,7 @@ export interface TaskState {
 /** The badge for a task: running now, waiting, paused, or how its last run went. */
 export function taskBadge(task: Task, state: TaskState): HTMLElement {
   if (state.running) return statusBadge('running');
+  if (task.state === 'completed') return statusBadge('completed');
   if (!task.enabled) return statusBadge('paused');
   if (state.waiting) return statusBadge('waiting');
   return statusBadge(task.lastStatus ?? 'new');
@@ -29,6 +30,9 @@ export function scheduleLine(task: Task): HTMLElement {
 
 /** "Next run in 3 hours (Thu, Nov 26, 09:00)", what it is waiting for, or why there is none. */
 export function nextRunLine(task: Task, zone: string, state: Pick<TaskState, 'waiting'> = { waiting: null }): HTMLElement {
+  if (task.state === 'completed') {
+    return task.lastRunAt ? h('p', { class: 'next muted' }, 'Completed: last ran ', when(task.lastRunAt, zone)) : h('p', { class: 'next muted' }, 'Completed: no runs left.');
+  }
   if (!task.enabled) return h('p', { class: 'next muted' }, task.pausedReason ? `Paused: ${task.pausedReason}` : 'Paused: no runs until you resume it.');
   const w = state.waiting;
   if (w?.waitUntil) {

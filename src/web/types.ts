@@ -39,6 +39,8 @@ export interface Task {
   schedule: Schedule | null;
   timezone: string;
   enabled: boolean;
+  /** completed: a one-off that ran, or a task past its endAt. */
+  state: 'active' | 'paused' | 'completed';
   tools: string[];
   pausedReason: string | null;
   nextRunAt: string | null;

@@ -27,7 +27,7 @@ import {
   TaskOut,
   UpdateTaskSchema,
 } from '../schemas.ts';
-import { executionJson, taskJson } from '../serialize.ts';
+import { executionJson, taskJson, taskState } from '../serialize.ts';
 import { applyUpdate, type InputDeps, type NewTaskFields, resolveCreate, setEnabled } from '../task-input.ts';
 
 const IdempotencyKeyHeader = z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, 'must be 1–255 visible ASCII characters');
@@ -191,7 +191,10 @@ export function taskRoutes(deps: AppDeps): RouteDef[] {
         tag: 'tasks',
         summary: action === 'pause' ? 'Pause a task (fires already claimed are dropped)' : 'Resume a paused task from now on',
         access: 'user',
-        responses: { 200: { description: 'the task', schema: TaskOut }, 404: { description: 'no such task' } },
+        responses:
+          action === 'resume'
+            ? { 200: { description: 'the task', schema: TaskOut }, 404: { description: 'no such task' }, 409: { description: 'the task is completed (a one-off that ran, or past its endAt): nothing to resume' } }
+            : { 200: { description: 'the task', schema: TaskOut }, 404: { description: 'no such task' } },
         async handler(ctx, { params, principal }) {
           const { task, after } = await em(ctx).transactional(async (tx) => {
             const t = await loadTask(tx, principal.userId, params.id as string);
@@ -199,7 +202,12 @@ export function taskRoutes(deps: AppDeps): RouteDef[] {
             if (action === 'resume' && !t.enabled) {
               setEnabled(t, true, deps.clock.now());
               // A task that only runs after others has no fire time of its own.
-              if (!t.nextRunAt && t.schedule) throw new ValidationError('this task has no future fire time; give it a new schedule', [{ path: 'schedule', message: 'has no future fire time' }]);
+              if (!t.nextRunAt && t.schedule) {
+                const done = taskState({ ...t, enabled: false });
+                throw done === 'completed'
+                  ? new ConflictError('this task is completed: its schedule has no run left; run it again now, or give it a new schedule')
+                  : new ValidationError('this task has no future fire time; give it a new schedule', [{ path: 'schedule', message: 'has no future fire time' }]);
+              }
             }
             await saveTask(tx, t, action === 'pause' ? 'paused' : 'resumed', action === 'pause');
             return { task: t, after: await dependenciesOf(sqlOfEm(tx), t.id) };
