@@ -7,7 +7,7 @@ import type { RunResult } from '../../src/scheduler/runner-port.ts';
 import { ZERO_USAGE } from '../../src/scheduler/runner-port.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { executionsOf, insertTasks, insertUser, ok, recordingRunner, startEngine, until } from '../support/engine.ts';
+import { executionsOf, insertTasks, insertUser, ok, queueRun, recordingRunner, startEngine, until } from '../support/engine.ts';
 
 let tdb: TestDatabase;
 let db: Database;
@@ -382,15 +382,10 @@ describe('several engines', () => {
         }),
     );
     const a = await startEngine(db, slow.run);
-    await db.pool.query(
-      `insert into executions (task_id, user_id, status, trigger, scheduled_for) values ($1, $2, 'queued', 'manual', now())`,
-      [taskId, userId],
-    );
-    await a.poke();
+    await queueRun(db, taskId as string, userId);
     await until(() => slow.calls.length === 1, 3000, 'the first run');
     const b = await engine(slow.run);
     await a.stop(100);
-    await b.poke();
     await until(() => slow.calls.length === 2, 5000, 'the retry on the other engine');
     const xs = await until(async () => {
       const r = await executionsOf(db, taskId as string);

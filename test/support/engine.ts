@@ -2,6 +2,7 @@ import { systemClock } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/log.ts';
 import type { Database } from '../../src/models/db.ts';
+import { CHANNELS } from '../../src/models/notify.ts';
 import { createEngine, type Engine, type EngineOptions } from '../../src/scheduler/engine.ts';
 import type { RunFn, RunRequest, RunResult } from '../../src/scheduler/runner-port.ts';
 import { ZERO_USAGE } from '../../src/scheduler/runner-port.ts';
@@ -46,6 +47,19 @@ export async function until<T>(check: () => Promise<T> | T, ms = 10_000, what = 
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/**
+ * Queues a manual run of `taskId` and wakes the engines, as POST /api/tasks/:id/run does (one
+ * statement: the notification is sent when the row is committed). Returns the execution id.
+ */
+export async function queueRun(db: Database, taskId: string, userId: string): Promise<string> {
+  const { rows } = await db.pool.query<{ id: string }>(
+    `with x as (insert into executions (task_id, user_id, status, trigger, scheduled_for) values ($1, $2, 'queued', 'manual', now()) returning id)
+     select x.id::text as id, pg_notify($3, json_build_object('id', x.id::text)::text) from x`,
+    [taskId, userId, CHANNELS.work],
+  );
+  return (rows[0] as { id: string }).id;
 }
 
 /** Inserts a user and returns its id. */
