@@ -115,7 +115,7 @@ describe('a task that runs after others (a join)', () => {
     const [a, b] = (await insertTasks(db, userId, [once(at), once(at)])) as [string, string];
     const [c] = (await insertTasks(db, userId, [joinOnly])) as [string];
     await insertEdges(db, userId, c, [a, b]);
-    const e = await engine(recordingRunner().run);
+    await engine(recordingRunner().run);
     await until(async () => (await succeeded(c)).length === 1, 10_000, 'the first round');
     const manual = async (taskId: string) => {
       await queueRun(db, taskId, userId);

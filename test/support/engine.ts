@@ -5,6 +5,8 @@ import type { Database } from '../../src/models/db.ts';
 import { CHANNELS } from '../../src/models/notify.ts';
 import { createEngine, type Engine, type EngineEvents, type EngineOptions } from '../../src/scheduler/engine.ts';
 import type { Finish } from '../../src/scheduler/record.ts';
+import type { ClaimedFire } from '../../src/scheduler/claim.ts';
+import type { ManualClock } from './manual-clock.ts';
 import type { RunFn, RunRequest, RunResult } from '../../src/scheduler/runner-port.ts';
 import { ZERO_USAGE } from '../../src/scheduler/runner-port.ts';
 
@@ -172,4 +174,27 @@ export async function executionsOf(db: Database, taskId: string) {
     [taskId],
   );
   return rows;
+}
+
+/**
+ * Moves `clock` to the instant that `engine` sees as `at`: the engine arms its timers on the
+ * database's time (its clock plus the offset it measured), and the database's clock is real.
+ */
+export function advanceEngineTo(clock: ManualClock, engine: Engine, at: Date | number): Promise<void> {
+  return clock.advanceTo((typeof at === 'number' ? at : at.getTime()) - engine.stats().clockOffsetMs);
+}
+
+/**
+ * Fires stamped with the database's now() (run-now requests, dependency triggers, released runs)
+ * are due at a real instant the manual clock has not reached: this moves the clock to each batch
+ * `engine` claims, as real time would. Returns the unsubscribe.
+ */
+export function followClaims(clock: ManualClock, engine: Engine): () => void {
+  const on = (fires: ClaimedFire[]) => {
+    // 1 ms past the last instant: these fires are late by nature, and it spares rounding doubts.
+    const last = Math.max(...fires.map((f) => f.scheduledFor));
+    void advanceEngineTo(clock, engine, last + 1);
+  };
+  engine.events.on('claimed', on);
+  return () => engine.events.off('claimed', on);
 }

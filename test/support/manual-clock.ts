@@ -11,6 +11,7 @@ interface Pending {
 const SETTLE_TURNS = 5;
 const MAX_FIRES_PER_ADVANCE = 100_000;
 
+
 /**
  * A clock that moves only when a test says so. `advance(ms)` fires the timers due on the way in
  * order of their instant (then of arming), moving `now()` to each instant as it fires, and lets
@@ -24,7 +25,7 @@ export class ManualClock implements Clock {
   #draining = false;
 
   constructor(start: Date | number = Date.now()) {
-    this.#now = typeof start === 'number' ? start : start.getTime();
+    this.#now = Math.floor(typeof start === 'number' ? start : start.getTime());
   }
 
   now(): Date {
@@ -38,7 +39,8 @@ export class ManualClock implements Clock {
 
   setTimeout(fn: () => void, ms: number): TimerHandle {
     const handle = {} as TimerHandle;
-    const at = this.#now + Math.max(0, Number.isFinite(ms) ? ms : 0);
+    // Whole milliseconds, as a Date holds them: `now()` then never hides part of an instant.
+    const at = this.#now + Math.ceil(Math.max(0, Number.isFinite(ms) ? ms : 0));
     this.#timers.set(handle, { at, seq: this.#seq++, fn });
     if (at <= this.#now) this.#drainSoon();
     return handle;
@@ -63,7 +65,7 @@ export class ManualClock implements Clock {
 
   /** Moves the clock `ms` forward, firing every timer due on the way (see the class comment). */
   async advance(ms: number): Promise<void> {
-    const target = this.#now + ms;
+    const target = this.#now + Math.ceil(Math.max(0, ms));
     await settle();
     for (let fired = 0; fired < MAX_FIRES_PER_ADVANCE; fired++) {
       const next = this.#earliest(target);
