@@ -14,6 +14,7 @@ import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/log.ts';
 import { openDatabase } from '../src/models/db.ts';
 import { startEmbeddedPostgres } from '../src/models/embedded.ts';
+import { CHANNELS } from '../src/models/notify.ts';
 import { createEngine } from '../src/scheduler/engine.ts';
 import { pruneExecutions } from '../src/scheduler/jobs/prune-executions.ts';
 import type { RunFn } from '../src/scheduler/runner-port.ts';
@@ -124,8 +125,12 @@ try {
   log('pruning…');
   const { rows: job } = await pool.query<{ id: string; user_id: string }>(`select id::text as id, user_id::text as user_id from tasks where system_name = 'prune-executions'`);
   t0 = performance.now();
-  await pool.query(`insert into executions (task_id, user_id, status, trigger, scheduled_for) values ($1, $2, 'queued', 'manual', now())`, [job[0]?.id, job[0]?.user_id]);
-  await engine.poke();
+  // Queued and announced as a run-now request is: the engine claims it on the notification.
+  await pool.query(
+    `with x as (insert into executions (task_id, user_id, status, trigger, scheduled_for) values ($1, $2, 'queued', 'manual', now()) returning id)
+     select pg_notify($3, json_build_object('id', x.id::text)::text) from x`,
+    [job[0]?.id, job[0]?.user_id, CHANNELS.work],
+  );
   let prune: { output: string; started: string; finished: string } | undefined;
   while (!prune) {
     await sleep(1000);

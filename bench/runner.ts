@@ -98,7 +98,7 @@ try {
 
   // What the engine does with a result: its batched, fenced recordFinishes (src/scheduler/record.ts),
   // through the same batcher settings as the engine's.
-  const finishes = createBatcher<Finish>({ name: 'finishes', logger, delayMs: 2, maxBatch: 1000, write: async (items) => void (await recordFinishes(db.pool, 'bench', items)) });
+  const finishes = createBatcher<Finish>({ name: 'finishes', logger, clock: systemClock, delayMs: 0, maxBatch: 1000, write: async (items) => void (await recordFinishes(db.pool, 'bench', items)) });
   async function record(id: string, r: RunResult): Promise<void> {
     const base = { id, epoch: 1, finishedAt: Date.now(), usage: r.usage, output: null, error: null, retryAt: null, pauseReason: null };
     if (r.status === 'succeeded') finishes.add({ ...base, status: 'succeeded', output: r.output });

@@ -1,7 +1,15 @@
-/** The only source of "now" for scheduling code, so tests can drive time by hand. */
+/** An armed timer: only the clock that made it can clear it. */
+export type TimerHandle = { readonly __timer: unique symbol };
+
+/**
+ * The only source of "now" and of timers for scheduling code, so tests can drive time by hand
+ * (a manual clock moves only when the test says so, and fires its timers as it moves).
+ */
 export interface Clock {
   now(): Date;
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  setTimeout(fn: () => void, ms: number): TimerHandle;
+  clearTimeout(timer: TimerHandle | undefined): void;
 }
 
 export const systemClock: Clock = {
@@ -17,4 +25,6 @@ export const systemClock: Clock = {
       }
       signal?.addEventListener('abort', done, { once: true });
     }),
+  setTimeout: (fn, ms) => setTimeout(fn, ms) as unknown as TimerHandle,
+  clearTimeout: (timer) => clearTimeout(timer as unknown as NodeJS.Timeout | undefined),
 };

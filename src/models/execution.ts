@@ -3,7 +3,6 @@ import { defineEntity, type InferEntity, p } from '@mikro-orm/postgresql';
 // `waiting`: a scheduled fire of a task with dependencies, waiting (until waitUntil) for them to succeed.
 export const EXECUTION_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'missed', 'skipped', 'interrupted', 'cancelled', 'waiting'] as const;
 export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number];
-export const TERMINAL_STATUSES: readonly ExecutionStatus[] = ['succeeded', 'failed', 'missed', 'skipped', 'interrupted', 'cancelled'];
 export const TRIGGERS = ['schedule', 'manual', 'retry', 'catchup', 'dependency'] as const;
 export type Trigger = (typeof TRIGGERS)[number];
 

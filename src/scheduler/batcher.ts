@@ -1,3 +1,4 @@
+import type { Clock, TimerHandle } from '../clock.ts';
 import type { Logger } from '../log.ts';
 
 export interface Batcher<T> {
@@ -11,6 +12,8 @@ export interface Batcher<T> {
 export interface BatcherOptions<T> {
   name: string;
   logger: Logger;
+  /** Runs the delay and the retry backoff (the engine's clock). */
+  clock: Clock;
   /** How long items may wait for company before a write (0: next turn of the event loop). */
   delayMs: number;
   maxBatch: number;
@@ -24,7 +27,7 @@ export interface BatcherOptions<T> {
  */
 export function createBatcher<T>(opts: BatcherOptions<T>): Batcher<T> {
   const items: T[] = [];
-  let timer: NodeJS.Timeout | undefined;
+  let timer: TimerHandle | undefined;
   let inFlight: Promise<void> | null = null;
   let closed = false;
 
@@ -43,7 +46,7 @@ export function createBatcher<T>(opts: BatcherOptions<T>): Batcher<T> {
             break;
           }
           opts.logger.warn({ err: (err as Error).message, batch: opts.name, size: batch.length }, 'batch write failed; retrying');
-          await new Promise((r) => setTimeout(r, backoff));
+          await opts.clock.sleep(backoff);
           backoff = Math.min(backoff * 2, 5_000);
         }
       }
@@ -52,7 +55,7 @@ export function createBatcher<T>(opts: BatcherOptions<T>): Batcher<T> {
 
   const kick = (): Promise<void> => {
     if (timer) {
-      clearTimeout(timer);
+      opts.clock.clearTimeout(timer);
       timer = undefined;
     }
     if (!inFlight) {
@@ -66,7 +69,7 @@ export function createBatcher<T>(opts: BatcherOptions<T>): Batcher<T> {
 
   function schedule() {
     if (timer || inFlight) return;
-    timer = setTimeout(kick, opts.delayMs);
+    timer = opts.clock.setTimeout(kick, opts.delayMs);
   }
 
   return {

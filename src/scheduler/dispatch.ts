@@ -1,21 +1,25 @@
+import type { Clock, TimerHandle } from '../clock.ts';
 import type { ClaimedFire } from './claim.ts';
 
 /**
  * Claimed fires waiting for their instant, grouped by instant with one timer per distinct
- * instant (not per fire), plus an index by task so a pause or delete can drop them.
+ * instant (not per fire), plus an index by task so a pause or delete can drop them. Its timers
+ * run on the engine's clock.
  */
 export class FireTable {
   readonly #byInstant = new Map<number, ClaimedFire[]>();
-  readonly #timers = new Map<number, NodeJS.Timeout>();
+  readonly #timers = new Map<number, TimerHandle>();
   readonly #byId = new Map<string, ClaimedFire>();
   readonly #byTask = new Map<string, Set<string>>();
   readonly #onDue: (fires: ClaimedFire[]) => void;
   readonly #localNow: () => number;
+  readonly #clock: Clock;
 
-  /** `localNow` is the database's clock as seen from here (Date.now() + measured offset). */
-  constructor(onDue: (fires: ClaimedFire[]) => void, localNow: () => number) {
+  /** `localNow` is the database's clock as seen from here (the clock's now + measured offset). */
+  constructor(onDue: (fires: ClaimedFire[]) => void, localNow: () => number, clock: Clock) {
     this.#onDue = onDue;
     this.#localNow = localNow;
+    this.#clock = clock;
   }
 
   get size(): number {
@@ -43,7 +47,7 @@ export class FireTable {
       return true;
     }
     this.#byInstant.set(at, [fire]);
-    const timer = setTimeout(() => this.#due(at), Math.max(0, at - this.#localNow()));
+    const timer = this.#clock.setTimeout(() => this.#due(at), Math.max(0, at - this.#localNow()));
     this.#timers.set(at, timer);
     return true;
   }
@@ -92,7 +96,7 @@ export class FireTable {
 
   /** Empties the table (shutdown), returning what it held. */
   clear(): ClaimedFire[] {
-    for (const t of this.#timers.values()) clearTimeout(t);
+    for (const t of this.#timers.values()) this.#clock.clearTimeout(t);
     const all = [...this.#byId.values()];
     this.#timers.clear();
     this.#byInstant.clear();
@@ -104,8 +108,8 @@ export class FireTable {
   /** Re-arms every timer (after the clock offset changed noticeably). */
   rearm(): void {
     for (const [at, timer] of this.#timers) {
-      clearTimeout(timer);
-      this.#timers.set(at, setTimeout(() => this.#due(at), Math.max(0, at - this.#localNow())));
+      this.#clock.clearTimeout(timer);
+      this.#timers.set(at, this.#clock.setTimeout(() => this.#due(at), Math.max(0, at - this.#localNow())));
     }
   }
 }

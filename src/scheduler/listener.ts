@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { type Clock, systemClock, type TimerHandle } from '../clock.ts';
 import type { Logger } from '../log.ts';
 
 export interface Listener {
@@ -9,6 +10,8 @@ export interface ListenOptions {
   url: string;
   channels: string[];
   logger: Logger;
+  /** Runs the reconnection backoff (default: the system clock). */
+  clock?: Clock;
   onNotify: (channel: string, payload: string) => void;
   /** Called after every (re)connection: notifications sent while disconnected were lost. */
   onConnect?: () => void;
@@ -22,12 +25,12 @@ export function listen(opts: ListenOptions): Listener {
   let client: pg.Client | null = null;
   let closed = false;
   let delay = 100;
-  let timer: NodeJS.Timeout | undefined;
+  let timer: TimerHandle | undefined;
+  const clock = opts.clock ?? systemClock;
 
   const schedule = () => {
     if (closed) return;
-    timer = setTimeout(connect, delay);
-    timer.unref();
+    timer = clock.setTimeout(connect, delay);
     delay = Math.min(delay * 2, 5_000);
   };
 
@@ -65,7 +68,7 @@ export function listen(opts: ListenOptions): Listener {
   return {
     async close() {
       closed = true;
-      clearTimeout(timer);
+      clock.clearTimeout(timer);
       const c = client;
       client = null;
       if (c) await c.end().catch(() => undefined);

@@ -4,7 +4,7 @@ import type { Engine } from '../../src/scheduler/engine.ts';
 import type { RunRequest, RunResult } from '../../src/scheduler/runner-port.ts';
 import { ZERO_USAGE } from '../../src/scheduler/runner-port.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { executionsOf, insertEdges, insertTasks, insertUser, ok, recordingRunner, startEngine, until } from '../support/engine.ts';
+import { executionsOf, insertEdges, insertTasks, insertUser, ok, queueRun, recordingRunner, startEngine, until } from '../support/engine.ts';
 
 // Joins and waits through real engines on a real database. Assertions are on execution rows;
 // waits are generous (a shared 2-core machine), never tight timing.
@@ -115,11 +115,10 @@ describe('a task that runs after others (a join)', () => {
     const [a, b] = (await insertTasks(db, userId, [once(at), once(at)])) as [string, string];
     const [c] = (await insertTasks(db, userId, [joinOnly])) as [string];
     await insertEdges(db, userId, c, [a, b]);
-    const e = await engine(recordingRunner().run);
+    await engine(recordingRunner().run);
     await until(async () => (await succeeded(c)).length === 1, 10_000, 'the first round');
     const manual = async (taskId: string) => {
-      await db.pool.query(`insert into executions (task_id, user_id, status, trigger, scheduled_for) values ($1, $2, 'queued', 'manual', now())`, [taskId, userId]);
-      await e.poke();
+      await queueRun(db, taskId, userId);
     };
     await manual(a);
     await until(async () => (await succeeded(a)).length === 2, 5000, "A's second success");

@@ -1,13 +1,34 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/models/db.ts';
 import { createMetrics } from '../../src/metrics.ts';
+import type { ClaimedFire } from '../../src/scheduler/claim.ts';
 import type { Engine } from '../../src/scheduler/engine.ts';
 import { instrumentEngine } from '../../src/scheduler/metrics.ts';
 import type { RunResult } from '../../src/scheduler/runner-port.ts';
 import { ZERO_USAGE } from '../../src/scheduler/runner-port.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { executionsOf, insertTasks, insertUser, ok, recordingRunner, startEngine, until } from '../support/engine.ts';
+import {
+  advanceEngineTo,
+  createTestEngine,
+  executionsOf,
+  followClaims,
+  insertTasks,
+  insertUser,
+  nextEvent,
+  ok,
+  queueRun,
+  recordedFinishes,
+  recordingRunner,
+  startEngine,
+  until,
+} from '../support/engine.ts';
+import { ManualClock } from '../support/manual-clock.ts';
+
+// Every engine here runs on a manual clock: a test moves it past an instant and awaits the event
+// the engine emits, never a sleep. The database's now() is real, so fires are placed within the
+// look-ahead window of the real time at start (they are claimed at once) and time moves only for
+// the engine's timers.
 
 let tdb: TestDatabase;
 let db: Database;
@@ -35,21 +56,28 @@ async function engine(run: Parameters<typeof startEngine>[1], opts: Parameters<t
   return e;
 }
 
-const soon = (ms: number) => new Date(Math.ceil((Date.now() + ms) / 1000) * 1000);
+/** An instant `ms` after the clock's now, on a whole millisecond (as the database stores it). */
+const soon = (clock: ManualClock, ms: number) => new Date(clock.now().getTime() + ms);
 const interval = (seconds: number, anchor: Date) => ({ kind: 'interval', everySeconds: seconds, anchor: anchor.toISOString() });
 
 describe('firing', () => {
   it('fires a due task once, on time, and records it', async () => {
-    const at = soon(1500);
+    const clock = new ManualClock();
+    const at = soon(clock, 1500);
     const [taskId] = await insertTasks(db, userId, [{ schedule: { kind: 'once', at: at.toISOString() }, nextRunAt: at }]);
-    const { run, calls } = recordingRunner();
-    const e = await engine(run);
-    const fired: number[] = [];
-    e.events.on('fired', (f) => fired.push(f.latenessMs));
-    await until(async () => (await executionsOf(db, taskId as string)).some((x) => x.status === 'succeeded'), 8000, 'the run');
+    const { run, calls } = recordingRunner(undefined, clock);
+    const e = await engine(run, { clock });
+    expect(e.stats().held).toBe(1);
+    const fired = nextEvent(e, 'fired');
+    const recorded = recordedFinishes(e, 1);
+    await advanceEngineTo(clock, e, at.getTime() - 1);
+    expect(calls).toHaveLength(0);
+    await advanceEngineTo(clock, e, at);
+    const [f] = await fired;
+    await recorded;
     expect(calls).toHaveLength(1);
-    expect(calls[0]?.at).toBeGreaterThanOrEqual(at.getTime() - 5);
-    expect(fired[0]).toBeLessThan(200);
+    expect(Math.abs(f.startedAt - at.getTime())).toBeLessThan(1);
+    expect(Math.abs(f.latenessMs)).toBeLessThan(1);
     const [x] = await executionsOf(db, taskId as string);
     expect(x).toMatchObject({ status: 'succeeded', trigger: 'schedule', attempt: 1, scheduled_ms: at.getTime() });
     const { rows } = await db.pool.query(`select enabled, next_run_at, last_status from tasks where id = $1`, [taskId]);
@@ -58,12 +86,15 @@ describe('firing', () => {
   });
 
   it('counts its fires, lateness and runs on /metrics', async () => {
-    const at = soon(1200);
-    const [taskId] = await insertTasks(db, userId, [{ schedule: { kind: 'once', at: at.toISOString() }, nextRunAt: at }]);
-    const e = await engine(recordingRunner().run);
+    const clock = new ManualClock();
+    const at = soon(clock, 1200);
+    await insertTasks(db, userId, [{ schedule: { kind: 'once', at: at.toISOString() }, nextRunAt: at }]);
+    const e = await engine(recordingRunner().run, { clock });
     const metrics = createMetrics();
     instrumentEngine(e, metrics);
-    await until(async () => (await executionsOf(db, taskId as string)).some((x) => x.status === 'succeeded'), 8000, 'the run');
+    const recorded = recordedFinishes(e, 1);
+    await advanceEngineTo(clock, e, at);
+    await recorded;
     const text = metrics.render();
     expect(text).toMatch(/tickler_fires_total\{trigger="schedule"\} 1/);
     expect(text).toMatch(/tickler_runs_total\{status="succeeded"\} 1/);
@@ -72,40 +103,55 @@ describe('firing', () => {
   });
 
   it('fires an interval on its anchored phase, every period, without drift', async () => {
-    const anchor = soon(1000);
+    const clock = new ManualClock();
+    const anchor = soon(clock, 1000);
     const [taskId] = await insertTasks(db, userId, [{ schedule: interval(1, new Date(anchor.getTime() - 1000)), nextRunAt: anchor, overlap: 'allow' }]);
-    const { run } = recordingRunner();
-    await engine(run);
-    await until(async () => (await executionsOf(db, taskId as string)).filter((x) => x.status === 'succeeded').length >= 3, 8000, 'three runs');
+    const { run, calls } = recordingRunner(undefined, clock);
+    // A window wide enough to claim the three fires at start (the database's clock does not move with ours).
+    const e = await engine(run, { clock, env: { SCHEDULER_LOOKAHEAD_MS: '6000' } });
+    const recorded = recordedFinishes(e, 3);
+    const started: number[] = [];
+    e.events.on('fired', (f) => started.push(f.startedAt));
+    await advanceEngineTo(clock, e, anchor.getTime() + 2000);
+    await recorded;
+    expect(calls).toHaveLength(3);
+    expect(started.map((t, i) => Math.abs(t - (anchor.getTime() + 1000 * i)) < 1)).toEqual([true, true, true]);
     const xs = await executionsOf(db, taskId as string);
     const times = xs.map((x) => x.scheduled_ms).slice(0, 3);
     expect(times).toEqual([anchor.getTime(), anchor.getTime() + 1000, anchor.getTime() + 2000]);
   });
 
   it('runs a manual run at once, woken by a notification', async () => {
+    const clock = new ManualClock();
     const [taskId] = await insertTasks(db, userId, [{ schedule: { kind: 'cron', cron: '0 0 1 1 *' }, nextRunAt: new Date('2099-01-01T00:00:00Z') }]);
     const { run, calls } = recordingRunner();
-    await engine(run, { pollMs: 60_000 });
+    // The clock never moves here: no poll runs, so only the notification can start the run.
+    const e = await engine(run, { clock, pollMs: 60_000 });
+    followClaims(clock, e);
     const app = await startTestApp(db);
     try {
       const key = (await app.user()).apiKey;
       await db.pool.query('update tasks set user_id = (select user_id from api_keys where key_hash is not null order by id desc limit 1) where id = $1', [taskId]);
-      const t0 = Date.now();
+      const fired = nextEvent(e, 'fired');
+      const recorded = recordedFinishes(e, 1);
       const res = await app.request('POST', `/api/tasks/${taskId}/run`, { key });
       expect(res.status).toBe(202);
-      await until(() => calls.length === 1, 3000, 'the manual run');
-      expect(Date.now() - t0).toBeLessThan(1000);
+      const [f] = await fired;
+      expect(f.executionId).toBe(res.body.id);
       expect(calls[0]?.trigger).toBe('manual');
-      await until(async () => (await executionsOf(db, taskId as string))[0]?.status === 'succeeded', 3000, 'recorded');
+      await recorded;
+      expect((await executionsOf(db, taskId as string))[0]?.status).toBe('succeeded');
     } finally {
       await app.close();
     }
   });
 
   it('queues 60 concurrent run-now requests of one task as 60 distinct runs, and runs each once', async () => {
+    const clock = new ManualClock();
     const [taskId] = await insertTasks(db, userId, [{ schedule: { kind: 'cron', cron: '0 0 1 1 *' }, nextRunAt: new Date('2099-01-01T00:00:00Z') }]);
     const { run, calls } = recordingRunner();
-    await engine(run, { pollMs: 60_000 });
+    const e = await engine(run, { clock, pollMs: 60_000 });
+    followClaims(clock, e);
     const app = await startTestApp(db);
     try {
       const key = (await app.user()).apiKey;
@@ -117,17 +163,18 @@ describe('firing', () => {
       );
       // Another user's run-now of the same task is a 404 and queues nothing.
       expect((await app.request('POST', `/api/tasks/${taskId}/run`, { key: other })).status).toBe(404);
+      const recorded = recordedFinishes(e, 60, (f) => f.status === 'succeeded');
       const replies = await Promise.all(Array.from({ length: 60 }, (_, i) => app.request('POST', `/api/tasks/${taskId}/run`, { key, body: { dryRun: i % 2 === 1 } })));
       expect(replies.map((r) => r.status)).toEqual(Array(60).fill(202));
       const ids = replies.map((r) => r.body.id);
       expect(new Set(ids).size).toBe(60);
       expect(replies.filter((r) => r.body.dryRun).length).toBe(30);
       for (const r of replies) expect(r.headers.get('location')).toBe(`/api/executions/${r.body.id}`);
-      await until(async () => (await executionsOf(db, taskId as string)).filter((x) => x.status === 'succeeded').length === 60, 10_000, 'the 60 runs');
+      await recorded;
       expect(calls.length).toBe(60);
       const xs = await executionsOf(db, taskId as string);
       expect(xs.map((x) => x.id).sort()).toEqual([...ids].sort());
-      expect(xs.every((x) => x.trigger === 'manual')).toBe(true);
+      expect(xs.every((x) => x.trigger === 'manual' && x.status === 'succeeded')).toBe(true);
       // The stored rows are what the replies said.
       const { rows } = await db.pool.query<{ id: string; dry_run: boolean }>(`select id::text as id, dry_run from executions where task_id = $1`, [taskId]);
       const dry = new Map(rows.map((r) => [r.id, r.dry_run]));
@@ -138,30 +185,60 @@ describe('firing', () => {
   });
 
   it('skips a fire while the previous run of the task is still going (overlap: skip)', async () => {
-    const anchor = soon(800);
+    const clock = new ManualClock();
+    const anchor = soon(clock, 800);
     const [taskId] = await insertTasks(db, userId, [{ schedule: interval(1, new Date(anchor.getTime() - 1000)), nextRunAt: anchor }]);
-    const { run } = recordingRunner(async () => {
-      await new Promise((r) => setTimeout(r, 1600));
+    const { run } = recordingRunner(async (req) => {
+      await clock.sleep(1600, req.signal);
       return ok();
     });
-    await engine(run);
-    await until(async () => (await executionsOf(db, taskId as string)).some((x) => x.status === 'skipped'), 8000, 'a skipped fire');
-    const skipped = (await executionsOf(db, taskId as string)).find((x) => x.status === 'skipped');
-    expect(skipped?.error?.type).toBe('overlap');
+    const e = await engine(run, { clock, env: { SCHEDULER_LOOKAHEAD_MS: '4000' } });
+    const skipped = nextEvent(e, 'skipped');
+    await advanceEngineTo(clock, e, anchor.getTime() + 1000);
+    const [f] = await skipped;
+    expect(f.scheduledFor).toBe(anchor.getTime() + 1000);
+    // The skip is written in the next batch; the first run is still going.
+    const recorded = recordedFinishes(e, 1);
+    await advanceEngineTo(clock, e, anchor.getTime() + 1600);
+    await recorded;
+    const xs = await executionsOf(db, taskId as string);
+    expect(xs.find((x) => x.scheduled_ms === anchor.getTime())?.status).toBe('succeeded');
+    const skip = xs.find((x) => x.scheduled_ms === anchor.getTime() + 1000);
+    expect(skip).toMatchObject({ status: 'skipped' });
+    expect(skip?.error?.type).toBe('overlap');
   });
 });
 
 describe('failures', () => {
   it('retries transient failures with backoff, each attempt its own execution', async () => {
-    const at = soon(1000);
+    const clock = new ManualClock();
+    const at = soon(clock, 1000);
     const [taskId] = await insertTasks(db, userId, [{ schedule: { kind: 'once', at: at.toISOString() }, nextRunAt: at, maxAttempts: 3 }]);
     let n = 0;
     const { run, calls } = recordingRunner(
       (): RunResult =>
         ++n < 3 ? { status: 'failed', error: { type: 'rate_limited', message: 'LLM 429' }, transient: true, usage: ZERO_USAGE } : ok('third time lucky'),
+      clock,
     );
-    await engine(run);
-    await until(async () => (await executionsOf(db, taskId as string)).some((x) => x.status === 'succeeded'), 10_000, 'the successful retry');
+    const e = await engine(run, { clock });
+    // Each failure queues a retry (and notifies); once claimed, its timer waits for the backoff.
+    const retries = [nextEvent(e, 'claimed', (fires) => fires.some((f) => f.attempt === 2))];
+    await advanceEngineTo(clock, e, at);
+    for (const attempt of [2, 3]) {
+      const retry = retries[attempt - 2] as (typeof retries)[number];
+      const f = (await retry)[0].find((x) => x.attempt === attempt) as ClaimedFire;
+      // retryBaseMs 200: attempt 2 waits 100–200 ms, attempt 3 200–400 ms (with jitter).
+      const waited = f.scheduledFor - (clock.now().getTime() + e.stats().clockOffsetMs);
+      expect(waited).toBeGreaterThanOrEqual(100 * 2 ** (attempt - 2) - 1);
+      expect(waited).toBeLessThanOrEqual(200 * 2 ** (attempt - 2) + 1);
+      await advanceEngineTo(clock, e, f.scheduledFor - 1);
+      expect(calls).toHaveLength(attempt - 1);
+      const recorded = recordedFinishes(e, 1);
+      const next = attempt === 2 ? nextEvent(e, 'claimed', (fires) => fires.some((x) => x.attempt === 3)) : null;
+      await advanceEngineTo(clock, e, f.scheduledFor);
+      await recorded;
+      if (next) retries.push(next);
+    }
     const xs = await executionsOf(db, taskId as string);
     expect(xs.map((x) => [x.status, x.trigger, x.attempt])).toEqual([
       ['failed', 'schedule', 1],
@@ -173,68 +250,92 @@ describe('failures', () => {
   });
 
   it('does not retry permanent failures, and pauses a task after N consecutive failed fires', async () => {
-    const anchor = soon(800);
+    const clock = new ManualClock();
+    const anchor = soon(clock, 800);
     const [taskId] = await insertTasks(db, userId, [{ schedule: interval(1, new Date(anchor.getTime() - 1000)), nextRunAt: anchor, pauseAfterFailures: 2, overlap: 'allow' }]);
-    const { run } = recordingRunner((): RunResult => ({ status: 'failed', error: { type: 'auth', message: 'invalid API key' }, transient: false, usage: ZERO_USAGE }));
-    await engine(run);
-    const row = await until(async () => {
-      const { rows } = await db.pool.query(`select enabled, paused_reason, consecutive_failures from tasks where id = $1`, [taskId]);
-      return rows[0]?.enabled === false ? rows[0] : null;
-    }, 8000, 'the task to pause itself');
-    expect(row.paused_reason).toMatch(/paused after 2 consecutive failed runs; last error: invalid API key/);
+    const { run, calls } = recordingRunner((): RunResult => ({ status: 'failed', error: { type: 'auth', message: 'invalid API key' }, transient: false, usage: ZERO_USAGE }));
+    const e = await engine(run, { clock, env: { SCHEDULER_LOOKAHEAD_MS: '6000' } });
+    expect(e.stats().held).toBeGreaterThanOrEqual(4);
+    for (const k of [0, 1]) {
+      const recorded = recordedFinishes(e, 1);
+      await advanceEngineTo(clock, e, anchor.getTime() + 1000 * k);
+      await recorded;
+    }
+    const { rows } = await db.pool.query(`select enabled, paused_reason, consecutive_failures from tasks where id = $1`, [taskId]);
+    expect(rows[0].enabled).toBe(false);
+    expect(rows[0].paused_reason).toMatch(/paused after 2 consecutive failed runs; last error: invalid API key/);
+    // The pause dropped the fires still held: nothing more fires.
+    expect(e.stats().held).toBe(0);
+    await clock.advance(5000);
+    expect(calls).toHaveLength(2);
     const xs = await executionsOf(db, taskId as string);
     expect(xs.every((x) => x.trigger !== 'retry')).toBe(true);
-    // nothing more fires once paused
-    const count = xs.length;
-    await new Promise((r) => setTimeout(r, 1500));
-    expect((await executionsOf(db, taskId as string)).filter((x) => x.status !== 'queued').length).toBeLessThanOrEqual(count);
+    expect(xs.filter((x) => x.status !== 'queued').map((x) => x.status)).toEqual(['failed', 'failed']);
   });
 
   it('pauses the task with the reason the runner gives (token budget)', async () => {
-    const at = soon(800);
+    const clock = new ManualClock();
+    const at = soon(clock, 800);
     const [taskId] = await insertTasks(db, userId, [{ schedule: interval(3600, new Date(at.getTime() - 3_600_000)), nextRunAt: at }]);
-    await engine(recordingRunner((): RunResult => ({ status: 'failed', error: { type: 'budget', message: 'over budget' }, transient: false, usage: ZERO_USAGE, pauseTask: 'monthly token budget of 1000 spent' })).run);
-    const row = await until(async () => {
-      const { rows } = await db.pool.query(`select enabled, paused_reason from tasks where id = $1`, [taskId]);
-      return rows[0]?.enabled === false ? rows[0] : null;
-    }, 6000, 'pause');
-    expect(row.paused_reason).toBe('monthly token budget of 1000 spent');
+    const e = await engine(
+      recordingRunner((): RunResult => ({ status: 'failed', error: { type: 'budget', message: 'over budget' }, transient: false, usage: ZERO_USAGE, pauseTask: 'monthly token budget of 1000 spent' })).run,
+      { clock },
+    );
+    const recorded = recordedFinishes(e, 1);
+    await advanceEngineTo(clock, e, at);
+    await recorded;
+    const { rows } = await db.pool.query(`select enabled, paused_reason from tasks where id = $1`, [taskId]);
+    expect(rows[0]).toEqual({ enabled: false, paused_reason: 'monthly token budget of 1000 spent' });
   });
 
   it('survives a runner that throws', async () => {
-    const at = soon(800);
+    const clock = new ManualClock();
+    const at = soon(clock, 800);
     const [taskId] = await insertTasks(db, userId, [{ schedule: { kind: 'once', at: at.toISOString() }, nextRunAt: at, maxAttempts: 1 }]);
-    await engine(async () => {
-      throw new Error('boom');
-    });
-    const x = await until(async () => (await executionsOf(db, taskId as string)).find((r) => r.status === 'failed'), 6000, 'failure');
+    const e = await engine(
+      async () => {
+        throw new Error('boom');
+      },
+      { clock },
+    );
+    const recorded = recordedFinishes(e, 1);
+    await advanceEngineTo(clock, e, at);
+    await recorded;
+    const x = (await executionsOf(db, taskId as string)).find((r) => r.status === 'failed');
     expect(x?.error).toEqual({ type: 'internal', message: 'the runner failed unexpectedly' });
   });
 });
 
 describe('misfires and orphans (start-up sync)', () => {
   it('coalesces many missed fires into one catch-up run within the grace period', async () => {
-    const tenMinAgo = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 600_000);
+    const clock = new ManualClock();
+    const tenMinAgo = new Date(Math.floor(clock.now().getTime() / 60_000) * 60_000 - 600_000);
     const [taskId] = await insertTasks(db, userId, [{ schedule: { kind: 'cron', cron: '* * * * *' }, nextRunAt: tenMinAgo }]);
     const { run, calls } = recordingRunner();
-    await engine(run, { env: { SCHEDULER_LOOKAHEAD_MS: '500' } });
-    await until(() => calls.length >= 1, 5000, 'the catch-up run');
+    const e = createTestEngine(db, run, { clock, env: { SCHEDULER_LOOKAHEAD_MS: '500' } });
+    engines.push(e);
+    const recorded = recordedFinishes(e, 1);
+    // The catch-up fire is due already: it starts without the clock moving.
+    await e.start();
+    await recorded;
+    expect(calls).toHaveLength(1);
     const xs = await executionsOf(db, taskId as string);
     const catchup = xs.filter((x) => x.trigger === 'catchup');
     expect(catchup).toHaveLength(1);
     expect(xs.filter((x) => x.status === 'missed')).toHaveLength(0);
     const { rows } = await db.pool.query(`select (extract(epoch from next_run_at) * 1000)::float8 as next from tasks where id = $1`, [taskId]);
-    expect(rows[0].next).toBeGreaterThan(Date.now() - 1000);
+    expect(rows[0].next).toBeGreaterThan(clock.now().getTime() - 1000);
   });
 
   it('records a missed execution under the skip policy, and beyond the grace period', async () => {
-    const past = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 120_000);
+    const clock = new ManualClock();
+    const past = new Date(Math.floor(clock.now().getTime() / 60_000) * 60_000 - 120_000);
     const [skipId, lateId] = await insertTasks(db, userId, [
       { schedule: { kind: 'once', at: past.toISOString() }, nextRunAt: past, misfirePolicy: 'skip' },
       { schedule: { kind: 'once', at: past.toISOString() }, nextRunAt: past, misfireGraceSeconds: 60 },
     ]);
     const { run, calls } = recordingRunner();
-    await engine(run);
+    await engine(run, { clock });
     for (const id of [skipId, lateId]) {
       const xs = await executionsOf(db, id as string);
       expect(xs).toHaveLength(1);
@@ -245,6 +346,7 @@ describe('misfires and orphans (start-up sync)', () => {
   });
 
   it('marks a run whose owner died interrupted and retries it', async () => {
+    const clock = new ManualClock();
     const [taskId] = await insertTasks(db, userId, [{ schedule: { kind: 'cron', cron: '0 0 1 1 *' }, nextRunAt: new Date('2099-01-01T00:00:00Z') }]);
     await db.pool.query(
       `insert into executions (task_id, user_id, status, trigger, attempt, scheduled_for, owner, lease_until, started_at)
@@ -252,12 +354,20 @@ describe('misfires and orphans (start-up sync)', () => {
       [taskId, userId],
     );
     const { run, calls } = recordingRunner();
-    await engine(run);
-    await until(() => calls.length === 1, 5000, 'the retry');
+    const e = createTestEngine(db, run, { clock });
+    engines.push(e);
+    const retry = nextEvent(e, 'claimed', (fires) => fires.some((f) => f.trigger === 'retry'));
+    await e.start();
+    const f = (await retry)[0].find((x) => x.trigger === 'retry') as ClaimedFire;
+    const recorded = recordedFinishes(e, 1);
+    // The retry waits out its backoff (retryBaseMs 200) on the engine's clock.
+    await advanceEngineTo(clock, e, f.scheduledFor);
+    await recorded;
+    expect(calls).toHaveLength(1);
     const xs = await executionsOf(db, taskId as string);
     expect(xs[0]).toMatchObject({ status: 'interrupted' });
     expect(xs[0]?.error?.type).toBe('interrupted');
-    expect(xs[1]).toMatchObject({ trigger: 'retry', attempt: 2 });
+    expect(xs[1]).toMatchObject({ trigger: 'retry', attempt: 2, status: 'succeeded' });
   });
 });
 
@@ -271,34 +381,45 @@ describe('changes take effect without a restart', () => {
   afterAll(async () => app.close());
 
   it('fires a task created through the API within its second', async () => {
-    const { run, calls } = recordingRunner();
-    await engine(run, { pollMs: 60_000 });
-    const at = soon(1200);
+    const clock = new ManualClock();
+    const { run, calls } = recordingRunner(undefined, clock);
+    const e = await engine(run, { clock, pollMs: 60_000 });
+    const at = soon(clock, 1200);
+    const claimed = nextEvent(e, 'claimed');
     const res = await app.request('POST', '/api/tasks', { key, body: { name: 'x', schedule: { at: at.toISOString() } } });
     expect(res.status).toBe(201);
-    await until(() => calls.length === 1, 4000, 'the fire');
-    expect((calls[0]?.at ?? 0) - at.getTime()).toBeLessThan(300);
+    await claimed;
+    const fired = nextEvent(e, 'fired');
+    await advanceEngineTo(clock, e, at);
+    const [f] = await fired;
+    expect(calls).toHaveLength(1);
+    expect(Math.abs(f.startedAt - at.getTime())).toBeLessThan(1);
   });
 
-  it('drops claimed fires on pause, and fires again after resume', async () => {
+  it('drops claimed fires on pause, and fires nothing of it after', async () => {
+    const clock = new ManualClock();
     const { run, calls } = recordingRunner();
-    const e = await engine(run, { pollMs: 60_000 });
-    const at = soon(1500);
+    const e = await engine(run, { clock, pollMs: 60_000 });
+    const at = soon(clock, 1500);
+    const claimed = nextEvent(e, 'claimed');
     const created = await app.request('POST', '/api/tasks', { key, body: { name: 'p', schedule: { at: at.toISOString() } } });
-    await until(() => e.stats().held === 1, 2000, 'the claim');
-    const dropped = new Promise((r) => e.events.once('dropped', r));
+    await claimed;
+    expect(e.stats().held).toBe(1);
+    const dropped = nextEvent(e, 'dropped');
     await app.request('POST', `/api/tasks/${created.body.id}/pause`, { key });
     await dropped;
     expect(e.stats().held).toBe(0);
-    await new Promise((r) => setTimeout(r, Math.max(0, at.getTime() - Date.now()) + 300));
+    await advanceEngineTo(clock, e, at.getTime() + 300);
     expect(calls).toHaveLength(0);
     expect(await executionsOf(db, created.body.id)).toHaveLength(0);
   });
 
   it('moves a claimed fire when the task is rescheduled, and drops it on delete', async () => {
+    // Still on real time (see the report of issue #15: its manual-clock version is not done yet).
+    const realSoon = (ms: number) => new Date(Math.ceil((Date.now() + ms) / 1000) * 1000);
     const { run, calls } = recordingRunner();
     const e = await engine(run, { pollMs: 60_000 });
-    const first = soon(1500);
+    const first = realSoon(1500);
     const t = await app.request('POST', '/api/tasks', { key, body: { name: 'r', schedule: { every: 3600 } } });
     await app.request('PATCH', `/api/tasks/${t.body.id}`, { key, body: { schedule: { at: first.toISOString() } } });
     await until(() => e.stats().held === 1, 2000, 'the claim');
@@ -310,37 +431,46 @@ describe('changes take effect without a restart', () => {
     const xs = await executionsOf(db, t.body.id);
     expect(xs.map((x) => x.scheduled_ms)).toEqual([later.getTime()]);
 
-    const d = await app.request('POST', '/api/tasks', { key, body: { name: 'd', schedule: { at: soon(1500).toISOString() } } });
+    const d = await app.request('POST', '/api/tasks', { key, body: { name: 'd', schedule: { at: realSoon(1500).toISOString() } } });
     await until(() => e.stats().held === 1, 2000, 'the claim');
     await app.request('DELETE', `/api/tasks/${d.body.id}`, { key });
     await until(() => e.stats().held === 0, 2000, 'the drop');
   });
 
   it('aborts a running execution on cancel and keeps it cancelled', async () => {
+    const clock = new ManualClock();
     let aborted = false;
-    const { run, calls } = recordingRunner(
+    let startRecorded: () => void = () => undefined;
+    const running = new Promise<void>((resolve) => {
+      startRecorded = resolve;
+    });
+    const { run } = recordingRunner(
       (req) =>
         new Promise<RunResult>((resolve) => {
+          void req.started?.then(startRecorded);
           req.signal.addEventListener('abort', () => {
             aborted = true;
             resolve({ status: 'aborted', usage: ZERO_USAGE });
           });
         }),
     );
-    await engine(run, { pollMs: 60_000 });
+    const e = await engine(run, { clock, pollMs: 60_000 });
+    followClaims(clock, e);
     const t = await app.request('POST', '/api/tasks', { key, body: { name: 'c', schedule: { every: 3600 } } });
     const x = await app.request('POST', `/api/tasks/${t.body.id}/run`, { key });
-    await until(() => calls.length === 1, 3000, 'the run');
-    await until(async () => (await app.request('GET', `/api/executions/${x.body.id}`, { key })).body.status === 'running', 3000, 'running');
+    await running;
+    expect((await app.request('GET', `/api/executions/${x.body.id}`, { key })).body.status).toBe('running');
+    const finished = nextEvent(e, 'finished');
     const c = await app.request('POST', `/api/executions/${x.body.id}/cancel`, { key });
     expect(c.body.status).toBe('cancelled');
-    await until(() => aborted, 2000, 'the abort');
-    await new Promise((r) => setTimeout(r, 200));
+    const [{ result }] = await finished;
+    expect(aborted).toBe(true);
+    expect(result.status).toBe('aborted');
     expect((await app.request('GET', `/api/executions/${x.body.id}`, { key })).body.status).toBe('cancelled');
   });
 
   it('reports status: instances, due soon, running, lag', async () => {
-    await engine(recordingRunner().run);
+    await engine(recordingRunner().run, { clock: new ManualClock() });
     const s = await app.request('GET', '/api/scheduler/status', { key });
     expect(s.status).toBe(200);
     expect(s.body.instances.length).toBeGreaterThanOrEqual(1);
@@ -350,27 +480,36 @@ describe('changes take effect without a restart', () => {
 
 describe('several engines', () => {
   it('fires 500 simultaneous tasks exactly once across three engines', async () => {
-    const at = soon(2500);
+    const clock = new ManualClock();
+    const at = soon(clock, 1500);
     const ids = await insertTasks(
       db,
       userId,
       Array.from({ length: 500 }, () => ({ schedule: { kind: 'once', at: at.toISOString() }, nextRunAt: at })),
     );
-    const { run, calls } = recordingRunner();
-    const es = await Promise.all([engine(run), engine(run), engine(run)]);
-    await until(async () => {
-      const { rows } = await db.pool.query(`select count(*)::int as n from executions where status = 'succeeded' and task_id = any($1::bigint[])`, [ids]);
-      return rows[0].n === 500;
-    }, 15_000, 'all 500 runs');
+    const { run, calls } = recordingRunner(undefined, clock);
+    // Each holds at most 2 × RUNNER_CONCURRENCY, so all three get a share.
+    const es = await Promise.all([0, 1, 2].map(() => engine(run, { clock, env: { RUNNER_CONCURRENCY: '100' } })));
+    expect(es.reduce((n, e) => n + e.stats().held, 0)).toBe(500);
+    expect(es.filter((e) => e.stats().held > 0).length).toBe(3);
+    const recorded = es.map((e) => recordedFinishes(e, e.stats().held));
+    const lateness: number[] = [];
+    for (const e of es) e.events.on('fired', (f) => lateness.push(f.latenessMs));
+    // Each engine's offset to the database differs by a little: move to the instant each one sees.
+    for (const e of [...es].sort((x, y) => y.stats().clockOffsetMs - x.stats().clockOffsetMs)) await advanceEngineTo(clock, e, at);
+    await Promise.all(recorded);
     expect(calls).toHaveLength(500);
     expect(new Set(calls.map((c) => c.taskId)).size).toBe(500);
-    const { rows } = await db.pool.query(`select count(*)::int as n, count(distinct owner)::int as owners from executions where task_id = any($1::bigint[])`, [ids]);
-    expect(rows[0].n).toBe(500);
-    expect(rows[0].owners).toBeGreaterThanOrEqual(1);
-    void es;
+    expect(lateness.filter((ms) => Math.abs(ms) > 1)).toEqual([]);
+    const { rows } = await db.pool.query(
+      `select count(*)::int as n, count(*) filter (where status = 'succeeded')::int as ok, count(distinct owner)::int as owners from executions where task_id = any($1::bigint[])`,
+      [ids],
+    );
+    expect(rows[0]).toEqual({ n: 500, ok: 500, owners: 3 });
   });
 
   it('hands fires over on graceful shutdown: released runs are retried elsewhere', async () => {
+    const clock = new ManualClock();
     const [taskId] = await insertTasks(db, userId, [{ schedule: { kind: 'cron', cron: '0 0 1 1 *' }, nextRunAt: new Date('2099-01-01T00:00:00Z') }]);
     let first = true;
     const slow = recordingRunner(
@@ -381,25 +520,24 @@ describe('several engines', () => {
           req.signal.addEventListener('abort', () => resolve({ status: 'aborted', usage: ZERO_USAGE }));
         }),
     );
-    const a = await startEngine(db, slow.run);
-    await db.pool.query(
-      `insert into executions (task_id, user_id, status, trigger, scheduled_for) values ($1, $2, 'queued', 'manual', now())`,
-      [taskId, userId],
-    );
-    await a.poke();
-    await until(() => slow.calls.length === 1, 3000, 'the first run');
-    const b = await engine(slow.run);
-    await a.stop(100);
-    await b.poke();
-    await until(() => slow.calls.length === 2, 5000, 'the retry on the other engine');
-    const xs = await until(async () => {
-      const r = await executionsOf(db, taskId as string);
-      return r.some((x) => x.status === 'succeeded') ? r : undefined;
-    }, 5000, 'recorded');
-    expect(xs?.map((x) => [x.status, x.trigger])).toEqual([
+    const a = await startEngine(db, slow.run, { clock });
+    followClaims(clock, a);
+    const firstRun = nextEvent(a, 'fired');
+    await queueRun(db, taskId as string, userId);
+    await firstRun;
+    const b = await engine(slow.run, { clock });
+    followClaims(clock, b);
+    const retried = recordedFinishes(b, 1);
+    // No grace: the run in progress is released at once, recorded interrupted and retried by b.
+    await a.stop(0);
+    await retried;
+    expect(slow.calls).toHaveLength(2);
+    const xs = await executionsOf(db, taskId as string);
+    expect(xs.map((x) => [x.status, x.trigger])).toEqual([
       ['interrupted', 'manual'],
       ['succeeded', 'retry'],
     ]);
-    expect(xs?.[0]?.error?.type).toBe('released');
+    expect(xs[0]?.error?.type).toBe('released');
+    expect(xs[1]?.owner).toBe(b.id);
   });
 });

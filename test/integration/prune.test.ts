@@ -10,7 +10,7 @@ import type { RunRequest } from '../../src/scheduler/runner-port.ts';
 import { createSystemJobRunner, defineSystemJobs, type SystemJobContext } from '../../src/scheduler/system-jobs.ts';
 import { syncSystemJobs } from '../../src/scheduler/system-jobs-sync.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { insertTasks, insertUser, recordingRunner, startEngine, until } from '../support/engine.ts';
+import { insertTasks, queueRun, insertUser, recordingRunner, startEngine, until } from '../support/engine.ts';
 
 let tdb: TestDatabase;
 let db: Database;
@@ -83,8 +83,7 @@ describe('prune-executions', () => {
     try {
       await until(async () => (await count(`select count(*)::int as n from executions where task_id = $1 and status = 'succeeded'`, [ticker])) >= 2, 10_000, 'the ticker');
       const { rows: job } = await db.pool.query(`select id, user_id from tasks where system_name = 'prune-executions'`);
-      await db.pool.query(`insert into executions (task_id, user_id, status, trigger, scheduled_for) values ($1, $2, 'queued', 'manual', now())`, [job[0].id, job[0].user_id]);
-      await engine.poke();
+      await queueRun(db, job[0].id, job[0].user_id);
       const done = await until(
         async () => (await db.pool.query(`select output, started_at, finished_at from executions where task_id = $1 and status = 'succeeded'`, [job[0].id])).rows[0],
         30_000,

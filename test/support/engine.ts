@@ -1,18 +1,22 @@
-import { systemClock } from '../../src/clock.ts';
+import { type Clock, systemClock } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/log.ts';
 import type { Database } from '../../src/models/db.ts';
-import { createEngine, type Engine, type EngineOptions } from '../../src/scheduler/engine.ts';
+import { CHANNELS } from '../../src/models/notify.ts';
+import { createEngine, type Engine, type EngineEvents, type EngineOptions } from '../../src/scheduler/engine.ts';
+import type { Finish } from '../../src/scheduler/record.ts';
+import type { ClaimedFire } from '../../src/scheduler/claim.ts';
+import type { ManualClock } from './manual-clock.ts';
 import type { RunFn, RunRequest, RunResult } from '../../src/scheduler/runner-port.ts';
 import { ZERO_USAGE } from '../../src/scheduler/runner-port.ts';
 
 export const ok = (output = 'ok'): RunResult => ({ status: 'succeeded', output, usage: ZERO_USAGE });
 
-/** A run function that records every call and answers with `answer` (default: success). */
-export function recordingRunner(answer: (req: RunRequest) => Promise<RunResult> | RunResult = () => ok()) {
+/** A run function that records every call (at `clock`'s time) and answers with `answer` (default: success). */
+export function recordingRunner(answer: (req: RunRequest) => Promise<RunResult> | RunResult = () => ok(), clock: Clock = systemClock) {
   const calls: Array<{ executionId: string; taskId: string; at: number; attempt: number; trigger: string }> = [];
   const run: RunFn = async (req) => {
-    calls.push({ executionId: req.execution.id, taskId: req.execution.taskId, at: Date.now(), attempt: req.execution.attempt, trigger: req.execution.trigger });
+    calls.push({ executionId: req.execution.id, taskId: req.execution.taskId, at: clock.now().getTime(), attempt: req.execution.attempt, trigger: req.execution.trigger });
     return await answer(req);
   };
   return { run, calls };
@@ -23,7 +27,14 @@ export function testSchedulerConfig(env: Record<string, string> = {}) {
 }
 
 export async function startEngine(db: Database, run: RunFn, opts: Partial<EngineOptions> & { env?: Record<string, string> } = {}): Promise<Engine> {
-  const engine = createEngine({
+  const engine = createTestEngine(db, run, opts);
+  await engine.start();
+  return engine;
+}
+
+/** An engine not started yet (to listen to its start-up), with the test settings of `startEngine`. */
+export function createTestEngine(db: Database, run: RunFn, opts: Partial<EngineOptions> & { env?: Record<string, string> } = {}): Engine {
+  return createEngine({
     db,
     clock: systemClock,
     logger: createLogger(process.env.TEST_LOG ?? 'silent', false),
@@ -33,8 +44,37 @@ export async function startEngine(db: Database, run: RunFn, opts: Partial<Engine
     pollMs: 500,
     ...opts,
   });
-  await engine.start();
-  return engine;
+}
+
+/**
+ * The next `name` event of `engine` that passes `match` (register it before the action that causes
+ * it). No timer: the test's own timeout bounds the wait.
+ */
+export function nextEvent<K extends keyof EngineEvents>(engine: Engine, name: K, match: (...args: EngineEvents[K]) => boolean = () => true): Promise<EngineEvents[K]> {
+  return new Promise((resolve) => {
+    const events = engine.events as unknown as NodeJS.EventEmitter;
+    const on = (...args: unknown[]) => {
+      const a = args as EngineEvents[K];
+      if (!match(...a)) return;
+      events.off(name, on);
+      resolve(a);
+    };
+    events.on(name, on);
+  });
+}
+
+/** Resolves once `engine` has recorded `n` finishes that pass `match`, counted from now. */
+export function recordedFinishes(engine: Engine, n: number, match: (f: Finish) => boolean = () => true): Promise<Finish[]> {
+  const seen: Finish[] = [];
+  return new Promise((resolve) => {
+    const on = (items: Finish[]) => {
+      for (const f of items) if (match(f)) seen.push(f);
+      if (seen.length < n) return;
+      engine.events.off('recorded', on);
+      resolve(seen);
+    };
+    engine.events.on('recorded', on);
+  });
 }
 
 /** Waits until `check` returns a truthy value, polling every 25 ms, failing after `ms`. */
@@ -46,6 +86,19 @@ export async function until<T>(check: () => Promise<T> | T, ms = 10_000, what = 
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/**
+ * Queues a manual run of `taskId` and wakes the engines, as POST /api/tasks/:id/run does (one
+ * statement: the notification is sent when the row is committed). Returns the execution id.
+ */
+export async function queueRun(db: Database, taskId: string, userId: string): Promise<string> {
+  const { rows } = await db.pool.query<{ id: string }>(
+    `with x as (insert into executions (task_id, user_id, status, trigger, scheduled_for) values ($1, $2, 'queued', 'manual', now()) returning id)
+     select x.id::text as id, pg_notify($3, json_build_object('id', x.id::text)::text) from x`,
+    [taskId, userId, CHANNELS.work],
+  );
+  return (rows[0] as { id: string }).id;
 }
 
 /** Inserts a user and returns its id. */
@@ -121,4 +174,27 @@ export async function executionsOf(db: Database, taskId: string) {
     [taskId],
   );
   return rows;
+}
+
+/**
+ * Moves `clock` to the instant that `engine` sees as `at`: the engine arms its timers on the
+ * database's time (its clock plus the offset it measured), and the database's clock is real.
+ */
+export function advanceEngineTo(clock: ManualClock, engine: Engine, at: Date | number): Promise<void> {
+  return clock.advanceTo((typeof at === 'number' ? at : at.getTime()) - engine.stats().clockOffsetMs);
+}
+
+/**
+ * Fires stamped with the database's now() (run-now requests, dependency triggers, released runs)
+ * are due at a real instant the manual clock has not reached: this moves the clock to each batch
+ * `engine` claims, as real time would. Returns the unsubscribe.
+ */
+export function followClaims(clock: ManualClock, engine: Engine): () => void {
+  const on = (fires: ClaimedFire[]) => {
+    // 1 ms past the last instant: these fires are late by nature, and it spares rounding doubts.
+    const last = Math.max(...fires.map((f) => f.scheduledFor));
+    void advanceEngineTo(clock, engine, last + 1);
+  };
+  engine.events.on('claimed', on);
+  return () => engine.events.off('claimed', on);
 }

@@ -1,6 +1,6 @@
 // Shared set-up for runner tests: a fresh database, the fake chat server, a user, and helpers that
 // create tasks and running executions the way the engine would, then drive the real runner.
-import type { Clock } from '../../src/clock.ts';
+import { type Clock, systemClock } from '../../src/clock.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/log.ts';
 import { createUser } from '../../src/api/auth.ts';
@@ -57,7 +57,7 @@ export function messagesOf(fake: FakeOpenAI, i: number): any[] {
 /** A clock on real time whose sleeps return at once (recording how long they would have been). */
 export function instantSleepClock(): Clock & { sleeps: number[] } {
   const sleeps: number[] = [];
-  return { sleeps, now: () => new Date(), sleep: async (ms) => void sleeps.push(ms) };
+  return { ...systemClock, sleeps, now: () => new Date(), sleep: async (ms) => void sleeps.push(ms) };
 }
 
 export async function startRunnerHarness(): Promise<RunnerHarness> {
