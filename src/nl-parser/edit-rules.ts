@@ -31,7 +31,7 @@ export interface EditSubject {
 export type EditRead = { ok: true; patch: EditPatch } | Decline;
 
 const MAX_LENGTH = 300;
-const IT = String.raw`(?: it| this| that| the task| the reminder| the job)?`;
+const IT = "(?: it| this| that| the task| the reminder| the job)?";
 const unsure = (reason: string) => decline('not_understood', reason);
 
 /** Lower case, one space, no politeness or trailing "instead"/"from now on": the grammar sees the request alone. */

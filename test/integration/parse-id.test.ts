@@ -20,7 +20,7 @@ let app: TestApp;
 let key: string;
 let now = new Date('2026-12-07T10:00:00Z');
 // The API's clock, moved by hand: expiry is judged by it.
-const clock: Clock = { now: () => new Date(now), sleep: systemClock.sleep };
+const clock: Clock = { now: () => new Date(now), sleep: systemClock.sleep, setTimeout: systemClock.setTimeout, clearTimeout: systemClock.clearTimeout };
 
 beforeAll(async () => {
   tdb = await createTestDatabase();

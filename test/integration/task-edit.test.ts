@@ -19,7 +19,7 @@ let llmApp: TestApp;
 let key: string;
 // Monday 7 December 2026, 11:00 in Paris.
 const NOW = new Date('2026-12-07T10:00:00Z');
-const clock: Clock = { now: () => new Date(NOW), sleep: systemClock.sleep };
+const clock: Clock = { now: () => new Date(NOW), sleep: systemClock.sleep, setTimeout: systemClock.setTimeout, clearTimeout: systemClock.clearTimeout };
 
 beforeAll(async () => {
   tdb = await createTestDatabase();

@@ -3,7 +3,7 @@
 // as the README tells receivers to.
 import type { IncomingHttpHeaders } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Clock } from '../../src/clock.ts';
+import { type Clock, systemClock } from '../../src/clock.ts';
 import { verifyWebhook, type VerifyWebhookResult } from '../../src/webhooks/verify.ts';
 import { reply } from '../support/fake-openai.ts';
 import { startTestHttpServer, type TestHttpServer } from '../support/net.ts';
@@ -89,6 +89,7 @@ describe('webhook signing, end to end', () => {
     // A clock on which every backoff sleep lasts ten minutes: the third attempt is 20 minutes late.
     let offset = 0;
     const clock: Clock = {
+      ...systemClock,
       now: () => new Date(Date.now() + offset),
       sleep: async () => {
         offset += 10 * 60_000;
