@@ -137,6 +137,7 @@ async function boot(): Promise<void> {
   }
 
   byId('app-nav').hidden = false;
+  byId('no-llm').hidden = session.llmConfigured;
   // Jobs are for admins (the API refuses anyone else); the local user of local mode is one.
   byId('nav-jobs').hidden = !session.user?.isAdmin;
   if (session.authMode === 'apikey') {

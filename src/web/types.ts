@@ -140,6 +140,8 @@ export interface Session {
   authMode: 'local' | 'apikey';
   user: { id: string; name: string; isAdmin: boolean } | null;
   tools: string[];
+  /** false: no LLM endpoint on the server (runs fail; only the rules read phrases). */
+  llmConfigured: boolean;
 }
 
 export interface ParseResult {

@@ -45,6 +45,12 @@ describe.skipIf(!run)('phone width', () => {
     await screenshot(page, `phone-${name.replaceAll(' ', '-')}`);
   });
 
+  it('shows no "no language model" banner when the server has one', async () => {
+    await page.goto(`${stack.app.url}/#/tasks`);
+    await page.locator('.task-card').first().waitFor();
+    expect(await page.locator('#no-llm').isHidden()).toBe(true);
+  });
+
   it('gives task titles a tap target of at least 44 px', async () => {
     await page.goto(`${stack.app.url}/#/tasks`);
     const title = page.locator('.task-card h2 a').first();

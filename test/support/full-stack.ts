@@ -37,7 +37,8 @@ export async function startFullStack(env: Record<string, string> = {}, runnerEnv
   const logger = createLogger(process.env.TEST_LOG ?? 'silent', false);
   // Rules only: phrases they cannot read are declined, as on a server without OPENAI_API_KEY.
   const parser = createParser({ llm: createLlm(loadConfig({}).openai), logger });
-  const appEnv = { AUTH_MODE: 'local', ...env };
+  // The runner below reaches the fake chat server: the API says so too (no "no LLM" banner), unless `env` says otherwise.
+  const appEnv = { AUTH_MODE: 'local', OPENAI_BASE_URL: fake.url, ...env };
   const app = await startWebApp(db, { parser, env: appEnv });
   const runnerConfig: Config = loadConfig({ DATABASE_URL: db.url, OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'sk-test', OPENAI_MODEL: 'fake-model', LOG_LEVEL: 'silent', ...runnerEnv });
   const runTask = createRunner({ db, clock: app.deps.clock, logger, config: runnerConfig, fetchDeps: testNet().deps });

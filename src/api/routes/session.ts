@@ -10,6 +10,7 @@ const SessionOut = z.object({
   authMode: z.enum(['local', 'apikey']),
   user: z.object({ id: z.string(), name: z.string(), isAdmin: z.boolean() }).nullable(),
   tools: z.array(z.string()),
+  llmConfigured: z.boolean().describe('false: no OpenAI-compatible endpoint is set; runs fail and only the rules read phrases'),
 });
 
 /** What the web page needs before anything else: whether to ask for a key, and who is signed in. */
@@ -30,6 +31,7 @@ export function sessionRoutes(deps: AppDeps): RouteDef[] {
           authMode: deps.config.authMode,
           user: user ? { id: user.id, name: user.name, isAdmin: user.isAdmin } : null,
           tools: [...TOOL_NAMES],
+          llmConfigured: deps.config.openai.apiKey !== undefined || deps.config.openai.baseURL !== undefined,
         };
       },
     }),
