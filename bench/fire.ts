@@ -84,7 +84,8 @@ async function startTickler(mode: 'api' | 'scheduler', env: Record<string, strin
   const prof = process.env.FIRE_PROF && mode === 'scheduler' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FIRE_PROF}`] : [];
   if (process.env.FIRE_NODE_ARGS && mode === 'scheduler') prof.push(...process.env.FIRE_NODE_ARGS.split(' '));
   const child = spawn(process.execPath, [...prof, MAIN, mode], {
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: process.env.TICKLER_DEBUG && mode === 'scheduler' ? 'debug' : 'info', ...env },
+    // A scheduler's probe listener on a port of its own (several replicas run side by side).
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: process.env.TICKLER_DEBUG && mode === 'scheduler' ? 'debug' : 'info', ...(mode === 'scheduler' ? { PORT: '0' } : {}), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(child);

@@ -75,7 +75,8 @@ interface Tickler {
 async function startTickler(mode: 'api' | 'scheduler', env: Record<string, string>, nodeArgs: string[] = []): Promise<Tickler> {
   const t0 = performance.now();
   const child = spawn(process.execPath, [...nodeArgs, MAIN, mode], {
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...P.env, ...env },
+    // A scheduler's probe listener on a port of its own (several replicas run side by side).
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...P.env, ...(mode === 'scheduler' ? { PORT: '0' } : {}), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(child);
