@@ -16,7 +16,7 @@ import pg from 'pg';
 import { createLogger } from '../src/log.ts';
 import { openDatabase } from '../src/models/db.ts';
 import { startEmbeddedPostgres } from '../src/models/embedded.ts';
-import { freePort, httpRequest, machine, pct, table } from './lib.ts';
+import { freePort, httpRequest, machine, NO_RATE_LIMITS, pct, table } from './lib.ts';
 
 const { values } = parseArgs({
   options: {
@@ -84,7 +84,7 @@ async function startTickler(mode: 'api' | 'scheduler', env: Record<string, strin
   const prof = process.env.FIRE_PROF && mode === 'scheduler' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FIRE_PROF}`] : [];
   if (process.env.FIRE_NODE_ARGS && mode === 'scheduler') prof.push(...process.env.FIRE_NODE_ARGS.split(' '));
   const child = spawn(process.execPath, [...prof, MAIN, mode], {
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: process.env.TICKLER_DEBUG && mode === 'scheduler' ? 'debug' : 'info', ...env },
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: process.env.TICKLER_DEBUG && mode === 'scheduler' ? 'debug' : 'info', ...NO_RATE_LIMITS, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(child);

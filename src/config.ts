@@ -11,6 +11,30 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
+const RATE_UNITS: Record<string, number> = { s: 1_000, sec: 1_000, second: 1_000, m: 60_000, min: 60_000, minute: 60_000, h: 3_600_000, hour: 3_600_000 };
+
+/** `"10/min"`: a bucket of 10 that refills 10 per minute, evenly; `"0"` or `"off"`: no limit. */
+export interface RateLimit {
+  capacity: number;
+  periodMs: number;
+}
+
+const rateLimit = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((v, ctx): RateLimit | null => {
+      const s = v.trim().toLowerCase();
+      if (s === '0' || s === 'off') return null;
+      const m = /^(\d{1,9})\s*\/\s*([a-z]+)$/.exec(s);
+      const periodMs = m ? RATE_UNITS[m[2] as string] : undefined;
+      if (!m || periodMs === undefined || Number(m[1]) < 1) {
+        ctx.addIssue({ code: 'custom', message: 'must be "N/s", "N/min" or "N/h" (N ≥ 1), or "off"' });
+        return z.NEVER;
+      }
+      return { capacity: Number(m[1]), periodMs };
+    });
+
 const schema = z
   .object({
     HOST: z.string().min(1).default('127.0.0.1'),
@@ -44,6 +68,10 @@ const schema = z
       .transform((v) => (v ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean)),
     EXECUTION_RETENTION_DAYS: intIn(1, 3650, 30),
     NOTIFICATION_RETENTION_DAYS: intIn(1, 3650, 30),
+    RATE_LIMIT_CREATE: rateLimit('60/min'),
+    RATE_LIMIT_EDIT: rateLimit('120/min'),
+    RATE_LIMIT_RUN_NOW: rateLimit('30/min'),
+    RATE_LIMIT_PARSE: rateLimit('60/min'),
   })
   .transform((env) => {
     const embedded = env.DATABASE_URL === undefined;
@@ -70,6 +98,13 @@ const schema = z
         maxTasksPerUser: env.MAX_TASKS_PER_USER,
         minIntervalSeconds: env.MIN_INTERVAL_SECONDS,
         bodyLimitBytes: env.BODY_LIMIT_BYTES,
+      },
+      // Per user and per replica (token buckets in memory): null disables one.
+      rateLimits: {
+        create: env.RATE_LIMIT_CREATE,
+        edit: env.RATE_LIMIT_EDIT,
+        runNow: env.RATE_LIMIT_RUN_NOW,
+        parse: env.RATE_LIMIT_PARSE,
       },
       scheduler: {
         runnerConcurrency: env.RUNNER_CONCURRENCY,

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { createLogger } from '../../src/log.ts';
 import { openDatabase } from '../../src/models/db.ts';
-import { freePort, httpRequest } from '../lib.ts';
+import { freePort, httpRequest, NO_RATE_LIMITS } from '../lib.ts';
 import { summarize } from './lib/stats.mjs';
 
 interface Params {
@@ -75,7 +75,7 @@ interface Tickler {
 async function startTickler(mode: 'api' | 'scheduler', env: Record<string, string>, nodeArgs: string[] = []): Promise<Tickler> {
   const t0 = performance.now();
   const child = spawn(process.execPath, [...nodeArgs, MAIN, mode], {
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...P.env, ...env },
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...NO_RATE_LIMITS, ...P.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(child);

@@ -7,6 +7,7 @@ import { jsonBody } from './body.ts';
 import type { AppDeps } from './deps.ts';
 import { buildOpenApi } from './openapi.ts';
 import { problemMiddleware } from './problem.ts';
+import { createRateLimiter } from './rate-limit.ts';
 import { mountRoutes, type RouteDef } from './route.ts';
 import { executionRoutes } from './routes/executions.ts';
 import { graphRoutes } from './routes/graph.ts';
@@ -49,7 +50,7 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): Koa {
     ...(opts.extraRoutes ?? []),
   );
   const router = new Router();
-  mountRoutes(router, routes, { adminConfigured: Boolean(deps.config.adminToken) });
+  mountRoutes(router, routes, { adminConfigured: Boolean(deps.config.adminToken), limiter: createRateLimiter({ limits: deps.config.rateLimits, clock: deps.clock }) });
 
   const logger = deps.logger;
   const requests = deps.metrics?.counter('http_requests_total', 'HTTP requests, by method, route and status.');

@@ -2,6 +2,7 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { z } from 'zod';
 import { requireAdmin, requireAdmins, requireUser, type Principal } from './auth.ts';
+import type { RateAction, RateLimiter } from './rate-limit.ts';
 
 /** `admin`: ADMIN_TOKEN only; `admins`: ADMIN_TOKEN or the API key of an admin user (the web app's admins). */
 export type Access = 'public' | 'user' | 'admin' | 'admins';
@@ -30,6 +31,8 @@ export interface RouteDef<B = unknown, Q = unknown> {
   query?: z.ZodType<Q>;
   headers?: Record<string, string>;
   responses: Record<number, ResponseDoc>;
+  /** The caller's token bucket this route draws from (a 429 with Retry-After when it is empty). */
+  rateLimit?: RateAction;
   handler: (ctx: Context, input: RouteInput<B, Q>) => Promise<void> | void;
 }
 
@@ -44,13 +47,15 @@ const NO_PRINCIPAL: Principal = { userId: '', isAdmin: false };
  * Mounts routes on a router. Validation happens here, once, from the same schemas the OpenAPI
  * document is generated from, so the contract and the behaviour cannot drift apart.
  */
-export function mountRoutes(router: Router, routes: RouteDef[], opts: { adminConfigured: boolean }): void {
+export function mountRoutes(router: Router, routes: RouteDef[], opts: { adminConfigured: boolean; limiter?: RateLimiter }): void {
   for (const def of routes) {
     router[def.method](def.path, async (ctx: Context) => {
       let principal = NO_PRINCIPAL;
       if (def.access === 'user') principal = requireUser(ctx);
       if (def.access === 'admin') requireAdmin(ctx, opts.adminConfigured);
       if (def.access === 'admins') principal = requireAdmins(ctx);
+      // Before validation: a stream of invalid requests is throttled like any other.
+      if (def.rateLimit && principal.userId) opts.limiter?.take(def.rateLimit, principal.userId);
       // parse() throws a ZodError, which the problem middleware turns into a 422 with field paths.
       const body = def.body ? def.body.parse(ctx.request.json ?? {}) : undefined;
       const query = def.query ? def.query.parse(ctx.query) : undefined;

@@ -52,6 +52,11 @@ export async function startTestApp(db: Database, opts: TestAppOptions = {}): Pro
     ADMIN_TOKEN: 'admin-token-for-tests-0123456789',
     LOG_LEVEL: 'silent',
     MIN_INTERVAL_SECONDS: '60',
+    // Suites drive one user hard; the rate-limit tests turn the buckets on themselves.
+    RATE_LIMIT_CREATE: 'off',
+    RATE_LIMIT_EDIT: 'off',
+    RATE_LIMIT_RUN_NOW: 'off',
+    RATE_LIMIT_PARSE: 'off',
     ...opts.env,
   });
   const logger = createLogger('silent', false);

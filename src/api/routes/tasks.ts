@@ -78,6 +78,7 @@ export function taskRoutes(deps: AppDeps): RouteDef[] {
       tag: 'tasks',
       summary: 'Create a task from explicit fields, a schedule in plain English, or one chat message',
       access: 'user',
+      rateLimit: 'create',
       body: CreateTaskSchema,
       headers: { 'Idempotency-Key': 'the same key and body within 24 h returns the first task instead of a twin' },
       responses: { 201: { description: 'the task', schema: TaskOut }, 422: { description: 'invalid input or a limit reached' }, 503: { description: 'the LLM needed to read the text is unavailable' } },
@@ -132,6 +133,7 @@ export function taskRoutes(deps: AppDeps): RouteDef[] {
       tag: 'tasks',
       summary: 'Change some fields of a task; a schedule or timezone change recomputes nextRunAt',
       access: 'user',
+      rateLimit: 'edit',
       body: UpdateTaskSchema,
       responses: { 200: { description: 'the task', schema: TaskOut }, 404: { description: 'no such task' }, 422: { description: 'invalid input' } },
       async handler(ctx, { body, params, principal }) {
@@ -179,6 +181,7 @@ export function taskRoutes(deps: AppDeps): RouteDef[] {
         tag: 'tasks',
         summary: action === 'pause' ? 'Pause a task (fires already claimed are dropped)' : 'Resume a paused task from now on',
         access: 'user',
+        rateLimit: 'edit',
         responses: { 200: { description: 'the task', schema: TaskOut }, 404: { description: 'no such task' } },
         async handler(ctx, { params, principal }) {
           const { task, after } = await em(ctx).transactional(async (tx) => {
@@ -202,6 +205,7 @@ export function taskRoutes(deps: AppDeps): RouteDef[] {
       tag: 'tasks',
       summary: 'Run a task now (a manual execution, queued for the engine)',
       access: 'user',
+      rateLimit: 'runNow',
       body: RunTaskSchema,
       responses: { 202: { description: 'the queued execution', schema: ExecutionOut }, 404: { description: 'no such task' } },
       async handler(ctx, { body, params, principal }) {
