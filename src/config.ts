@@ -49,6 +49,10 @@ const schema = z
     OPENAI_API_KEY: optionalString,
     OPENAI_BASE_URL: optionalString.pipe(z.url().optional()),
     OPENAI_MODEL: z.string().min(1).default('gpt-4o-mini'),
+    OPENAI_MODELS: z
+      .string()
+      .optional()
+      .transform((v) => (v ?? '').split(',').map((m) => m.trim()).filter(Boolean)),
     OPENAI_TIMEOUT_MS: intIn(100, 600_000, 30_000),
     OPENAI_MAX_CONNECTIONS: intIn(1, 10_000, 256),
     LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
@@ -90,6 +94,9 @@ const schema = z
         apiKey: env.OPENAI_API_KEY,
         baseURL: env.OPENAI_BASE_URL,
         model: env.OPENAI_MODEL,
+        // The models a task may name; the server's own model is always one of them (a task
+        // without a model runs on it anyway).
+        models: [...new Set([env.OPENAI_MODEL, ...env.OPENAI_MODELS])],
         timeoutMs: env.OPENAI_TIMEOUT_MS,
         maxConnections: env.OPENAI_MAX_CONNECTIONS,
       },

@@ -52,7 +52,7 @@ const taskFields = {
   startAt: instant.nullable(),
   endAt: instant.nullable(),
   pauseAfterFailures: z.number().int().min(0).max(10_000).describe('0 never pauses'),
-  model: z.string().trim().min(1).max(100).nullable().describe("the chat model for this task's runs; null: the server's OPENAI_MODEL"),
+  model: z.string().trim().min(1).max(100).nullable().describe("the chat model for this task's runs, one of OPENAI_MODELS; null: the server's OPENAI_MODEL"),
   webhookUrl: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).max(2000).nullable().describe('notify also POSTs here, signed'),
   webhookSecret: z.string().min(16).max(256).nullable().describe('signs webhook bodies (X-Tickler-Signature); write-only, never returned'),
   monthlyTokenBudget: z.number().int().min(1).max(1_000_000_000).nullable().describe('tokens per calendar month; a run that would exceed it pauses the task'),

@@ -33,6 +33,8 @@ beforeAll(async () => {
       RATE_LIMIT_EDIT: '2/h',
       RATE_LIMIT_RUN_NOW: '4/min',
       RATE_LIMIT_PARSE: '2/min',
+      OPENAI_MODEL: 'gpt-4o-mini',
+      OPENAI_MODELS: 'gpt-4o, o3-mini',
     },
   });
   unlimited = await startTestApp(db, { clock, env: { RATE_LIMIT_RUN_NOW: '0', RATE_LIMIT_CREATE: 'off' } });
@@ -127,5 +129,46 @@ describe('per-user rate limits', () => {
       expect(doc.paths[path][method].responses['429'], `${method} ${path}`).toBeDefined();
     }
     expect(doc.paths['/api/tasks'].get.responses['429']).toBeUndefined();
+  });
+});
+
+describe('task models are limited to OPENAI_MODELS', () => {
+  it('accepts a listed model, the server default and null', async () => {
+    const u = await unlimited.user();
+    for (const model of ['gpt-4o', 'o3-mini', 'gpt-4o-mini', null]) {
+      clock.advance(20_000);
+      const res = await app.request('POST', '/api/tasks', { key: u.apiKey, body: { ...hourly, model } });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      expect(res.body.model).toBe(model);
+    }
+  });
+
+  it('refuses another model on create and on edit with a 422 naming model', async () => {
+    const u = await app.user();
+    const created = await app.request('POST', '/api/tasks', { key: u.apiKey, body: { ...hourly, model: 'gpt-4-32k-expensive' } });
+    expect(created.status).toBe(422);
+    expect(created.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(created.body.errors).toEqual([{ path: 'model', message: expect.stringContaining('gpt-4o, o3-mini') }]);
+
+    const t = (await unlimited.request('POST', '/api/tasks', { key: u.apiKey, body: { ...hourly, model: 'gpt-4o-mini' } })).body;
+    clock.advance(3600_000);
+    const patched = await app.request('PATCH', `/api/tasks/${t.id}`, { key: u.apiKey, body: { model: 'gpt-4-32k-expensive', name: 'x' } });
+    expect(patched.status).toBe(422);
+    expect(patched.body.errors[0].path).toBe('model');
+    expect((await app.request('GET', `/api/tasks/${t.id}`, { key: u.apiKey })).body).toMatchObject({ model: 'gpt-4o-mini', name: 'digest' });
+  });
+
+  it('allows only OPENAI_MODEL when OPENAI_MODELS is unset', async () => {
+    const u = await unlimited.user();
+    expect(unlimited.config.openai.models).toEqual(['gpt-4o-mini']);
+    expect((await unlimited.request('POST', '/api/tasks', { key: u.apiKey, body: { ...hourly, model: 'gpt-4o' } })).body.errors[0].path).toBe('model');
+    expect((await unlimited.request('POST', '/api/tasks', { key: u.apiKey, body: { ...hourly, model: 'gpt-4o-mini' } })).status).toBe(201);
+  });
+
+  it('refuses a model before a text is sent to the LLM', async () => {
+    const u = await unlimited.user();
+    const res = await app.request('POST', '/api/tasks', { key: u.apiKey, body: { text: 'every morning at the crack of dawn summarize the news', model: 'nope' } });
+    expect(res.status).toBe(422);
+    expect(fake.requests).toHaveLength(0);
   });
 });

@@ -36,6 +36,11 @@ describe('rate-limit configuration', () => {
       }
     }
   });
+
+  it('always allows OPENAI_MODEL among OPENAI_MODELS', () => {
+    expect(loadConfig({}).openai.models).toEqual(['gpt-4o-mini']);
+    expect(loadConfig({ OPENAI_MODEL: 'm1', OPENAI_MODELS: ' m2,m3 ,, m1' }).openai.models).toEqual(['m1', 'm2', 'm3']);
+  });
 });
 
 describe('token buckets', () => {

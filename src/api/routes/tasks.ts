@@ -42,7 +42,13 @@ export async function loadTask(e: EntityManager, userId: string, id: string): Pr
 }
 
 function inputDeps(deps: AppDeps, ctx: Context): InputDeps {
-  return { parser: deps.parser, minIntervalSeconds: deps.config.limits.minIntervalSeconds, now: deps.clock.now(), signal: ctx.state.signal };
+  return {
+    parser: deps.parser,
+    minIntervalSeconds: deps.config.limits.minIntervalSeconds,
+    now: deps.clock.now(),
+    signal: ctx.state.signal,
+    models: deps.config.openai.models,
+  };
 }
 
 function canonical(value: unknown): string {
