@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
+import { AppError, ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
 import { Execution } from '../../models/execution.ts';
 import { CHANNELS, notify, type TaskOp } from '../../models/notify.ts';
 import { sqlOfEm } from '../../models/sql.ts';
@@ -213,16 +213,29 @@ export function taskRoutes(deps: AppDeps): RouteDef[] {
       access: 'user',
       rateLimit: 'runNow',
       body: RunTaskSchema,
-      responses: { 202: { description: 'the queued execution', schema: ExecutionOut }, 404: { description: 'no such task' } },
+      responses: {
+        202: { description: 'the queued execution', schema: ExecutionOut },
+        404: { description: 'no such task' },
+        409: { description: 'run_in_progress: a run is active and overlap is "skip"; monthly_token_budget: the budget is spent this month' },
+      },
       async handler(ctx, { body, params, principal }) {
         const id = params.id as string;
         if (!isRowId(id)) throw new NotFoundError('task');
         const req = { userId: principal.userId, taskId: id, dryRun: body.dryRun ?? false };
-        // null: not the caller's task, or (rarely) another replica queued a run of it at the same
-        // microsecond — then one more try at the next instant.
-        let queued = await runs.queue(req);
-        if (!queued && (await findTask(deps.db.pool, principal.userId, id))) queued = await runs.queue(req);
-        if (!queued) throw new NotFoundError('task');
+        // A collision: another replica queued a run of it at the same microsecond; the next instant is free.
+        let outcome = await runs.queue(req);
+        if (outcome.kind === 'collided') outcome = await runs.queue(req);
+        if (outcome.kind === 'not_found') throw new NotFoundError('task');
+        if (outcome.kind === 'running') {
+          throw new AppError(409, 'run_in_progress', 'a run of this task is in progress and its overlap policy is "skip": wait for it to finish, or set overlap to "allow"');
+        }
+        if (outcome.kind === 'budget') {
+          throw new AppError(409, 'monthly_token_budget', `this task used ${outcome.used} of its ${outcome.budget} tokens this month (monthlyTokenBudget): raise the budget to run it now`, {
+            details: { used: outcome.used, budget: outcome.budget },
+          });
+        }
+        if (outcome.kind !== 'queued') throw new ConflictError('another run of this task was queued at the same instant; retry');
+        const queued = outcome.run;
         ctx.status = 202;
         ctx.set('Location', `/api/executions/${queued.id}`);
         ctx.body = executionJson({
