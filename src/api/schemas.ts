@@ -102,6 +102,22 @@ export const RunTaskSchema = z.object({ dryRun: z.boolean().optional() }).strict
 
 export const CreateUserSchema = z.object({ name: z.string().trim().min(1).max(200), isAdmin: z.boolean().optional() }).strict();
 
+export const KeyOut = z.object({
+  id: z.string(),
+  prefix: z.string().describe('the first characters of the key: enough to recognise it, useless to authenticate'),
+  createdAt: z.string(),
+  lastUsedAt: z.string().nullable(),
+  revokedAt: z.string().nullable(),
+  current: z.boolean().optional().describe('the key this request was made with (GET /api/keys)'),
+});
+export const NewKeyOut = z.object({
+  id: z.string(),
+  prefix: z.string(),
+  apiKey: z.string().describe('shown once; only its hash is stored'),
+  createdAt: z.string(),
+  revoked: z.string().optional().describe('POST /api/keys/rotate: the id of the key it replaced, revoked'),
+});
+
 // Response shapes, for the OpenAPI document.
 export const ScheduleOut = z.object({
   kind: z.enum(['cron', 'interval', 'once']),
