@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { AppError, ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
 import { Execution } from '../../models/execution.ts';
 import { CHANNELS, notify, type TaskOp } from '../../models/notify.ts';
 import { sqlOfEm } from '../../models/sql.ts';
@@ -14,6 +14,7 @@ import { createTaskWriter } from '../../models/task-writer.ts';
 import { setDependencies } from '../../scheduler/set-dependencies.ts';
 import type { AppDeps } from '../deps.ts';
 import { type RouteDef, route } from '../route.ts';
+import { queuedRunJson, queueRunNow } from '../run-now.ts';
 import {
   CreateTaskSchema,
   DeleteTaskQuery,
@@ -222,41 +223,10 @@ export function taskRoutes(deps: AppDeps): RouteDef[] {
         const id = params.id as string;
         if (!isRowId(id)) throw new NotFoundError('task');
         const req = { userId: principal.userId, taskId: id, dryRun: body.dryRun ?? false };
-        // A collision: another replica queued a run of it at the same microsecond; the next instant is free.
-        let outcome = await runs.queue(req);
-        if (outcome.kind === 'collided') outcome = await runs.queue(req);
-        if (outcome.kind === 'not_found') throw new NotFoundError('task');
-        if (outcome.kind === 'running') {
-          throw new AppError(409, 'run_in_progress', 'a run of this task is in progress and its overlap policy is "skip": wait for it to finish, or set overlap to "allow"');
-        }
-        if (outcome.kind === 'budget') {
-          throw new AppError(409, 'monthly_token_budget', `this task used ${outcome.used} of its ${outcome.budget} tokens this month (monthlyTokenBudget): raise the budget to run it now`, {
-            details: { used: outcome.used, budget: outcome.budget },
-          });
-        }
-        if (outcome.kind !== 'queued') throw new ConflictError('another run of this task was queued at the same instant; retry');
-        const queued = outcome.run;
+        const queued = await queueRunNow(runs, req);
         ctx.status = 202;
         ctx.set('Location', `/api/executions/${queued.id}`);
-        ctx.body = executionJson({
-          id: queued.id,
-          taskId: queued.taskId,
-          status: 'queued',
-          trigger: 'manual',
-          attempt: 1,
-          scheduledFor: queued.scheduledFor,
-          startedAt: null,
-          finishedAt: null,
-          output: null,
-          error: null,
-          promptTokens: 0,
-          completionTokens: 0,
-          llmCalls: 0,
-          toolCalls: 0,
-          dryRun: queued.dryRun,
-          satisfiedBy: null,
-          waitUntil: null,
-        });
+        ctx.body = queuedRunJson(queued);
       },
     }),
     route({
