@@ -63,8 +63,10 @@ with v as (
          case when t.overlap = 'skip' then
            row_number() over (partition by v.task_id order by v.ord) > 1
            or exists (select 1 from executions e where e.task_id = t.id and e.status = 'running')
+           -- status || '': not the partial index of open executions, whose rows in the last minute
+           -- are every replica's queue (a scan of thousands a check under load), but (task_id, scheduled_for).
            or exists (select 1 from executions e where e.task_id = t.id and e.scheduled_for > v.at - interval '1 minute'
-                       and e.scheduled_for <= v.at and e.status = 'queued' and e.trigger = 'manual')
+                       and e.scheduled_for <= v.at and e.status || '' = 'queued' and e.trigger = 'manual')
          else false end as busy,
          case when t.monthly_token_budget is null then 0 else
            (select coalesce(sum(e.prompt_tokens + e.completion_tokens), 0)::float8 from executions e
