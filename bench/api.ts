@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { freePort, httpRequest, machine, pct, table } from './lib.ts';
+import { freePort, httpRequest, machine, NO_RATE_LIMITS, pct, table } from './lib.ts';
 
 const { values } = parseArgs({
   options: { creates: { type: 'string', default: '10000' }, reads: { type: 'string', default: '20000' }, clients: { type: 'string', default: '32' } },
@@ -23,7 +23,7 @@ const root = join(import.meta.dirname, '..');
 async function startServer(dataDir: string, port: number): Promise<ChildProcess> {
   const prof = process.env.API_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.API_PROF}`] : [];
   const child = spawn(process.execPath, [...prof, join(root, 'src/main.ts'), 'api'], {
-    env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn', AUTH_MODE: 'local', MAX_TASKS_PER_USER: '100000000', MIN_INTERVAL_SECONDS: '1', DB_POOL_SIZE: '32' },
+    env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn', AUTH_MODE: 'local', MAX_TASKS_PER_USER: '100000000', MIN_INTERVAL_SECONDS: '1', DB_POOL_SIZE: '32', ...NO_RATE_LIMITS },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const deadline = Date.now() + 60_000;

@@ -16,7 +16,7 @@ import pg from 'pg';
 import { createLogger } from '../src/log.ts';
 import { openDatabase } from '../src/models/db.ts';
 import { startEmbeddedPostgres } from '../src/models/embedded.ts';
-import { freePort, httpRequest, machine, pct, table } from './lib.ts';
+import { freePort, httpRequest, machine, NO_RATE_LIMITS, pct, table } from './lib.ts';
 
 const { values } = parseArgs({
   options: {
@@ -85,7 +85,7 @@ async function startTickler(mode: 'api' | 'scheduler', env: Record<string, strin
   if (process.env.FIRE_NODE_ARGS && mode === 'scheduler') prof.push(...process.env.FIRE_NODE_ARGS.split(' '));
   const child = spawn(process.execPath, [...prof, MAIN, mode], {
     // A scheduler's probe listener on a port of its own (several replicas run side by side).
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: process.env.TICKLER_DEBUG && mode === 'scheduler' ? 'debug' : 'info', ...(mode === 'scheduler' ? { PORT: '0' } : {}), ...env },
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: process.env.TICKLER_DEBUG && mode === 'scheduler' ? 'debug' : 'info', ...NO_RATE_LIMITS, ...(mode === 'scheduler' ? { PORT: '0' } : {}), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(child);

@@ -3,6 +3,9 @@ import http from 'node:http';
 import { createServer } from 'node:net';
 import os from 'node:os';
 
+/** A bench drives one user far past any sane per-user rate limit: every bucket off. */
+export const NO_RATE_LIMITS = { RATE_LIMIT_CREATE: 'off', RATE_LIMIT_EDIT: 'off', RATE_LIMIT_RUN_NOW: 'off', RATE_LIMIT_PARSE: 'off' };
+
 export async function freePort(): Promise<number> {
   return await new Promise((resolve, reject) => {
     const s = createServer();

@@ -14,6 +14,29 @@ const optionalString = z
 
 const metricsListener = (env: { METRICS_HOST?: string | undefined; METRICS_PORT?: number | undefined }) =>
   env.METRICS_HOST !== undefined || env.METRICS_PORT !== undefined;
+const RATE_UNITS: Record<string, number> = { s: 1_000, sec: 1_000, second: 1_000, m: 60_000, min: 60_000, minute: 60_000, h: 3_600_000, hour: 3_600_000 };
+
+/** `"10/min"`: a bucket of 10 that refills 10 per minute, evenly; `"0"` or `"off"`: no limit. */
+export interface RateLimit {
+  capacity: number;
+  periodMs: number;
+}
+
+const rateLimit = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((v, ctx): RateLimit | null => {
+      const s = v.trim().toLowerCase();
+      if (s === '0' || s === 'off') return null;
+      const m = /^(\d{1,9})\s*\/\s*([a-z]+)$/.exec(s);
+      const periodMs = m ? RATE_UNITS[m[2] as string] : undefined;
+      if (!m || periodMs === undefined || Number(m[1]) < 1) {
+        ctx.addIssue({ code: 'custom', message: 'must be "N/s", "N/min" or "N/h" (N ≥ 1), or "off"' });
+        return z.NEVER;
+      }
+      return { capacity: Number(m[1]), periodMs };
+    });
 
 const schema = z
   .object({
@@ -29,6 +52,10 @@ const schema = z
     OPENAI_API_KEY: optionalString,
     OPENAI_BASE_URL: optionalString.pipe(z.url().optional()),
     OPENAI_MODEL: z.string().min(1).default('gpt-4o-mini'),
+    OPENAI_MODELS: z
+      .string()
+      .optional()
+      .transform((v) => (v ?? '').split(',').map((m) => m.trim()).filter(Boolean)),
     OPENAI_TIMEOUT_MS: intIn(100, 600_000, 30_000),
     OPENAI_MAX_CONNECTIONS: intIn(1, 10_000, 256),
     LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
@@ -51,6 +78,10 @@ const schema = z
     METRICS_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
     METRICS_HOST: optionalString,
     METRICS_PORT: optionalString.pipe(z.coerce.number<string | undefined>().int().min(0).max(65535).optional()),
+    RATE_LIMIT_CREATE: rateLimit('60/min'),
+    RATE_LIMIT_EDIT: rateLimit('120/min'),
+    RATE_LIMIT_RUN_NOW: rateLimit('30/min'),
+    RATE_LIMIT_PARSE: rateLimit('60/min'),
   })
   .superRefine((env, ctx) => {
     if (metricsListener(env) && env.METRICS_PORT === env.PORT && env.PORT !== 0 && (env.METRICS_HOST ?? '127.0.0.1') === env.HOST) {
@@ -82,6 +113,9 @@ const schema = z
         apiKey: env.OPENAI_API_KEY,
         baseURL: env.OPENAI_BASE_URL,
         model: env.OPENAI_MODEL,
+        // The models a task may name; the server's own model is always one of them (a task
+        // without a model runs on it anyway).
+        models: [...new Set([env.OPENAI_MODEL, ...env.OPENAI_MODELS])],
         timeoutMs: env.OPENAI_TIMEOUT_MS,
         maxConnections: env.OPENAI_MAX_CONNECTIONS,
       },
@@ -90,6 +124,13 @@ const schema = z
         maxTasksPerUser: env.MAX_TASKS_PER_USER,
         minIntervalSeconds: env.MIN_INTERVAL_SECONDS,
         bodyLimitBytes: env.BODY_LIMIT_BYTES,
+      },
+      // Per user and per replica (token buckets in memory): null disables one.
+      rateLimits: {
+        create: env.RATE_LIMIT_CREATE,
+        edit: env.RATE_LIMIT_EDIT,
+        runNow: env.RATE_LIMIT_RUN_NOW,
+        parse: env.RATE_LIMIT_PARSE,
       },
       scheduler: {
         runnerConcurrency: env.RUNNER_CONCURRENCY,

@@ -8,6 +8,8 @@ interface AppErrorOptions {
   details?: Record<string, unknown>;
   errors?: FieldError[];
   cause?: unknown;
+  /** Response headers that belong to the error (Retry-After on a 429). */
+  headers?: Record<string, string>;
   /** Whether `message` may reach the client; defaults to status < 500. */
   expose?: boolean;
 }
@@ -22,6 +24,7 @@ export class AppError extends Error {
   readonly expose: boolean;
   readonly details: Record<string, unknown> | undefined;
   readonly errors: FieldError[] | undefined;
+  readonly headers: Record<string, string> | undefined;
 
   constructor(status: number, code: string, message: string, options: AppErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -31,6 +34,7 @@ export class AppError extends Error {
     this.expose = options.expose ?? status < 500;
     this.details = options.details;
     this.errors = options.errors;
+    this.headers = options.headers;
   }
 }
 

@@ -5,6 +5,7 @@ import { createMetricsApp } from './api/metrics-server.ts';
 import { answerClientErrors } from './api/problem.ts';
 import { ensureLocalUser } from './api/auth.ts';
 import { createEventHub } from './api/events.ts';
+import { createKeyCache, watchKeyRevocations } from './api/key-cache.ts';
 import { eventRoutes } from './api/routes/events.ts';
 import { webUi } from './api/web.ts';
 import { systemClock } from './clock.ts';
@@ -113,11 +114,15 @@ async function main(): Promise<void> {
   if (mode === 'all' || mode === 'api') {
     const localUserId = config.authMode === 'local' ? await step(ensureLocalUser(infra.db.orm.em.fork())) : undefined;
     const parser = createParser({ llm, logger });
+    // Keys revoked on any replica leave this one's auth cache when their NOTIFY arrives.
+    const keyCache = createKeyCache();
+    const keyWatch = watchKeyRevocations({ url: infra.db.url, logger, cache: keyCache });
+    cleanup.unshift(() => keyWatch.close());
     // One LISTEN connection per API process feeds every SSE client connected to it.
     const hub = createEventHub({ db: infra.db, logger });
     await step(hub.start());
     cleanup.unshift(() => hub.close());
-    const app = createApp({ config, db: infra.db, logger, clock, parser, localUserId, isReady: () => ready, metrics }, { extraRoutes: eventRoutes(hub), after: [webUi()] });
+    const app = createApp({ config, db: infra.db, logger, clock, parser, localUserId, isReady: () => ready, metrics, keyCache }, { extraRoutes: eventRoutes(hub), after: [webUi()] });
     const server: Server = createServer(app.callback());
     server.keepAliveTimeout = 65_000;
     answerClientErrors(server);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { createLogger } from '../../src/log.ts';
 import { openDatabase } from '../../src/models/db.ts';
-import { freePort, httpRequest } from '../lib.ts';
+import { freePort, httpRequest, NO_RATE_LIMITS } from '../lib.ts';
 import { summarize } from './lib/stats.mjs';
 
 interface Params {
@@ -76,7 +76,7 @@ async function startTickler(mode: 'api' | 'scheduler', env: Record<string, strin
   const t0 = performance.now();
   const child = spawn(process.execPath, [...nodeArgs, MAIN, mode], {
     // A scheduler's probe listener on a port of its own (several replicas run side by side).
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...P.env, ...(mode === 'scheduler' ? { PORT: '0' } : {}), ...env },
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...NO_RATE_LIMITS, ...P.env, ...(mode === 'scheduler' ? { PORT: '0' } : {}), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(child);

@@ -5,13 +5,16 @@ import { LATENCY_BUCKETS } from '../metrics.ts';
 import { authMiddleware } from './auth.ts';
 import { localModeGuard } from './local-guard.ts';
 import type { AppDeps } from './deps.ts';
+import { createKeyCache, type KeyCache } from './key-cache.ts';
 import { buildOpenApi } from './openapi.ts';
 import { problemMiddleware } from './problem.ts';
+import { createRateLimiter } from './rate-limit.ts';
 import { mountRoutes, type RouteDef } from './route.ts';
 import { executionRoutes } from './routes/executions.ts';
 import { graphRoutes } from './routes/graph.ts';
 import { healthRoutes } from './routes/health.ts';
 import { jobRoutes } from './routes/jobs.ts';
+import { keyRoutes } from './routes/keys.ts';
 import { schedulerRoutes } from './routes/scheduler.ts';
 import { notificationRoutes } from './routes/notifications.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
@@ -32,7 +35,9 @@ export interface CreateAppOptions {
 }
 
 /** Builds the Koa app: no listening, no side effects; main.ts and tests call listen(). */
-export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): Koa {
+export function createApp(given: AppDeps, opts: CreateAppOptions = {}): Koa {
+  // The auth middleware and the routes that revoke keys share one cache of keys.
+  const deps: AppDeps = given.keyCache ? given : { ...given, keyCache: createKeyCache() };
   const app = new Koa({ proxy: false });
   // Koa would log every thrown error itself; ours are shaped and logged by problemMiddleware.
   app.silent = true;
@@ -42,6 +47,7 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): Koa {
   if (opts.only !== 'ops')
     routes.push(
     ...userRoutes(deps),
+    ...keyRoutes(deps),
     ...sessionRoutes(deps),
     ...scheduleRoutes(deps),
     ...graphRoutes(deps),
@@ -54,7 +60,11 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): Koa {
     ...(opts.extraRoutes ?? []),
   );
   const router = new Router();
-  mountRoutes(router, routes, { adminConfigured: Boolean(deps.config.adminToken), bodyLimitBytes: deps.config.limits.bodyLimitBytes });
+  mountRoutes(router, routes, {
+    adminConfigured: Boolean(deps.config.adminToken),
+    bodyLimitBytes: deps.config.limits.bodyLimitBytes,
+    limiter: createRateLimiter({ limits: deps.config.rateLimits, clock: deps.clock }),
+  });
 
   const logger = deps.logger;
   const requests = deps.metrics?.counter('http_requests_total', 'HTTP requests, by method, route and status.');
@@ -99,7 +109,9 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): Koa {
     Object.defineProperty(ctx.state, 'em', { get: () => (fork ??= deps.db.orm.em.fork()), configurable: true });
     return next();
   });
-  app.use(authMiddleware({ mode: deps.config.authMode, adminToken: deps.config.adminToken, localUserId: deps.localUserId, metricsToken: deps.config.metrics.token }));
+  app.use(
+    authMiddleware({ mode: deps.config.authMode, adminToken: deps.config.adminToken, localUserId: deps.localUserId, metricsToken: deps.config.metrics.token, cache: deps.keyCache as KeyCache }),
+  );
   app.use(router.routes());
   // Sets 405/501 and Allow; problemMiddleware turns the empty response into a problem document.
   app.use(router.allowedMethods());

@@ -4,6 +4,7 @@ import type { Context, Next } from 'koa';
 import { AppError, UnauthorizedError } from '../errors.ts';
 import { ApiKey } from '../models/api-key.ts';
 import { User } from '../models/user.ts';
+import type { KeyCache } from './key-cache.ts';
 
 export interface Principal {
   userId: string;
@@ -16,6 +17,8 @@ declare module 'koa' {
     principal?: Principal;
     /** Set when the request presented ADMIN_TOKEN. */
     admin?: boolean;
+    /** The id of the API key the request presented (POST /api/keys/rotate replaces it). */
+    apiKeyId?: string;
   }
 }
 
@@ -25,10 +28,16 @@ export function hashKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
+/** A new random key, the prefix that names it in listings, and the hash that is stored. */
+export function newApiKey(): { key: string; prefix: string; hash: string } {
+  const key = KEY_PREFIX + randomBytes(24).toString('base64url');
+  return { key, prefix: key.slice(0, 10), hash: hashKey(key) };
+}
+
 /** Creates an API key for a user; the plain key is returned once and only its hash is stored. */
 export async function issueApiKey(em: EntityManager, userId: string): Promise<string> {
-  const key = KEY_PREFIX + randomBytes(24).toString('base64url');
-  em.create(ApiKey, { userId, prefix: key.slice(0, 10), keyHash: hashKey(key), createdAt: new Date() });
+  const { key, prefix, hash } = newApiKey();
+  em.create(ApiKey, { userId, prefix, keyHash: hash, createdAt: new Date() });
   await em.flush();
   return key;
 }
@@ -78,19 +87,16 @@ export interface AuthOptions {
   localUserId: string | undefined;
   /** METRICS_TOKEN: not an API key; /metrics checks it itself. */
   metricsToken?: string | undefined;
+  /** Shared with the routes that revoke keys, and emptied by the NOTIFY of other replicas' revocations. */
+  cache: KeyCache;
 }
-
-// Keys are looked up on every request; a short cache saves a round trip without making a revoked
-// key live on for long.
-const CACHE_TTL_MS = 10_000;
-const CACHE_MAX = 10_000;
 
 /**
  * Resolves the caller: an API key's user, the admin token, or (local mode, no header) the local
  * user. Only authenticates; routes decide what needs a principal (`requireUser`) or admin.
  */
 export function authMiddleware(opts: AuthOptions) {
-  const cache = new Map<string, { principal: Principal | null; at: number }>();
+  const cache = opts.cache;
   return async (ctx: Context, next: Next) => {
     const key = bearer(ctx);
     if (key === undefined) {
@@ -105,21 +111,22 @@ export function authMiddleware(opts: AuthOptions) {
     if (opts.metricsToken && sameSecret(key, opts.metricsToken)) return next();
     const hash = hashKey(key);
     const now = Date.now();
-    let hit = cache.get(hash);
-    if (!hit || now - hit.at > CACHE_TTL_MS) {
+    let hit = cache.get(hash, now);
+    if (!hit) {
+      const generation = cache.generation();
       const em = ctx.state.em as EntityManager;
-      const rows = await em.execute<{ user_id: string; is_admin: boolean }[]>(
-        `select k.user_id::text as user_id, u.is_admin from api_keys k join users u on u.id = k.user_id
+      const rows = await em.execute<{ id: string; user_id: string; is_admin: boolean }[]>(
+        `select k.id::text as id, k.user_id::text as user_id, u.is_admin from api_keys k join users u on u.id = k.user_id
           where k.key_hash = ? and k.revoked_at is null`,
         [hash],
       );
       const row = rows[0];
-      hit = { principal: row ? { userId: row.user_id, isAdmin: row.is_admin } : null, at: now };
-      if (cache.size >= CACHE_MAX) cache.clear();
-      cache.set(hash, hit);
+      hit = { principal: row ? { userId: row.user_id, isAdmin: row.is_admin } : null, keyId: row?.id ?? null, at: now };
+      cache.set(hash, hit, generation);
     }
     if (!hit.principal) throw new UnauthorizedError('unknown or revoked API key');
     ctx.state.principal = hit.principal;
+    if (hit.keyId) ctx.state.apiKeyId = hit.keyId;
     return next();
   };
 }

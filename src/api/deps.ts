@@ -4,6 +4,7 @@ import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Database } from '../models/db.ts';
 import type { ScheduleParser } from '../nl-parser/parser.ts';
+import type { KeyCache } from './key-cache.ts';
 
 /** Everything the HTTP app needs, built by main.ts (or a test) and passed in. */
 export interface AppDeps {
@@ -18,4 +19,9 @@ export interface AppDeps {
   isReady: () => boolean;
   /** Prometheus registry; /metrics serves it. */
   metrics?: Metrics;
+  /**
+   * The auth cache of API keys; main.ts hands the same one to watchKeyRevocations so revocations
+   * on other replicas reach it. Default: a cache of this app's own (revocations here only).
+   */
+  keyCache?: KeyCache;
 }

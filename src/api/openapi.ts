@@ -48,6 +48,13 @@ export function buildOpenApi(routes: RouteDef[], info: { version: string }): unk
         ...(!doc.schema && Number(status) >= 400 ? { content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } } : {}),
       };
     }
+    if (r.rateLimit && !responses['429']) {
+      responses['429'] = {
+        description: 'rate limit reached; Retry-After says in how many seconds to retry',
+        headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'seconds' } },
+        content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+      };
+    }
     paths[path] ??= {};
     paths[path][r.method] = {
       summary: r.summary,

@@ -81,6 +81,7 @@ export function sendProblem(ctx: Context, err: unknown, logger: Logger): void {
     ...(p.extra ?? {}),
   };
   if (p.status === 405 && ctx.response.get('Allow')) ctx.set('Allow', ctx.response.get('Allow'));
+  if (err instanceof AppError && err.headers) ctx.set(err.headers);
 }
 
 /** The one error path: handlers throw; this shapes every 4xx/5xx, including unmatched routes. */

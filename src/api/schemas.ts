@@ -72,7 +72,7 @@ const taskFields = {
   startAt: instant.nullable(),
   endAt: instant.nullable(),
   pauseAfterFailures: z.number().int().min(0).max(10_000).describe('0 never pauses'),
-  model: z.string().trim().min(1).max(100).nullable().describe("the chat model for this task's runs; null: the server's OPENAI_MODEL"),
+  model: z.string().trim().min(1).max(100).nullable().describe("the chat model for this task's runs, one of OPENAI_MODELS; null: the server's OPENAI_MODEL"),
   webhookUrl: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).max(2000).nullable().describe('notify also POSTs here, signed'),
   webhookSecret: z.string().min(16).max(256).nullable().describe('signs webhook bodies (X-Tickler-Signature); write-only, never returned'),
   monthlyTokenBudget: z.number().int().min(1).max(1_000_000_000).nullable().describe('tokens per calendar month; a run that would exceed it pauses the task'),
@@ -127,6 +127,22 @@ export const EditTaskSchema = z
 export const RunTaskSchema = z.object({ dryRun: z.boolean().optional() }).strict();
 
 export const CreateUserSchema = z.object({ name: nameField, isAdmin: z.boolean().optional() }).strict();
+
+export const KeyOut = z.object({
+  id: z.string(),
+  prefix: z.string().describe('the first characters of the key: enough to recognise it, useless to authenticate'),
+  createdAt: z.string(),
+  lastUsedAt: z.string().nullable(),
+  revokedAt: z.string().nullable(),
+  current: z.boolean().optional().describe('the key this request was made with (GET /api/keys)'),
+});
+export const NewKeyOut = z.object({
+  id: z.string(),
+  prefix: z.string(),
+  apiKey: z.string().describe('shown once; only its hash is stored'),
+  createdAt: z.string(),
+  revoked: z.string().optional().describe('POST /api/keys/rotate: the id of the key it replaced, revoked'),
+});
 
 // Response shapes, for the OpenAPI document.
 export const ScheduleOut = z.object({

@@ -23,12 +23,20 @@ export interface InputDeps {
   signal?: AbortSignal;
   /** The preview reading a create confirms (`parseId`), loaded by the route. */
   reading?: Reading;
+  /** The models a task may name (OPENAI_MODELS, with OPENAI_MODEL). */
+  models: readonly string[];
 }
 
 export const DEFAULT_TIMEZONE = 'UTC';
 
 function invalid(path: string, message: string): never {
   throw new ValidationError(`${path}: ${message}`, [{ path, message }]);
+}
+
+/** Checked before any text is parsed: a refused model must not cost an LLM call first. */
+function checkModel(model: string | null | undefined, deps: InputDeps): void {
+  if (model === undefined || model === null || deps.models.includes(model)) return;
+  invalid('model', `"${model}" is not allowed on this server; allowed: ${deps.models.join(', ')} (OPENAI_MODELS), or null for the server's default`);
 }
 
 function checkZone(zone: string, path = 'timezone'): string {
@@ -102,6 +110,7 @@ export type NewTaskFields = Omit<NewTask, 'userId'>;
 
 /** Turns a create request (explicit fields, `schedule.text`, or a whole chat message) into task fields. */
 export async function resolveCreate(body: CreateTaskBody, deps: InputDeps): Promise<NewTaskFields> {
+  checkModel(body.model, deps);
   let timezone = checkZone(body.timezone ?? DEFAULT_TIMEZONE);
   let spec: ScheduleSpec | undefined;
   let fromText: { name: string; prompt: string } | undefined;
@@ -179,6 +188,7 @@ function describeForName(spec: ScheduleSpec | undefined): string {
  * needs a schedule, dependencies, or both).
  */
 export async function applyUpdate(task: Task, body: UpdateTaskBody, deps: InputDeps, hasDependencies: boolean): Promise<boolean> {
+  checkModel(body.model, deps);
   let spec = specOf(task);
   const timingChanged =
     body.schedule !== undefined ||

@@ -11,6 +11,8 @@ export const CHANNELS = {
   work: 'tickler_work',
   /** An execution was cancelled: `{id}`; its owner aborts the run. */
   cancel: 'tickler_cancel',
+  /** API keys were revoked: `{ids}`; every API replica drops them from its auth cache. */
+  keys: 'tickler_keys',
 } as const;
 
 export type TaskOp = 'created' | 'updated' | 'rescheduled' | 'paused' | 'resumed' | 'deleted';

@@ -123,6 +123,21 @@ describe('POST /api/jobs/:service/:id/run', () => {
     expect(ran.body).toMatchObject({ taskId: task.id, dryRun: true });
   });
 
+  it("holds admins to a task's overlap policy and its monthly token budget", async () => {
+    const made = await app.request('POST', '/api/tasks', { key: bob.apiKey, body: { name: 'bob budget', schedule: { cron: '0 9 * * *' }, monthlyTokenBudget: 50 } });
+    const id = made.body.id as string;
+    expect((await app.request('POST', `/api/jobs/tasks/${id}/run`, { key: admin })).status).toBe(202);
+    // No engine here: the first run is still queued, and under "skip" a second would only be skipped.
+    const twice = await app.request('POST', `/api/jobs/tasks/${id}/run`, { key: admin });
+    expectProblem(twice, 409);
+    expect(twice.body.type).toMatch(/run_in_progress$/);
+    // This month's tokens, as the runner would have recorded them for that run.
+    await db.pool.query(`update executions set status = 'succeeded', started_at = now(), finished_at = now(), prompt_tokens = 60 where task_id = $1`, [id]);
+    const spent = await app.request('POST', `/api/jobs/tasks/${id}/run`, { key: adminUserKey });
+    expectProblem(spent, 409);
+    expect(spent.body).toMatchObject({ type: expect.stringMatching(/monthly_token_budget$/), used: 60, budget: 50 });
+  });
+
   it('refuses a dry run of a system job, an orphaned job, and a mismatched service', async () => {
     const id = systemIds.get('prune-executions') as string;
     expectProblem(await app.request('POST', `/api/jobs/system/${id}/run`, { key: admin, body: { dryRun: true } }), 422);

@@ -11,7 +11,7 @@ let alice: { id: string; apiKey: string };
 beforeAll(async () => {
   tdb = await createTestDatabase();
   db = await tdb.open();
-  app = await startTestApp(db);
+  app = await startTestApp(db, { env: { OPENAI_MODELS: 'gpt-4o' } });
   alice = await app.user('alice');
 });
 

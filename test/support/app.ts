@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { createApp, type CreateAppOptions } from '../../src/api/app.ts';
 import { ensureLocalUser, createUser } from '../../src/api/auth.ts';
 import type { AppDeps } from '../../src/api/deps.ts';
+import type { KeyCache } from '../../src/api/key-cache.ts';
 import { answerClientErrors } from '../../src/api/problem.ts';
 import { type Clock, systemClock } from '../../src/clock.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
@@ -42,6 +43,8 @@ export interface TestAppOptions {
   parser?: ScheduleParser;
   clock?: Clock;
   app?: CreateAppOptions;
+  /** The auth cache of keys (a test that watches revocations shares it with the watcher). */
+  keyCache?: KeyCache;
 }
 
 /** Starts the real Koa app on 127.0.0.1:<random> over a test database. */
@@ -52,6 +55,11 @@ export async function startTestApp(db: Database, opts: TestAppOptions = {}): Pro
     ADMIN_TOKEN: 'admin-token-for-tests-0123456789',
     LOG_LEVEL: 'silent',
     MIN_INTERVAL_SECONDS: '60',
+    // Suites drive one user hard; the rate-limit tests turn the buckets on themselves.
+    RATE_LIMIT_CREATE: 'off',
+    RATE_LIMIT_EDIT: 'off',
+    RATE_LIMIT_RUN_NOW: 'off',
+    RATE_LIMIT_PARSE: 'off',
     ...opts.env,
   });
   const logger = createLogger('silent', false);
@@ -65,6 +73,7 @@ export async function startTestApp(db: Database, opts: TestAppOptions = {}): Pro
     localUserId,
     isReady: () => true,
     metrics: createMetrics(),
+    ...(opts.keyCache ? { keyCache: opts.keyCache } : {}),
   };
   const app = createApp(deps, opts.app);
   const server = createServer(app.callback());

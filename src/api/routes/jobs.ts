@@ -2,9 +2,10 @@ import { z } from 'zod';
 import { AppError, ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
 import { Execution } from '../../models/execution.ts';
 import { findJob, type JobRow, type JobService, listJobs, serviceOf } from '../../models/job-repo.ts';
-import { CHANNELS, notify } from '../../models/notify.ts';
+import { createRunWriter } from '../../models/run-writer.ts';
 import type { AppDeps } from '../deps.ts';
 import { type RouteDef, route } from '../route.ts';
+import { queuedRunJson, queueRunNow } from '../run-now.ts';
 import { ExecutionOut, isRowId, ListExecutionsQuery, page, RunTaskSchema, ScheduleOut } from '../schemas.ts';
 import { executionJson, scheduleJson, specOf } from '../serialize.ts';
 import { em } from './tasks.ts';
@@ -75,6 +76,7 @@ function parseService(s: string | undefined): JobService {
 
 export function jobRoutes(deps: AppDeps): RouteDef[] {
   const pool = deps.db.pool;
+  const runs = createRunWriter({ pool, clock: deps.clock, logger: deps.logger });
   const load = async (service: string | undefined, id: string | undefined) => {
     const job = await findJob(pool, parseService(service), id ?? '');
     if (!job) throw new NotFoundError('job');
@@ -124,7 +126,7 @@ export function jobRoutes(deps: AppDeps): RouteDef[] {
       responses: {
         202: { description: 'the queued execution', schema: ExecutionOut },
         404: { description: 'no such job' },
-        409: { description: 'an orphaned system job (no longer declared in code)' },
+        409: { description: 'an orphaned system job (no longer declared in code); a run in progress under overlap "skip"; a spent monthly token budget' },
       },
       async handler(ctx, { params, body }) {
         const job = await load(params.service, params.id);
@@ -132,23 +134,11 @@ export function jobRoutes(deps: AppDeps): RouteDef[] {
         if (job.kind === 'system' && body.dryRun) {
           throw new ValidationError('dryRun: system jobs have no dry run', [{ path: 'dryRun', message: 'system jobs have no dry run' }]);
         }
-        const execution = await em(ctx).transactional(async (tx) => {
-          const x = tx.create(Execution, {
-            taskId: job.id,
-            userId: job.user_id,
-            status: 'queued',
-            trigger: 'manual',
-            attempt: 1,
-            scheduledFor: deps.clock.now(),
-            dryRun: body.dryRun ?? false,
-            createdAt: deps.clock.now(),
-          });
-          await tx.flush();
-          await notify(tx, CHANNELS.work, { id: x.id });
-          return x;
-        });
+        // The task's own rules hold for admins too: its overlap policy and its monthly budget.
+        const queued = await queueRunNow(runs, { userId: job.user_id, taskId: job.id, dryRun: body.dryRun ?? false });
         ctx.status = 202;
-        ctx.body = executionJson(execution);
+        ctx.set('Location', `/api/executions/${queued.id}`);
+        ctx.body = queuedRunJson(queued);
       },
     }),
     route({

@@ -17,6 +17,7 @@ export function scheduleRoutes(deps: AppDeps): RouteDef[] {
       tag: 'schedules',
       summary: 'Read a schedule (and an instruction) from plain English, without creating anything',
       access: 'user',
+      rateLimit: 'parse',
       body: ParseRequestSchema,
       responses: {
         200: {

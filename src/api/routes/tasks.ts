@@ -15,6 +15,7 @@ import { createTaskWriter } from '../../models/task-writer.ts';
 import { setDependencies } from '../../scheduler/set-dependencies.ts';
 import type { AppDeps } from '../deps.ts';
 import { type RouteDef, route } from '../route.ts';
+import { queuedRunJson, queueRunNow } from '../run-now.ts';
 import {
   CreateTaskSchema,
   DeleteTaskQuery,
@@ -43,7 +44,13 @@ export async function loadTask(e: EntityManager, userId: string, id: string): Pr
 }
 
 export function inputDeps(deps: AppDeps, ctx: Context): InputDeps {
-  return { parser: deps.parser, minIntervalSeconds: deps.config.limits.minIntervalSeconds, now: deps.clock.now(), signal: ctx.state.signal };
+  return {
+    parser: deps.parser,
+    minIntervalSeconds: deps.config.limits.minIntervalSeconds,
+    now: deps.clock.now(),
+    signal: ctx.state.signal,
+    models: deps.config.openai.models,
+  };
 }
 
 /** The preview reading a create confirms: the user's own, not expired. */
@@ -89,6 +96,7 @@ export function taskRoutes(deps: AppDeps): RouteDef[] {
       tag: 'tasks',
       summary: 'Create a task from explicit fields, a schedule in plain English, or one chat message',
       access: 'user',
+      rateLimit: 'create',
       body: CreateTaskSchema,
       headers: { 'Idempotency-Key': 'the same key and body within 24 h returns the first task instead of a twin' },
       responses: { 201: { description: 'the task', schema: TaskOut }, 410: { description: '`parseId` has expired' }, 422: { description: 'invalid input or a limit reached' }, 503: { description: 'the LLM needed to read the text is unavailable' } },
@@ -144,6 +152,7 @@ export function taskRoutes(deps: AppDeps): RouteDef[] {
       tag: 'tasks',
       summary: 'Change some fields of a task; a schedule or timezone change recomputes nextRunAt',
       access: 'user',
+      rateLimit: 'edit',
       body: UpdateTaskSchema,
       responses: { 200: { description: 'the task', schema: TaskOut }, 404: { description: 'no such task' }, 422: { description: 'invalid input' } },
       async handler(ctx, { body, params, principal }) {
@@ -191,6 +200,7 @@ export function taskRoutes(deps: AppDeps): RouteDef[] {
         tag: 'tasks',
         summary: action === 'pause' ? 'Pause a task (fires already claimed are dropped)' : 'Resume a paused task from now on',
         access: 'user',
+        rateLimit: 'edit',
         responses:
           action === 'resume'
             ? { 200: { description: 'the task', schema: TaskOut }, 404: { description: 'no such task' }, 409: { description: 'the task is completed (a one-off that ran, or past its endAt): nothing to resume' } }
@@ -222,38 +232,21 @@ export function taskRoutes(deps: AppDeps): RouteDef[] {
       tag: 'tasks',
       summary: 'Run a task now (a manual execution, queued for the engine)',
       access: 'user',
+      rateLimit: 'runNow',
       body: RunTaskSchema,
-      responses: { 202: { description: 'the queued execution', schema: ExecutionOut }, 404: { description: 'no such task' } },
+      responses: {
+        202: { description: 'the queued execution', schema: ExecutionOut },
+        404: { description: 'no such task' },
+        409: { description: 'run_in_progress: a run is active and overlap is "skip"; monthly_token_budget: the budget is spent this month' },
+      },
       async handler(ctx, { body, params, principal }) {
         const id = params.id as string;
         if (!isRowId(id)) throw new NotFoundError('task');
         const req = { userId: principal.userId, taskId: id, dryRun: body.dryRun ?? false };
-        // null: not the caller's task, or (rarely) another replica queued a run of it at the same
-        // microsecond — then one more try at the next instant.
-        let queued = await runs.queue(req);
-        if (!queued && (await findTask(deps.db.pool, principal.userId, id))) queued = await runs.queue(req);
-        if (!queued) throw new NotFoundError('task');
+        const queued = await queueRunNow(runs, req);
         ctx.status = 202;
         ctx.set('Location', `/api/executions/${queued.id}`);
-        ctx.body = executionJson({
-          id: queued.id,
-          taskId: queued.taskId,
-          status: 'queued',
-          trigger: 'manual',
-          attempt: 1,
-          scheduledFor: queued.scheduledFor,
-          startedAt: null,
-          finishedAt: null,
-          output: null,
-          error: null,
-          promptTokens: 0,
-          completionTokens: 0,
-          llmCalls: 0,
-          toolCalls: 0,
-          dryRun: queued.dryRun,
-          satisfiedBy: null,
-          waitUntil: null,
-        });
+        ctx.body = queuedRunJson(queued);
       },
     }),
     route({
