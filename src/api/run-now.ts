@@ -19,7 +19,7 @@ export async function queueRunNow(runs: RunWriter, req: RunRequestRow): Promise<
     case 'running':
       throw new AppError(409, 'run_in_progress', 'a run of this task is in progress and its overlap policy is "skip": wait for it to finish, or set overlap to "allow"');
     case 'budget':
-      throw new AppError(409, 'monthly_token_budget', `this task used ${outcome.used} of its ${outcome.budget} tokens this month (monthlyTokenBudget): raise the budget to run it now`, {
+      throw new AppError(409, 'budget_exhausted', `this task used ${outcome.used} of its ${outcome.budget} tokens this month (monthlyTokenBudget): raise the budget to run it now`, {
         details: { used: outcome.used, budget: outcome.budget },
       });
     default:

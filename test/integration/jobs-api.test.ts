@@ -135,7 +135,7 @@ describe('POST /api/jobs/:service/:id/run', () => {
     await db.pool.query(`update executions set status = 'succeeded', started_at = now(), finished_at = now(), prompt_tokens = 60 where task_id = $1`, [id]);
     const spent = await app.request('POST', `/api/jobs/tasks/${id}/run`, { key: adminUserKey });
     expectProblem(spent, 409);
-    expect(spent.body).toMatchObject({ type: expect.stringMatching(/monthly_token_budget$/), used: 60, budget: 50 });
+    expect(spent.body).toMatchObject({ type: expect.stringMatching(/budget_exhausted$/), used: 60, budget: 50 });
   });
 
   it('refuses a dry run of a system job, an orphaned job, and a mismatched service', async () => {

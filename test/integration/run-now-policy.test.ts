@@ -121,14 +121,14 @@ describe('run now and the monthly token budget', () => {
     const first = await req('POST', `/api/tasks/${t.id}/run`);
     expect(first.status).toBe(202);
     await finished(first.body.id);
-    expect((await req('GET', `/api/executions/${first.body.id}`)).body.error).toMatchObject({ type: 'monthly_token_budget' });
+    expect((await req('GET', `/api/executions/${first.body.id}`)).body.error).toMatchObject({ type: 'budget_exhausted' });
     const calls = stack.fake.requests.length;
 
     const refused = await req('POST', `/api/tasks/${t.id}/run`);
-    expectConflict(refused, 'monthly_token_budget');
+    expectConflict(refused, 'budget_exhausted');
     expect(refused.body).toMatchObject({ used: 125, budget: 100 });
     expect(refused.body.detail).toContain('monthlyTokenBudget');
-    expectConflict(await req('POST', `/api/tasks/${t.id}/run`, { dryRun: true }), 'monthly_token_budget');
+    expectConflict(await req('POST', `/api/tasks/${t.id}/run`, { dryRun: true }), 'budget_exhausted');
     expect(stack.fake.requests.length).toBe(calls);
 
     expect((await req('PATCH', `/api/tasks/${t.id}`, { monthlyTokenBudget: 1_000 })).status).toBe(200);
