@@ -88,7 +88,7 @@ export const FUNCTION_WORDS: ReadonlySet<string> = new Set([
   'am', 'pm', 'noon', 'midnight', 'midday', 'today', 'tonight', 'tomorrow', 'yesterday', 'o\'clock', 'oclock',
   'daily', 'hourly', 'weekly', 'monthly', 'yearly', 'annually', 'quarterly', 'nightly', 'times', 'time',
   'half', 'quarter', 'past', 'ago', 'later', 'sharp', 'approximately', 'roughly', 'except', 'excluding', 'not', 'no',
-  'everyday', 'weeknight', 'weeknights', 'fortnightly', 'biweekly', 'bimonthly',
+  'everyday', 'weeknight', 'weeknights', 'fortnight', 'fortnights', 'fortnightly', 'biweekly', 'bimonthly',
 ]);
 
 /** True for words the schedule grammar owns (names, units, number words, function words). */
