@@ -73,7 +73,7 @@ export const weekdayClause: Clause = (t, i) => {
   if (!set) return null;
   const end = words(t, set.end, 'of', 'the', 'week') > 0 ? set.end + 3 : set.end;
   const repeat = lead === 'every' || lead === 'each';
-  const facts: Fact[] = [{ f: 'weekdays', days: set.days, clear: set.clear || repeat }];
+  const facts: Fact[] = [{ f: 'weekdays', days: set.days, clear: set.clear || repeat, ...(lead === 'on' ? { on: true } : {}) }];
   if (repeat) facts.push({ f: 'recur' });
   return hit(end, facts, j > i);
 };

@@ -37,7 +37,7 @@ function badDay(days: readonly number[]): number | undefined {
 function domFacts(t: Toks, days: number[], end: number, dayWord: boolean): { facts: Fact[]; end: number } | 'bad' {
   if (badDay(days) !== undefined) return 'bad';
   const tail = monthTail(t, end);
-  if (!tail) return { facts: [{ f: 'dom', dom: { kind: 'days', days } }], end };
+  if (!tail) return { facts: [{ f: 'dom', dom: { kind: 'days', days, ...(days.length === 1 && !dayWord ? { lone: true } : {}) } }], end };
   if (!tail.months) return { facts: [{ f: 'dom', dom: { kind: 'days', days } }, { f: 'monthAnchor' }], end: tail.end };
   // "the 5th of July [2027]" names a date; "the 11th day of November" and lists name a yearly pattern.
   const [day] = days;
@@ -85,7 +85,7 @@ export const domClause: Clause = (t, i) => {
   if (!list) return null;
   const dayWord = isWord(t, list.end, 'day') || isWord(t, list.end, 'days');
   // "the first monday" and "the 4th minute" are other rules.
-  if (!dayWord && wordAt(t, list.end) !== 'of' && !on && !the) return hit(list.end, [{ f: 'dom', dom: { kind: 'days', days: list.days } }], false);
+  if (!dayWord && wordAt(t, list.end) !== 'of' && !on && !the) return hit(list.end, [{ f: 'dom', dom: { kind: 'days', days: list.days, ...(list.days.length === 1 ? { lone: true } : {}) } }], false);
   const r = domFacts(t, list.days, dayWord ? list.end + 1 : list.end, dayWord);
   if (r === 'bad') return refuse(list.end, 'impossible', `there is no day ${list.days.join(' or ')} in that month`);
   return hit(r.end, r.facts, on || the || dayWord);

@@ -22,6 +22,25 @@ const SPAN: Readonly<Record<Period, readonly [number, number]>> = {
   night: [18, 24],
 };
 
+/** Parts of the day said without a clock time, as to-do apps read them: "tomorrow evening" is 19:00. */
+const PERIOD_TIMES: Readonly<Record<Period, number>> = { morning: 9, afternoon: 12, evening: 19, night: 22 };
+
+/** The time of day a date with no time and no part of the day gets; the preview says so. */
+export const DEFAULT_HOUR = 9;
+
+const hhmm = (h: number) => `${String(h).padStart(2, '0')}:00`;
+
+/**
+ * The times as given, else the time a part of the day stands for, else the default time — with
+ * a note for the preview, so a time the user did not type is one they see and confirm.
+ */
+export function timesOrDefault(times: DayTime[], period: Period | null, notes: string[]): DayTime[] {
+  if (times.length) return times;
+  const h = period ? PERIOD_TIMES[period] : DEFAULT_HOUR;
+  notes.push(period ? `${period}: ${hhmm(h)}` : `no time given: ${hhmm(h)}`);
+  return [{ h, m: 0, s: 0, nextDay: false }];
+}
+
 /** Reads `time` within `period` (if any). */
 export function applyPeriod(time: ClockTime, period: Period | null): DayTime | Decline {
   if (!period) return { h: time.h, m: time.m, s: time.s, nextDay: false };

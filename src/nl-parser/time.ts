@@ -160,7 +160,7 @@ function readTimeList(t: Toks, i: number, bare: boolean, afterSep: (t: Toks, j: 
   return out;
 }
 
-function timesClause(results: ClockResult[] | null): ReturnType<Clause> {
+function timesClause(results: ClockResult[] | null, at = false): ReturnType<Clause> {
   if (!results) return null;
   const end = (results[results.length - 1] as { end: number }).end;
   const times: ClockTime[] = [];
@@ -170,13 +170,13 @@ function timesClause(results: ClockResult[] | null): ReturnType<Clause> {
     times.push(r.time);
   }
   if (mixedMeridiem(times)) return refuse(end, 'ambiguous', 'some times have am/pm and others do not; give am/pm for each');
-  return hit(end, [{ f: 'times', times }]);
+  return hit(end, [at ? { f: 'times', times, at } : { f: 'times', times }]);
 }
 
 /** "at 9am and 5pm", "at 10, 12 and 17", "at 2:10pm and at 2:44pm", "@ 9". */
 export const atTimes: Clause = (t, i) => {
   if (!isWord(t, i, 'at') && !isPunct(t, i, '@')) return null;
-  return timesClause(readTimeList(t, i + 1, true, (tt, j) => opt(tt, j, 'at')));
+  return timesClause(readTimeList(t, i + 1, true, (tt, j) => opt(tt, j, 'at')), true);
 };
 
 /** Unmistakable times without "at": "5:15am", "friday 15:44", "noon", "9 pm and 5 pm", "11 tonight". */

@@ -3,6 +3,8 @@
 // once, so no rule has to re-scan characters. Every token keeps its offsets in the original text,
 // which is how the instruction ("summarize HN") is cut out with its original spelling.
 import { isValidTimezone } from '../scheduler/schedule.ts';
+import { isScheduleWord } from './lexicon.ts';
+import { correctName } from './spelling.ts';
 
 export type TokenKind = 'word' | 'num' | 'time' | 'ord' | 'isodate' | 'slashdate' | 'instant' | 'zone' | 'punct';
 
@@ -18,6 +20,8 @@ export interface Token {
   readonly parts: readonly number[];
   /** Whitespace (or the start of the text) comes before it: the "am" of "9am" is not spaced. */
   readonly spaced: boolean;
+  /** A word read as a day or month name it misspells ("wednsday"): what was typed. */
+  readonly typo?: string;
 }
 
 export type Toks = readonly Token[];
@@ -132,6 +136,10 @@ function readWord(text: string, i: number, spaced: boolean): Token {
   if ((norm === 'a' || norm === 'p') && text[j] === '.' && (text[j + 1] === 'm' || text[j + 1] === 'M')) {
     const end = text[j + 2] === '.' ? j + 3 : j + 2;
     return token('word', `${norm}m`, i, end, spaced);
+  }
+  if (norm.length >= 5 && !isScheduleWord(norm)) {
+    const fixed = correctName(norm);
+    if (fixed) return { ...token('word', fixed, i, j, spaced), typo: raw };
   }
   return token('word', norm, i, j, spaced);
 }
