@@ -131,7 +131,7 @@ function readNthGroup(t: Toks, i: number): { nths: (number | 'L')[]; dow: number
   const dayWord = wordAt(t, j);
   // "first weekday", "first business day", "last working day" of the month.
   const workday = ['business', 'working', 'work'].includes(dayWord) && isWord(t, j + 1, 'day');
-  const dow = dayWord === 'weekday' || workday ? -1 : WEEKDAYS.get(dayWord);
+  const dow = dayWord === 'weekday' || dayWord === 'workday' || workday ? -1 : WEEKDAYS.get(dayWord);
   return dow === undefined ? null : { nths, dow, end: workday ? j + 2 : j + 1 };
 }
 
