@@ -177,11 +177,13 @@ function subDay(d: Draft, seconds: number, f: DayFields, times: readonly DayTime
     if (!Number.isInteger(step) || 60 % step !== 0) return decline('unsupported', `${what} restarts each hour under cron; only a plain interval is exact`);
     if (d.minutes) return decline('contradictory', 'a minutes repeat and minutes past the hour disagree');
     if (d.startAt) return decline('unsupported', 'a start time for a minutes repeat is a start date; create the task when it should start');
-    if (!d.windows.length) return cron('0', stepField(d.phase?.unit === 'minute' ? d.phase.value : 0, step, 60), '*', f);
+    // "every minute at second 10": the second within the minute.
+    const sec = d.phase?.unit === 'second' ? String(d.phase.value) : '0';
+    if (!d.windows.length) return cron(sec, stepField(d.phase?.unit === 'minute' ? d.phase.value : 0, step, 60), '*', f);
     if (d.phase) return decline('unsupported', 'a starting minute inside a time range cannot be one cron');
     const w = minuteWindows(d.windows, step);
     if (isDecline(w)) return w;
-    return cron('0', w.min, hourField(w.hours, 1), f);
+    return cron(sec, w.min, hourField(w.hours, 1), f);
   }
   const step = seconds / 3600;
   if (!Number.isInteger(step) || step >= 24) return decline('unsupported', `${what} with other conditions cannot be one cron`);
@@ -218,6 +220,8 @@ export function buildRecurring(d: Draft, today: Today, notes: string[] = []): Re
   if (d.period && dayLevel && !times.length && !d.windows.length && !d.minutes) times = timesOrDefault(times, d.period, notes);
   const f = dayFields(d, today, notes);
   if (isDecline(f)) return f;
+  // "at 10 minutes past the hour" (every day, or on set days): minutes past the hour mean every hour.
+  if (d.minutes && !times.length && (!e || (e.unit === 'day' && e.n === 1))) return subDay({ ...d, every: { n: 1, unit: 'hour', aligned: true } }, 3600, f, times);
   if (e && UNIT_SECONDS[e.unit] < 86400) return subDay(d, e.n * UNIT_SECONDS[e.unit], f, times);
   if (e?.unit === 'day' && e.n > 1 && !d.monthAnchor) {
     if (f.constrained || times.length || d.windows.length || d.minutes) {

@@ -24,8 +24,21 @@ function ordinalHour(t: Toks, i: number, needHour: boolean): Bound | null {
   return { end: hasHour ? ord.end + 1 : ord.end, time: { h: ord.value, m: 0, s: 0, mer: null, fixed: true } };
 }
 
-function windowHit(from: Bound, to: Bound): ReturnType<Clause> {
-  // "from 9 to 5": the end reads as 05:00, before the start; 17:00 is likely but a guess.
+/**
+ * Office hours: "9 to 5", "between 8 and 6" end in the afternoon. A bare end hour before a bare
+ * morning start (6–11) is read on the afternoon clock; anything else stays as written.
+ */
+function officeEnd(from: ClockTime, to: ClockTime): ClockTime {
+  const bare = (x: ClockTime) => !x.fixed && !x.mer;
+  if (!bare(to) || to.h < 1 || to.h > 8 || from.mer === 'pm' || from.h < 6 || from.h > 11) return to;
+  if (!bare(from) && from.mer !== 'am') return to;
+  if (to.h * 60 + to.m > from.h * 60 + from.m) return to;
+  return { ...to, h: to.h + 12, fixed: true };
+}
+
+function windowHit(from: Bound, rawTo: Bound): ReturnType<Clause> {
+  const to = { end: rawTo.end, time: officeEnd(from.time, rawTo.time) };
+  // "from 10 to 3am": the end reads before the start; a guess either way.
   const fromMin = from.time.h * 60 + from.time.m;
   const toMin = to.time.h * 60 + to.time.m;
   if (toMin <= fromMin && !to.time.fixed && !from.time.mer) {
@@ -48,6 +61,23 @@ function range(t: Toks, i: number, bare: boolean, sep: (t: Toks, j: number) => n
   return windowHit(from, to);
 }
 
+/** "9 to 5", "8-6": two bare hours that only read as a range on the office convention. */
+function officeRange(t: Toks, i: number): ReturnType<Clause> {
+  const a = t[i];
+  if (a?.kind !== 'num' || a.norm.length > 2 || a.value < 6 || a.value > 11 || (i > 0 && t[i - 1]?.kind === 'num')) return null;
+  const j = toSep(t, i + 1);
+  const b = t[j];
+  if (j < 0 || b?.kind !== 'num' || b.norm.length > 2 || b.value < 1 || b.value > 8) return null;
+  // "9 to 5 minutes", "9-5 times": not hours.
+  if (t[j + 1]?.kind === 'num' || t[j + 1]?.kind === 'time' || (t[j + 1]?.kind === 'word' && !isBoundaryWord(wordAt(t, j + 1)))) return null;
+  const h = (v: number): ClockTime => ({ h: v, m: 0, s: 0, mer: null, fixed: false });
+  return windowHit({ end: i + 1, time: h(a.value) }, { end: j + 1, time: h(b.value) });
+}
+
+/** Words that may follow an office range and leave it a range: schedule words and joins. */
+const BOUNDARY_WORDS: ReadonlySet<string> = new Set(['on', 'every', 'each', 'and', 'daily', 'weekdays', 'monday', 'mondays', 'except', 'from', 'in', 'during', 'only', 'weekly', 'workdays']);
+const isBoundaryWord = (w: string) => BOUNDARY_WORDS.has(w);
+
 const toSep = (t: Toks, j: number) => (TO_WORDS.has(wordAt(t, j)) || isPunct(t, j, '-') ? j + 1 : -1);
 
 /** "between 9am and 5pm", "from 9 to 17", "starting at 2pm and ending at 2:55pm", "9am-5pm", "after 9am and before 5pm". */
@@ -65,8 +95,8 @@ export const windowClause: Clause = (t, i) => {
       return opt(tt, k + 1, 'at');
     });
   }
-  // "9am-5pm", "9am to 5pm": both ends must be unmistakable times.
-  return range(t, i, false, toSep);
+  // "9am-5pm", "9am to 5pm": both ends must be unmistakable times, or office hours ("9 to 5").
+  return range(t, i, false, toSep) ?? officeRange(t, i);
 };
 
 /** What a repeat starts on: a minute, a second, a day of the month, or a time of day. */
