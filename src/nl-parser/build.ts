@@ -33,7 +33,7 @@ export function isRecurring(d: Draft): boolean {
  * 24-hour time with no "at" ("friday 15:44", "wednesday midnight"), and never next to an instruction.
  */
 function loneWeekdayIsOnce(d: Draft, instruction: boolean): boolean {
-  if (d.weekdays === null || d.weekdays.length !== 1 || d.weekdaysClear || isRecurring(d) || d.date || d.day || d.offset) return false;
+  if (d.weekdays === null || d.weekdays.length !== 1 || d.weekdaysClear || isRecurring(d) || d.date || d.dom || d.day || d.offset) return false;
   if (instruction || d.timesAt || d.period) return true;
   if (d.times.length === 0) return !d.weekdaysOn;
   return d.times.some((x) => x.mer !== null || !x.fixed);

@@ -4,6 +4,8 @@
 // understood ("every day except holidays at 9am"), so the parse is refused rather than guessed.
 import { DAY_GROUPS, isScheduleWord, MERIDIEMS, MONTHS, UNITS, WEEKDAYS } from './lexicon.ts';
 import { type ClauseMatch, isPunct, isWord, wordAt } from './match.ts';
+import { isActivityLength } from './rejects.ts';
+import { readDuration } from './relative.ts';
 import type { Piece } from './split.ts';
 import type { Toks } from './tokenize.ts';
 import { isZoneWord } from './zones.ts';
@@ -35,6 +37,19 @@ function trim(t: Toks, p: Piece, first: boolean): { from: number; to: number } {
   return { from, to };
 }
 
+/** The end of "for 3 minutes" at i when it is how long the task lasts (hours or less), else -1. */
+function activityLengthEnd(t: Toks, i: number): number {
+  if (!isWord(t, i, 'for')) return -1;
+  const d = readDuration(t, i + 1);
+  return d && d !== 'vague' && isActivityLength(d.dur) ? d.end : -1;
+}
+
+/** Whether the instruction's last token ends a "for 3 minutes" that started inside it. */
+function endsWithActivityLength(t: Toks, from: number, to: number): boolean {
+  for (let k = Math.max(from, to - 8); k < to - 1; k++) if (activityLengthEnd(t, k) === to) return true;
+  return false;
+}
+
 /** Something that reads as a time or a repeat, left inside the instruction. */
 function looksLikeSchedule(t: Toks, i: number): boolean {
   const tok = t[i];
@@ -51,7 +66,7 @@ function looksLikeSchedule(t: Toks, i: number): boolean {
     return t[i + 1]?.kind === 'num' || t[i + 1]?.kind === 'ord' || next === 'other' || UNITS.has(next) || WEEKDAYS.has(next) || MONTHS.has(next) || DAY_GROUPS.has(next);
   }
   if (w === 'at' && (t[i + 1]?.kind === 'num' || wordAt(t, i + 1) === 'noon' || wordAt(t, i + 1) === 'midnight')) return true;
-  if ((w === 'in' || w === 'for') && t[i + 1]?.kind === 'num' && (UNITS.has(wordAt(t, i + 2)) || wordAt(t, i + 2) === 'times')) return true;
+  if ((w === 'in' || w === 'for') && t[i + 1]?.kind === 'num' && (UNITS.has(wordAt(t, i + 2)) || wordAt(t, i + 2) === 'times')) return activityLengthEnd(t, i) < 0;
   if ((w === 'until' || w === 'till') && (t[i + 1]?.kind !== 'word' || WEEKDAYS.has(wordAt(t, i + 1)) || MONTHS.has(wordAt(t, i + 1)))) return true;
   return DAY_POSSESSIVE.test(w);
 }
@@ -109,6 +124,7 @@ function edgeProblem(t: Toks, i: number, leading: boolean, clauseAt: (i: number)
 }
 
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+const REMIND = /^(?:please[,\s]+)?remind\s+me(?:\s+(?:to|about|of|that)\b\s*(.*)|\s*)$/is;
 
 /** A title: the prompt without "please" / "remind me to", cut at a word boundary. */
 export function taskName(prompt: string): string {
@@ -138,7 +154,8 @@ export function extractTask(
     if (gluedBefore || gluedAfter) return decline('ambiguous', UNCLEAR);
     const { from, to } = trim(t, p, k === 0);
     if (from >= to) continue;
-    const edge = (p.afterSchedule && edgeProblem(t, from, true, clauseAt)) || (p.beforeSchedule && edgeProblem(t, to - 1, false, clauseAt));
+    const trailingLength = p.beforeSchedule && endsWithActivityLength(t, from, to);
+    const edge = (p.afterSchedule && edgeProblem(t, from, true, clauseAt)) || (p.beforeSchedule && !trailingLength && edgeProblem(t, to - 1, false, clauseAt));
     if (edge) return edge;
     // An instruction that opens with a repeat word ("every weeknight …") holds a schedule we missed.
     if (REPEAT_OPENERS.has(wordAt(t, from))) return decline('ambiguous', UNCLEAR);
@@ -156,6 +173,13 @@ export function extractTask(
   let prompt = parts.join(' ').replace(/\s+/g, ' ').trim();
   if (/^".*"$/.test(prompt) || /^'.*'$/.test(prompt)) prompt = prompt.slice(1, -1).trim();
   if (!prompt) return null;
+  // "remind me to stretch": the task is "stretch", delivered with the notify tool.
+  const remind = REMIND.exec(prompt);
+  if (remind) {
+    const rest = (remind[1] ?? '').replace(/[\s.!?,;:]+$/, '').trim();
+    prompt = capitalize(rest || 'Reminder');
+    return { name: taskName(prompt), prompt, tools: ['notify'] };
+  }
   prompt = capitalize(prompt);
   return { name: taskName(prompt), prompt };
 }
