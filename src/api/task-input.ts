@@ -20,6 +20,8 @@ export interface InputDeps {
   minIntervalSeconds: number;
   now: Date;
   signal?: AbortSignal;
+  /** The user's locale (Accept-Language), for numeric dates in `text`. */
+  locale?: string;
 }
 
 export const DEFAULT_TIMEZONE = 'UTC';
@@ -35,7 +37,7 @@ function checkZone(zone: string, path = 'timezone'): string {
 
 /** Reads plain English through the parser; a decline becomes a 422 (or 503) carrying its reason. */
 async function parseText(text: string, timezone: string, path: string, deps: InputDeps) {
-  const outcome = await deps.parser.parse(text, { timezone, now: deps.now, ...(deps.signal ? { signal: deps.signal } : {}) });
+  const outcome = await deps.parser.parse(text, { timezone, now: deps.now, ...(deps.signal ? { signal: deps.signal } : {}), ...(deps.locale ? { locale: deps.locale } : {}) });
   if (!outcome.ok) {
     if (outcome.status === 503) throw new ServiceUnavailableError(outcome.reason);
     throw new AppError(422, 'schedule_not_understood', outcome.reason, { errors: [{ path, message: outcome.reason }], details: { reason: outcome.reason } });
@@ -90,7 +92,7 @@ export type NewTaskFields = Omit<NewTask, 'userId'>;
 export async function resolveCreate(body: CreateTaskBody, deps: InputDeps): Promise<NewTaskFields> {
   let timezone = checkZone(body.timezone ?? DEFAULT_TIMEZONE);
   let spec: ScheduleSpec | undefined;
-  let fromText: { name: string; prompt: string } | undefined;
+  let fromText: { name: string; prompt: string; tools?: string[] } | undefined;
   if (body.text !== undefined) {
     const parsed = await parseText(body.text, timezone, 'text', deps);
     spec = parsed.spec;
@@ -118,7 +120,8 @@ export async function resolveCreate(body: CreateTaskBody, deps: InputDeps): Prom
     waitSeconds: body.waitSeconds ?? DEFAULT_WAIT_SECONDS,
     timezone,
     enabled,
-    tools: body.tools ?? [],
+    // "remind me to …" adds the notify tool to whatever tools were asked for.
+    tools: [...new Set([...(body.tools ?? []), ...((fromText?.tools ?? []) as NonNullable<CreateTaskBody['tools']>)])],
     maxAttempts: body.maxAttempts ?? 3,
     misfirePolicy: body.misfire?.policy ?? 'run_once',
     misfireGraceSeconds: body.misfire?.graceSeconds ?? 3600,

@@ -7,6 +7,7 @@ import type { ScheduleSpec } from '../scheduler/schedule.ts';
 import { buildOnce, localInstant } from './build-once.ts';
 import { buildRecurring } from './build-recurring.ts';
 import { type Draft, saysOnly } from './facts.ts';
+import { dateOrder } from './locale.ts';
 import { type Decline, decline, isDecline, type ParseOptions } from './types.ts';
 
 
@@ -63,10 +64,13 @@ export function buildSpec(draft: Draft, opts: ParseOptions, notes: string[] = []
   let d = draft;
   if (loneWeekdayIsOnce(d, ctx.instruction)) d = { ...d, weekdays: null, day: { kind: 'weekday', dow: d.weekdays?.[0] ?? 0, which: 'upcoming' } };
   if (d.date?.alt) {
-    if (!MONTH_FIRST_ZONES.has(opts.timezone)) {
+    // The request's locale decides (en-US month first, en-GB day first); without one, the zone's habit.
+    const order = dateOrder(opts.locale) ?? (MONTH_FIRST_ZONES.has(opts.timezone) ? 'month-first' : null);
+    if (!order) {
       return decline('ambiguous', `${d.date.month}/${d.date.day} could be month/day or day/month; write it as YYYY-MM-DD or with the month's name`);
     }
-    d = { ...d, date: { month: d.date.month, day: d.date.day, year: d.date.year } };
+    const { month, day } = order === 'month-first' ? d.date : d.date.alt;
+    d = { ...d, date: { month, day, year: d.date.year } };
   }
   // A weekday next to a date or "tomorrow" only confirms it ("on friday, dec 24"); otherwise it repeats.
   const weekdayRepeats = d.weekdays !== null && !d.date && !d.day && !d.offset && !loneDom(d);

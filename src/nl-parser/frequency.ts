@@ -70,6 +70,7 @@ export const everyClause: Clause = (t, i) => {
   const k = j + 1;
   const w = wordAt(t, k);
   if (w === 'other') return everyOther(t, k + 1, 'other') ?? refuse(k + 1, 'not_understood', '"every other" what?');
+  if (w === 'fortnight') return refuse(k + 1, 'unsupported', '"every fortnight" (every two weeks) cannot be one cron; say "every 14 days" for a fixed interval');
   // "every second day" is "every other day"; "every second tuesday" is judged with the ordinals below.
   if (w === 'second' && UNITS.has(wordAt(t, k + 1)) && !LETTER_UNITS.has(wordAt(t, k + 1))) {
     const other = everyOther(t, k + 1, 'second');

@@ -49,8 +49,12 @@ function countPhrase(t: Parameters<Clause>[0], i: number): { end: number; n: num
   if (j < 0) return null;
   const per = wordAt(t, j);
   if (['a', 'an', 'per', 'every', 'each'].includes(per) && wordAt(t, j + 1)) return { end: j + 2, n: count, per: wordAt(t, j + 1) };
+  const ly = LY_UNITS.get(per);
+  if (ly) return { end: j + 1, n: count, per: ly };
   return { end: j, n: count, per: null };
 }
+
+const LY_UNITS: ReadonlyMap<string, string> = new Map([['daily', 'day'], ['weekly', 'week'], ['monthly', 'month'], ['yearly', 'year'], ['hourly', 'hour']]);
 
 const DAY_SPREADS: Readonly<Record<number, string>> = {
   2: 'at 09:00 and 21:00? say "every day at 9am and 9pm"',
