@@ -37,7 +37,7 @@ function loneWeekdayIsOnce(d: Draft, instruction: boolean): boolean {
   if (d.weekdays === null || d.weekdays.length !== 1 || d.weekdaysClear || isRecurring(d) || d.date || d.dom || d.day || d.offset) return false;
   if (instruction || d.timesAt || d.period) return true;
   if (d.times.length === 0) return !d.weekdaysOn;
-  return d.times.some((x) => x.mer !== null || !x.fixed);
+  return !d.weekdayFirst || d.times.some((x) => x.mer !== null || !x.fixed);
 }
 
 /** Builder options beyond the parse options: whether the text also held an instruction. */

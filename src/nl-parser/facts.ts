@@ -86,6 +86,8 @@ export interface Draft {
   weekdaysOn: boolean;
   /** A time came after "at" ("at 7pm"), as people say one-offs ("Fri at 7pm"). */
   timesAt: boolean;
+  /** The weekday was said before any time ("friday 15:44"), the order of a timetable. */
+  weekdayFirst: boolean;
   except: number[];
   nth: NthWeekday[] | null;
   dom: Dom | null;
@@ -113,7 +115,7 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
 /** A draft with nothing said yet. */
 export function emptyDraft(): Draft {
   return {
-    every: null, recur: false, single: false, times: [], minutes: null, weekdays: null, weekdaysClear: false, weekdaysOn: false, timesAt: false, except: [], nth: null,
+    every: null, recur: false, single: false, times: [], minutes: null, weekdays: null, weekdaysClear: false, weekdaysOn: false, timesAt: false, weekdayFirst: false, except: [], nth: null,
     dom: null, months: null, date: null, windows: [], phase: null, startAt: null, monthAnchor: false,
     period: null, day: null, offset: null, zone: null, year: null, instant: null,
   };
@@ -177,6 +179,7 @@ export function mergeFacts(facts: readonly Fact[]): Draft | Decline {
         problem = setOnce(d, 'weekdays', fact.days, 'sets of weekdays');
         d.weekdaysClear ||= fact.clear;
         d.weekdaysOn ||= fact.on === true;
+        if (d.times.length === 0) d.weekdayFirst = true;
         break;
       case 'except':
         d.except = [...new Set([...d.except, ...fact.days])];

@@ -184,6 +184,11 @@ function timesClause(results: ClockResult[] | null, at = false): ReturnType<Clau
     times.push(r.time);
   }
   if (mixedMeridiem(times)) return refuse(end, 'ambiguous', 'some times have am/pm and others do not; give am/pm for each');
+  // "at 9 and 5": a bare hour after a later one is most likely in the afternoon, but that is a guess.
+  for (let k = 1; k < times.length; k++) {
+    const [a, b] = [times[k - 1], times[k]];
+    if (a && b && !b.fixed && !b.mer && b.h * 60 + b.m < a.h * 60 + a.m) return refuse(end, 'ambiguous', `${b.h} after ${a.h}: ${b.h}am or ${b.h}pm? give am/pm`);
+  }
   return hit(end, [at ? { f: 'times', times, at } : { f: 'times', times }]);
 }
 

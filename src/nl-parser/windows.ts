@@ -45,6 +45,10 @@ function windowHit(from: Bound, rawTo: Bound): ReturnType<Clause> {
     return refuse(to.end, 'ambiguous', 'the end of the time range is unclear; give am/pm or a 24-hour time');
   }
   if (toMin === fromMin) return refuse(to.end, 'impossible', 'the time range is empty');
+  // "between 2 and 4": night or afternoon? Bare early hours are not guessed.
+  if (!from.time.fixed && !from.time.mer && from.time.h >= 1 && from.time.h <= 5 && !to.time.mer) {
+    return refuse(to.end, 'ambiguous', `from ${from.time.h} to ${to.time.h}: morning or afternoon? give am/pm or 24-hour times`);
+  }
   return hit(to.end, [{ f: 'window', from: from.time, to: to.time }]);
 }
 
