@@ -64,9 +64,10 @@ export function readDuration(t: Toks, i: number): { dur: Duration; end: number }
       continue;
     }
     const tok = t[k];
-    if (isWord(t, k, 'half')) {
+    if (isWord(t, k, 'half') || (isWord(t, k, 'a') && isWord(t, k + 1, 'half'))) {
+      // "half an hour", "a half hour"
       amount = 0.5;
-      k = opt(t, k + 1, 'a', 'an');
+      k = opt(t, isWord(t, k, 'a') ? k + 2 : k + 1, 'a', 'an');
     } else if (tok?.kind === 'slashdate' && Number.isNaN(tok.parts[2]) && FRACTION_DENOMINATORS.has(tok.parts[1] ?? 0) && (tok.parts[0] ?? 0) < (tok.parts[1] ?? 0)) {
       // "1/2 hour", "3/4 hour": a fraction, not a date, when a unit follows.
       amount = (tok.parts[0] ?? 0) / (tok.parts[1] ?? 1);
