@@ -82,6 +82,8 @@ const MODIFIERS: ReadonlySet<string> = new Set([
   'until', 'till', 'til', 'when', 'whenever', 'if', 'unless', 'within', 'sometime', 'ending', 'beginning', 'or', 'except',
   'excluding', 'starting', 'alternate', 'alternating', 'odd', 'even', 'mid', 'midweek', 'midmonth', 'biweekly', 'fortnightly',
   'bi', 'semi', 'tri', 'end', 'middle',
+  // To-do-app shorthands for today and tomorrow, and also a name ("call tom at 5"): never guessed.
+  'tod', 'tom',
 ]);
 /** Day words in the possessive ("tomorrow's standup at 9") name the day the time belongs to. */
 const DAY_POSSESSIVE = /^(tomorrow|tonight|sunday|monday|tuesday|wednesday|thursday|friday|saturday)'s$/;
