@@ -91,7 +91,7 @@ const DAY_POSSESSIVE = /^(tomorrow|tonight|sunday|monday|tuesday|wednesday|thurs
  * A message that opens with one of these ("at the crack of dawn on workdays, …") most likely starts
  * with a time we could not read, not with the instruction: decline and let the LLM read it.
  */
-const OPENING_PREPOSITIONS: ReadonlySet<string> = new Set(['at', 'on', 'by', 'around', 'before', 'after', 'during', 'from', 'until', 'till']);
+const OPENING_PREPOSITIONS: ReadonlySet<string> = new Set(['at', 'on', 'by', 'around', 'before', 'after', 'during', 'from', 'until', 'till', 'for']);
 /** Frequency adjectives: "run the nightly build at 2am" may well mean every night. */
 const REPEAT_ADJECTIVES: ReadonlySet<string> = new Set(['hourly', 'daily', 'nightly', 'weekly', 'monthly', 'quarterly', 'yearly', 'annual', 'annually']);
 
