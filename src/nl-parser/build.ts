@@ -62,6 +62,11 @@ export function buildSpec(draft: Draft, opts: ParseOptions, notes: string[] = []
     return { kind: 'once', at: new Date(draft.instant).toISOString(), timezone: zone };
   }
   let d = draft;
+  // "in march on the 15th" with no repeat word is a date, like "march 15".
+  const [onlyMonth] = d.months ?? [];
+  if (d.months?.length === 1 && onlyMonth !== undefined && d.dom?.kind === 'days' && d.dom.lone && !d.every && !d.recur && !d.date) {
+    d = { ...d, date: { month: onlyMonth, day: d.dom.days[0] ?? 1, year: null }, months: null, dom: null };
+  }
   if (loneWeekdayIsOnce(d, ctx.instruction)) d = { ...d, weekdays: null, day: { kind: 'weekday', dow: d.weekdays?.[0] ?? 0, which: 'upcoming' } };
   if (d.date?.alt) {
     // The request's locale decides (en-US month first, en-GB day first); without one, the zone's habit.

@@ -95,7 +95,7 @@ export function readDuration(t: Toks, i: number): { dur: Duration; end: number }
       continue;
     }
     const unit = UNITS.get(unitWord);
-    if (!unit || (LETTER_UNITS.has(unitWord) && t[k - 1]?.kind !== 'num')) break;
+    if (!unit || (LETTER_UNITS.has(unitWord) && t[k - 1]?.kind !== 'num' && t[k - 1]?.kind !== 'slashdate')) break;
     k++;
     if (words(t, k, 'and', 'a', 'half') > 0) {
       amount += 0.5;

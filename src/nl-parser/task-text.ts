@@ -84,6 +84,8 @@ const MODIFIERS: ReadonlySet<string> = new Set([
   'bi', 'semi', 'tri', 'end', 'middle',
   // To-do-app shorthands for today and tomorrow, and also a name ("call tom at 5"): never guessed.
   'tod', 'tom',
+  // "late tomorrow afternoon": a part of a part of the day.
+  'late', 'early', 'earliest', 'latest',
 ]);
 /** Day words in the possessive ("tomorrow's standup at 9") name the day the time belongs to. */
 const DAY_POSSESSIVE = /^(tomorrow|tonight|sunday|monday|tuesday|wednesday|thursday|friday|saturday)'s$/;
