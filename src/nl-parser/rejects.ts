@@ -41,7 +41,9 @@ function countPhrase(t: Parameters<Clause>[0], i: number): { end: number; n: num
     count = w === 'twice' ? 2 : 3;
   } else {
     const n = readNumber(t, w === 'for' ? (isWord(t, i + 1, 'the') && isWord(t, i + 2, 'next') ? i + 3 : i + 1) : i);
-    if (n && ['times', 'time', 'occurrences', 'runs'].includes(wordAt(t, n.end))) {
+    // "3x a week", "2x daily": the multiplication sign glued to the number.
+    const times = n && (['times', 'time', 'occurrences', 'runs'].includes(wordAt(t, n.end)) || (isWord(t, n.end, 'x') && !t[n.end]?.spaced));
+    if (n && times) {
       j = n.end + 1;
       count = n.value;
     }
