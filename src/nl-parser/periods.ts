@@ -51,6 +51,8 @@ export function applyPeriod(time: ClockTime, period: Period | null): DayTime | D
   }
   // "tonight at midnight" is the midnight at the end of today.
   if (period === 'night' && h === 0 && time.m === 0 && time.fixed && !time.mer) return { h: 0, m: 0, s: time.s, nextDay: true };
+  // "every night at 2am", "tonight at 1:30am": the small hours belong to the night before.
+  if (period === 'night' && h < 5 && (time.mer === 'am' || (time.fixed && h > 0) || (time.fixed && time.m > 0))) return { h, m: time.m, s: time.s, nextDay: true };
   const [from, to] = SPAN[period];
   if (h < from || h >= to) return decline('contradictory', `${String(h).padStart(2, '0')}:${String(time.m).padStart(2, '0')} is not in the ${period}`);
   return { h, m: time.m, s: time.s, nextDay: false };

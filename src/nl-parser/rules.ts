@@ -112,7 +112,8 @@ export function parseRules(text: string, opts: ParseOptions): RulesOutcome {
   // "run the nightly build at 2am": a lone time reads as once, but the instruction speaks of a repeat.
   const loneTime = !draft.day && !draft.date && !draft.offset && draft.instant === null;
   if (!isDecline(spec) && spec.kind === 'once' && loneTime && chosen.task && mentionsRepeat(tokens, chosen.split.pieces)) {
-    return decline('ambiguous', 'once, or every day? the instruction speaks of a repeat; say "every day at …" or "tomorrow at …"');
+    const every = draft.dom ? 'every month on the …' : 'every day at …';
+    return decline('ambiguous', `once, or a repeat? the instruction speaks of one; say "${every}" or "tomorrow at …"`);
   }
   return outcome(isDecline(spec) ? spec : checked(spec, opts.now), chosen.task, notes);
 }

@@ -162,7 +162,9 @@ export function extractTask(
     const edge = (p.afterSchedule && edgeProblem(t, from, true, clauseAt)) || (p.beforeSchedule && !trailingLength && edgeProblem(t, to - 1, false, clauseAt));
     if (edge) return edge;
     // An instruction that opens with a repeat word ("every weeknight …") holds a schedule we missed.
-    if (REPEAT_OPENERS.has(wordAt(t, from))) return decline('ambiguous', UNCLEAR);
+    // "Weekly review every Friday at 4pm": a frequency adjective before a noun is part of the name.
+    const adjective = from === 0 && !p.afterSchedule && REPEAT_ADJECTIVES.has(wordAt(t, from)) && t[from + 1]?.kind === 'word' && !isScheduleWord(wordAt(t, from + 1));
+    if (REPEAT_OPENERS.has(wordAt(t, from)) && !adjective) return decline('ambiguous', UNCLEAR);
     if (from === 0 && !p.afterSchedule && OPENING_PREPOSITIONS.has(wordAt(t, from))) return decline('ambiguous', UNCLEAR);
     for (let i = from; i < to; i++) if (looksLikeSchedule(t, i)) return decline('ambiguous', 'the text holds more than one time or repeat');
     const first = t[from];
