@@ -40,6 +40,20 @@ function loneWeekdayIsOnce(d: Draft, instruction: boolean): boolean {
   return !d.weekdayFirst || d.times.some((x) => x.mer !== null || !x.fixed);
 }
 
+/** The date of the nth (or last) weekday `dow` of `month`, this year unless it is already gone. */
+function nthWeekdayDate(dow: number, nth: number | 'L', month: number, now: DateTime): { year: number; day: number } | null {
+  for (const year of [now.year, now.year + 1]) {
+    const first = DateTime.fromObject({ year, month, day: 1 }, { zone: now.zone });
+    const days = first.daysInMonth ?? 28;
+    const matches: number[] = [];
+    for (let day = 1; day <= days; day++) if (first.set({ day }).weekday % 7 === dow) matches.push(day);
+    const day = nth === 'L' ? matches[matches.length - 1] : matches[nth - 1];
+    if (day === undefined) return null;
+    if (DateTime.fromObject({ year, month, day }, { zone: now.zone }).endOf('day') >= now) return { year, day };
+  }
+  return null;
+}
+
 /** Builder options beyond the parse options: whether the text also held an instruction. */
 export interface BuildContext {
   instruction: boolean;
@@ -66,6 +80,13 @@ export function buildSpec(draft: Draft, opts: ParseOptions, notes: string[] = []
   const [onlyMonth] = d.months ?? [];
   if (d.months?.length === 1 && onlyMonth !== undefined && d.dom?.kind === 'days' && d.dom.lone && !d.every && !d.recur && !d.date) {
     d = { ...d, date: { month: onlyMonth, day: d.dom.days[0] ?? 1, year: null }, months: null, dom: null };
+  }
+  // "the first tuesday of october", "last monday of march": without a repeat word, that day this year (or next).
+  const [onlyNth] = d.nth ?? [];
+  if (d.nth?.length === 1 && onlyNth && d.months?.length === 1 && onlyMonth !== undefined && !d.every && !d.recur && !d.dom && !d.date && !d.weekdays) {
+    const day = nthWeekdayDate(onlyNth.dow, onlyNth.nth, onlyMonth, nowLocal());
+    if (!day) return decline('impossible', 'that weekday does not occur in that month');
+    d = { ...d, date: { month: onlyMonth, day: day.day, year: day.year }, months: null, nth: null };
   }
   if (loneWeekdayIsOnce(d, ctx.instruction)) d = { ...d, weekdays: null, day: { kind: 'weekday', dow: d.weekdays?.[0] ?? 0, which: 'upcoming' } };
   if (d.date?.alt) {

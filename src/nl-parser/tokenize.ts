@@ -118,6 +118,13 @@ function readNumber(text: string, i: number, spaced: boolean): Token[] {
   return [token('num', digits, i, j, spaced, Number(digits))];
 }
 
+/** Whether the last non-space character before i is a digit. */
+function afterDigit(text: string, i: number): boolean {
+  let k = i - 1;
+  while (k >= 0 && text[k] === ' ') k--;
+  return k >= 0 && isDigit(text.charCodeAt(k));
+}
+
 function readWord(text: string, i: number, spaced: boolean): Token {
   const zone = text.indexOf('/', i) > i ? ZONE_NAME.exec(text.slice(i)) : null;
   if (zone && isValidTimezone(zone[0])) return token('zone', zone[0], i, i + zone[0].length, spaced);
@@ -136,6 +143,10 @@ function readWord(text: string, i: number, spaced: boolean): Token {
   if ((norm === 'a' || norm === 'p') && text[j] === '.' && (text[j + 1] === 'm' || text[j + 1] === 'M')) {
     const end = text[j + 2] === '.' ? j + 3 : j + 2;
     return token('word', `${norm}m`, i, end, spaced);
+  }
+  // "3:30 p m": spaced letters after a number.
+  if ((norm === 'a' || norm === 'p') && text[j] === ' ' && (text[j + 1] === 'm' || text[j + 1] === 'M') && !isLetter(text[j + 2]) && afterDigit(text, i)) {
+    return token('word', `${norm}m`, i, j + 2, spaced);
   }
   if (norm.length >= 5 && !isScheduleWord(norm)) {
     const fixed = correctName(norm);
