@@ -128,7 +128,9 @@ function edgeProblem(t: Toks, i: number, leading: boolean, clauseAt: (i: number)
 }
 
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
-const REMIND = /^(?:please[,\s]+)?remind\s+me(?:\s+(?:to|about|of|that)\b\s*(.*)|\s*)$/is;
+// "remind me to …", "can you remind me about …", "set a reminder to …", "hey, remind me: …".
+const REMIND =
+  /^(?:(?:hey|ok|okay)[,!]?\s+)?(?:please[,\s]+)?(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?)?(?:remind\s+me|(?:set|create|add)\s+an?\s+reminder|reminder)(?:\s*(?:(?:to|about|of|that|for)\b|[:-])\s*(.*)|\s*)$/is;
 
 /** A title: the prompt without "please" / "remind me to", cut at a word boundary. */
 export function taskName(prompt: string): string {
@@ -182,7 +184,9 @@ export function extractTask(
   // "remind me to stretch": the task is "stretch", delivered with the notify tool.
   const remind = REMIND.exec(prompt);
   if (remind) {
-    const rest = (remind[1] ?? '').replace(/[\s.!?,;:]+$/, '').trim();
+    let rest = (remind[1] ?? '').replace(/[\s.!?,;:]+$/, '').trim();
+    // A quoted message: the closing quote may already have been trimmed with the schedule.
+    if (/^["\u201c]/.test(rest)) rest = rest.replace(/^["\u201c](.*?)["\u201d]?$/s, '$1').trim();
     prompt = capitalize(rest || 'Reminder');
     return { name: taskName(prompt), prompt, tools: ['notify'] };
   }

@@ -46,6 +46,11 @@ describe('task extraction', () => {
     ['remind me on monday to call bob', 'Call bob'],
     ['remind me about the dentist tomorrow at 3pm', 'The dentist'],
     ['remind me to meditate for 3 minutes every day at noon', 'Meditate for 3 minutes'],
+    ['Can you remind me to call mom tomorrow at 5pm?', 'Call mom'],
+    ['set a reminder to water the plants every sunday at 10am', 'Water the plants'],
+    ['hey, remind me to stretch every hour', 'Stretch'],
+    ['reminder: call mom at 5pm', 'Call mom'],
+    ['Remind me to "submit the report" on friday at 5pm', 'Submit the report'],
   ])('"%s": "remind me to/about" leaves the prompt, the task gets the notify tool', (text, prompt) => {
     expect(taskOf(text)).toEqual({ prompt, name: prompt, tools: ['notify'] });
   });
