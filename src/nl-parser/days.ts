@@ -105,13 +105,15 @@ function readNth(t: Toks, i: number): { nth: number | 'L'; end: number } | 'refu
 }
 
 /** The tail naming which month(s): "of the month", "of every month", "in march", "of march". */
-export function monthTail(t: Toks, i: number): { end: number; months: number[] | null } | null {
+export function monthTail(t: Toks, i: number): { end: number; months: number[] | null; every: boolean } | null {
   const w = wordAt(t, i);
   if (w !== 'of' && w !== 'in') return null;
   const j = opt(t, i + 1, 'the', 'every', 'each');
-  if (isWord(t, j, 'month')) return { end: j + 1, months: null };
+  // "of every december": the repeat word makes a date a yearly pattern.
+  const every = isWord(t, i + 1, 'every') || isWord(t, i + 1, 'each');
+  if (isWord(t, j, 'month')) return { end: j + 1, months: null, every };
   const months = readMonthSet(t, j);
-  return months ? { end: months.end, months: months.months } : null;
+  return months ? { end: months.end, months: months.months, every } : null;
 }
 
 /** Ordinals then one weekday: "2nd and 4th tuesday", "last friday", "first weekday" (dow -1). */
@@ -160,6 +162,7 @@ export const nthWeekdayClause: Clause = (t, i) => {
   }
   const tail = monthTail(t, end);
   const facts: Fact[] = tail?.months ? [{ f: 'months', months: tail.months }] : [];
+  if (tail?.months && tail.every) facts.push({ f: 'recur' });
   if (tail) end = tail.end;
   if (first.dow < 0) {
     const [only] = first.nths;

@@ -42,13 +42,15 @@ function domFacts(t: Toks, days: number[], end: number, dayWord: boolean): { fac
   // "the 5th of July [2027]" names a date; "the 11th day of November" and lists name a yearly pattern.
   const [day] = days;
   const [month] = tail.months;
-  if (!dayWord && days.length === 1 && tail.months.length === 1 && day !== undefined && month !== undefined) {
+  if (!dayWord && !tail.every && days.length === 1 && tail.months.length === 1 && day !== undefined && month !== undefined) {
     const yearAt = isPunct(t, tail.end, ',') ? tail.end + 1 : tail.end;
     const year = readYear(t, yearAt);
     if (!isRealDate(year, month, day)) return 'bad';
     return { facts: [{ f: 'date', month, day, year }], end: year === null ? tail.end : yearAt + 1 };
   }
-  return { facts: [{ f: 'dom', dom: { kind: 'days', days } }, { f: 'months', months: tail.months }], end: tail.end };
+  const facts: Fact[] = [{ f: 'dom', dom: { kind: 'days', days } }, { f: 'months', months: tail.months }];
+  if (tail.every) facts.push({ f: 'recur' });
+  return { facts, end: tail.end };
 }
 
 /** "on the 15th", "the 1st and 15th of the month", "on the 11th day of November", "on days 1 and 15". */
