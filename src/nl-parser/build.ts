@@ -42,14 +42,13 @@ function loneWeekdayIsOnce(d: Draft, instruction: boolean): boolean {
 
 /** The date of the nth (or last) weekday `dow` of `month`, this year unless it is already gone. */
 function nthWeekdayDate(dow: number, nth: number | 'L', month: number, now: DateTime): { year: number; day: number } | null {
+  // Calendar arithmetic only: the weekday of a date does not depend on the zone.
   for (const year of [now.year, now.year + 1]) {
-    const first = DateTime.fromObject({ year, month, day: 1 }, { zone: now.zone });
-    const days = first.daysInMonth ?? 28;
-    const matches: number[] = [];
-    for (let day = 1; day <= days; day++) if (first.set({ day }).weekday % 7 === dow) matches.push(day);
-    const day = nth === 'L' ? matches[matches.length - 1] : matches[nth - 1];
-    if (day === undefined) return null;
-    if (DateTime.fromObject({ year, month, day }, { zone: now.zone }).endOf('day') >= now) return { year, day };
+    const days = new Date(Date.UTC(year, month, 0)).getUTCDate();
+    const first = 1 + ((dow - new Date(Date.UTC(year, month - 1, 1)).getUTCDay() + 7) % 7);
+    const day = nth === 'L' ? first + 7 * Math.floor((days - first) / 7) : first + 7 * (nth - 1);
+    if (day > days) return null;
+    if (year > now.year || month > now.month || (month === now.month && day >= now.day)) return { year, day };
   }
   return null;
 }
