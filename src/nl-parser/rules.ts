@@ -8,7 +8,7 @@ import { mergeFacts } from './facts.ts';
 import { readRawCron } from './raw-cron.ts';
 import { ClauseCache, parseSegment } from './segment.ts';
 import { type Split, splitCandidates } from './split.ts';
-import { extractTask, mentionsRepeat } from './task-text.ts';
+import { extractTask, mentionsRepeat, mentionsWeekday } from './task-text.ts';
 import { type Token, tokenize } from './tokenize.ts';
 import { type Decline, decline, isDecline, type ParsedTask, type ParseOptions, type RulesOutcome } from './types.ts';
 
@@ -114,6 +114,12 @@ export function parseRules(text: string, opts: ParseOptions): RulesOutcome {
   if (!isDecline(spec) && spec.kind === 'once' && loneTime && chosen.task && mentionsRepeat(tokens, chosen.split.pieces)) {
     const every = draft.dom ? 'every month on the …' : 'every day at …';
     return decline('ambiguous', `once, or a repeat? the instruction speaks of one; say "${every}" or "tomorrow at …"`);
+  }
+  // "monday meeting at 10", "send the friday newsletter every week": the day is in the instruction,
+  // and a lone time or a week anchored on today would ignore it.
+  const weekAnchored = notes.some((n) => n.includes("today's weekday"));
+  if (!isDecline(spec) && chosen.task && (weekAnchored || (spec.kind === 'once' && loneTime && !draft.weekdays && !draft.dom)) && mentionsWeekday(tokens, chosen.split.pieces)) {
+    return decline('ambiguous', 'the instruction names a day the schedule does not; say e.g. "every friday at 9am" or "on monday at 10"');
   }
   return outcome(isDecline(spec) ? spec : checked(spec, opts.now), chosen.task, notes);
 }

@@ -194,6 +194,16 @@ export function extractTask(
   return { name: taskName(prompt), prompt };
 }
 
+const FULL_DAY_NAME = /^(sun|mon|tues|wednes|thurs|fri|satur)days?$/;
+
+/** Whether the instruction names a weekday in full ("the monday meeting"), which a schedule without one may have meant. */
+export function mentionsWeekday(t: Toks, pieces: readonly Piece[]): boolean {
+  return pieces.some((p) => {
+    for (let i = p.from; i < p.to; i++) if (FULL_DAY_NAME.test(wordAt(t, i))) return true;
+    return false;
+  });
+}
+
 /** Whether the instruction words speak of a repeat ("the daily report"), which a one-off would ignore. */
 export function mentionsRepeat(t: Toks, pieces: readonly Piece[]): boolean {
   return pieces.some((p) => {

@@ -199,6 +199,12 @@ describe('the instruction', () => {
     expect(declineOf('every day at 9 for 8 weeks')).toBe('unsupported');
   });
 
+  it('declines when the instruction names a day the schedule leaves out', () => {
+    expect(declineOf('monday meeting at 10')).toBe('ambiguous');
+    expect(declineOf('send the friday newsletter every week')).toBe('ambiguous');
+    expect(onceOf('monday meeting on monday at 10')).toBe('2026-11-30T10:00:00');
+  });
+
   it('keeps numbers that are not times in the instruction', () => {
     expect(intervalOf('take a 10 minute break every 2 hours')).toBe(7200);
     expect(onceOf('call room 101 at 5pm')).toBe('2026-11-24T17:00:00');
