@@ -95,6 +95,7 @@ function nextDayOfMonth(day: number, time: DayTime, nowLocal: DateTime, zone: Zo
 /** The instant a one-off draft means, in `zone`, or why there is none. */
 export function buildOnce(d: Draft, zone: Zone, now: Date, notes: string[] = []): Date | Decline {
   const nowLocal = DateTime.fromJSDate(now, { zone });
+  if (d.morePeriods.length) return decline('unsupported', 'a one-off happens at one time; for several, say "every day at …"');
   const read = applyPeriodAll(d.times, d.period);
   if (isDecline(read)) return read;
   // A day or a date with no time gets its part of the day's time or the default, shown to the user;

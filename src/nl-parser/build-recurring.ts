@@ -211,13 +211,14 @@ export function buildRecurring(d: Draft, today: Today, notes: string[] = []): Re
   const read = applyPeriodAll(d.times, d.period);
   if (isDecline(read)) return read;
   let times = read;
+  if (d.morePeriods.length && (!d.every || UNIT_SECONDS[d.every.unit] < 86400) && !d.recur) return decline('ambiguous', 'which parts of the day, how often? e.g. "every morning and evening"');
   const e = d.every;
   if (!e && d.months && !d.weekdays && !d.nth && !d.dom && !d.date && !d.except.length && !times.length && !d.minutes && !d.windows.length) {
     return decline('ambiguous', 'which day of those months? add a day or a time');
   }
   // "every morning", "weekday evenings": the part of the day stands for its time.
   const dayLevel = !e || UNIT_SECONDS[e.unit] >= 86400;
-  if (d.period && dayLevel && !times.length && !d.windows.length && !d.minutes) times = timesOrDefault(times, d.period, notes);
+  if (d.period && dayLevel && !times.length && !d.windows.length && !d.minutes) times = timesOrDefault(times, d.period, notes, d.morePeriods);
   const f = dayFields(d, today, notes);
   if (isDecline(f)) return f;
   // "at 10 minutes past the hour" (every day, or on set days): minutes past the hour mean every hour.

@@ -99,6 +99,8 @@ export interface Draft {
   startAt: ClockTime | null;
   monthAnchor: boolean;
   period: Period | null;
+  /** "every morning and evening": parts of the day after the first, each standing for its time. */
+  morePeriods: Period[];
   day: DayRef | null;
   offset: Duration | null;
   zone: string | null;
@@ -117,7 +119,7 @@ export function emptyDraft(): Draft {
   return {
     every: null, recur: false, single: false, times: [], minutes: null, weekdays: null, weekdaysClear: false, weekdaysOn: false, timesAt: false, weekdayFirst: false, except: [], nth: null,
     dom: null, months: null, date: null, windows: [], phase: null, startAt: null, monthAnchor: false,
-    period: null, day: null, offset: null, zone: null, year: null, instant: null,
+    period: null, morePeriods: [], day: null, offset: null, zone: null, year: null, instant: null,
   };
 }
 
@@ -209,7 +211,9 @@ export function mergeFacts(facts: readonly Fact[]): Draft | Decline {
         d.monthAnchor = true;
         break;
       case 'period':
-        problem = setOnce(d, 'period', fact.period, 'parts of the day');
+        if (d.period !== null && d.period !== fact.period) {
+          if (!d.morePeriods.includes(fact.period)) d.morePeriods.push(fact.period);
+        } else d.period = fact.period;
         break;
       case 'day':
         problem = setOnce(d, 'day', fact.ref, 'days');
@@ -229,6 +233,8 @@ export function mergeFacts(facts: readonly Fact[]): Draft | Decline {
     }
     if (problem) return problem;
   }
+  // "every morning and evening" names two times; "every morning and evening at 8" would name which?
+  if (d.morePeriods.length && (d.times.length || d.windows.length || d.minutes)) return decline('contradictory', 'the phrase names two different parts of the day');
   return d;
 }
 

@@ -34,11 +34,15 @@ const hhmm = (h: number) => `${String(h).padStart(2, '0')}:00`;
  * The times as given, else the time a part of the day stands for, else the default time — with
  * a note for the preview, so a time the user did not type is one they see and confirm.
  */
-export function timesOrDefault(times: DayTime[], period: Period | null, notes: string[]): DayTime[] {
+export function timesOrDefault(times: DayTime[], period: Period | null, notes: string[], more: readonly Period[] = []): DayTime[] {
   if (times.length) return times;
-  const h = period ? PERIOD_TIMES[period] : DEFAULT_HOUR;
-  notes.push(period ? `${period}: ${hhmm(h)}` : `no time given: ${hhmm(h)}`);
-  return [{ h, m: 0, s: 0, nextDay: false }];
+  if (!period) {
+    notes.push(`no time given: ${hhmm(DEFAULT_HOUR)}`);
+    return [{ h: DEFAULT_HOUR, m: 0, s: 0, nextDay: false }];
+  }
+  const periods = [period, ...more];
+  notes.push(periods.map((p) => `${p}: ${hhmm(PERIOD_TIMES[p])}`).join(', '));
+  return periods.map((p) => ({ h: PERIOD_TIMES[p], m: 0, s: 0, nextDay: false })).sort((a, b) => a.h - b.h);
 }
 
 /** Reads `time` within `period` (if any). */

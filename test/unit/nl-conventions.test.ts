@@ -96,6 +96,11 @@ describe('parts of the day as times', () => {
     expect(onceOf(text)).toBe(at);
   });
 
+  it('reads several parts of the day as several times', () => {
+    expect(cronOf('every morning and evening')).toBe('0 9,19 * * *');
+    expect(declineOf('every morning and evening at 8')).toBe('contradictory');
+  });
+
   it('notes a default time and a part of the day', () => {
     expect(notesOf('dec 24')).toEqual(['no time given: 09:00']);
     expect(notesOf('tomorrow evening')).toEqual(['evening: 19:00']);
