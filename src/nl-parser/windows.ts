@@ -106,6 +106,12 @@ export const windowClause: Clause = (t, i) => {
 /** What a repeat starts on: a minute, a second, a day of the month, or a time of day. */
 export const startClause: Clause = (t, i) => {
   const w = wordAt(t, i);
+  // "every 8 hours from 6am": "from" and a time of day with no end is where the repeat starts.
+  if (w === 'from') {
+    const time = readClock(t, i + 1, false);
+    if (!time || !('time' in time) || TO_WORDS.has(wordAt(t, time.end)) || isPunct(t, time.end, '-')) return null;
+    return hit(time.end, [{ f: 'startAt', time: time.time }]);
+  }
   if (w !== 'starting' && w !== 'beginning' && w !== 'commencing' && w !== 'start') return null;
   const j = opt(t, opt(t, i + 1, 'on', 'at', 'from', 'with', 'in'), 'the');
   if (['now', 'today', 'immediately'].includes(wordAt(t, j))) return hit(j + 1, []);
