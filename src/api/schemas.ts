@@ -114,6 +114,7 @@ export const ParseRequestSchema = z
     text: z.string().trim().min(1).max(4000),
     timezone: z.string().min(1).max(64).optional(),
     now: instant.optional().describe('reference instant for relative phrases; default the server clock'),
+    locale: z.string().min(2).max(35).optional().describe('BCP 47 locale ("en-US", "en-GB") deciding whether 03/04 is March 4 or 3 April; default from Accept-Language'),
   })
   .strict();
 

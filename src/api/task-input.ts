@@ -25,6 +25,8 @@ export interface InputDeps {
   reading?: Reading;
   /** The models a task may name (OPENAI_MODELS, with OPENAI_MODEL). */
   models: readonly string[];
+  /** The user's locale (Accept-Language), for numeric dates in `text`. */
+  locale?: string;
 }
 
 export const DEFAULT_TIMEZONE = 'UTC';
@@ -46,7 +48,7 @@ function checkZone(zone: string, path = 'timezone'): string {
 
 /** Reads plain English through the parser; a decline becomes a 422 (or 503) carrying its reason. */
 async function parseText(text: string, timezone: string, path: string, deps: InputDeps) {
-  const outcome = await deps.parser.parse(text, { timezone, now: deps.now, ...(deps.signal ? { signal: deps.signal } : {}) });
+  const outcome = await deps.parser.parse(text, { timezone, now: deps.now, ...(deps.signal ? { signal: deps.signal } : {}), ...(deps.locale ? { locale: deps.locale } : {}) });
   if (!outcome.ok) {
     if (outcome.status === 503) throw new ServiceUnavailableError(outcome.reason);
     throw new AppError(422, 'schedule_not_understood', outcome.reason, { errors: [{ path, message: outcome.reason }], details: { reason: outcome.reason } });
@@ -113,7 +115,7 @@ export async function resolveCreate(body: CreateTaskBody, deps: InputDeps): Prom
   checkModel(body.model, deps);
   let timezone = checkZone(body.timezone ?? DEFAULT_TIMEZONE);
   let spec: ScheduleSpec | undefined;
-  let fromText: { name: string; prompt: string } | undefined;
+  let fromText: { name: string; prompt: string; tools?: string[] } | undefined;
   if (deps.reading) {
     // The confirmed preview is saved as it was shown: the text is not read again.
     if (body.text !== undefined && body.text !== deps.reading.text) invalid('text', 'differs from the text parseId was read from: send one or the other');
@@ -150,7 +152,8 @@ export async function resolveCreate(body: CreateTaskBody, deps: InputDeps): Prom
     waitSeconds: body.waitSeconds ?? DEFAULT_WAIT_SECONDS,
     timezone,
     enabled,
-    tools: body.tools ?? [],
+    // "remind me to …" adds the notify tool to whatever tools were asked for.
+    tools: [...new Set([...(body.tools ?? []), ...((fromText?.tools ?? []) as NonNullable<CreateTaskBody['tools']>)])],
     maxAttempts: body.maxAttempts ?? 3,
     misfirePolicy: body.misfire?.policy ?? 'run_once',
     misfireGraceSeconds: body.misfire?.graceSeconds ?? 3600,

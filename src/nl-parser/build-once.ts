@@ -5,7 +5,7 @@
 // happens twice (fall-back) is the first of the two.
 import { DateTime, type Zone } from 'luxon';
 import type { DayRef, Draft } from './facts.ts';
-import { applyPeriodAll, type DayTime } from './periods.ts';
+import { applyPeriodAll, type DayTime, timesOrDefault } from './periods.ts';
 import { type Decline, decline, isDecline } from './types.ts';
 
 
@@ -45,6 +45,8 @@ function daysTo(ref: Extract<DayRef, { kind: 'weekday' }>, today: number): numbe
   // "friday of this week": the week runs Monday to Sunday, so on a Saturday it has gone (past).
   if (ref.which === 'thisWeek') return target - today;
   if (ref.which === 'coming') return forward === 0 ? 7 : forward;
+  // "friday" said alone: this week's, today's if its time is still ahead (the caller moves a gone one on).
+  if (ref.which === 'upcoming') return forward;
   // "next friday" is the friday of next week (weeks run Monday to Sunday), as in "friday of next week".
   return 8 - today + (target - 1);
 }
@@ -77,11 +79,29 @@ function nextDate(date: { month: number; day: number; year: number | null }, tim
   return decline('impossible', 'that date does not occur');
 }
 
+/** The next month-day `day` ("on the 27th") at `time`: this month's if still ahead, else a later month's. */
+function nextDayOfMonth(day: number, time: DayTime, nowLocal: DateTime, zone: Zone): Date | Decline {
+  const first = nowLocal.startOf('month');
+  for (let k = 0; k <= 12; k++) {
+    const month = first.plus({ months: k });
+    if (day > (month.daysInMonth ?? 0)) continue;
+    const instant = at({ year: month.year, month: month.month, day }, time, zone);
+    if (isDecline(instant)) return instant;
+    if (instant.getTime() > nowLocal.toMillis()) return instant;
+  }
+  return decline('impossible', 'that day of the month does not occur');
+}
+
 /** The instant a one-off draft means, in `zone`, or why there is none. */
-export function buildOnce(d: Draft, zone: Zone, now: Date): Date | Decline {
+export function buildOnce(d: Draft, zone: Zone, now: Date, notes: string[] = []): Date | Decline {
   const nowLocal = DateTime.fromJSDate(now, { zone });
-  const times = applyPeriodAll(d.times, d.period);
-  if (isDecline(times)) return times;
+  if (d.morePeriods.length) return decline('unsupported', 'a one-off happens at one time; for several, say "every day at …"');
+  const read = applyPeriodAll(d.times, d.period);
+  if (isDecline(read)) return read;
+  // A day or a date with no time gets its part of the day's time or the default, shown to the user;
+  // "today" alone stays a question (09:00 may be gone), and a delay keeps the time it lands on.
+  const todayOnly = d.day?.kind === 'days' && d.day.days === 0 && !d.period;
+  const times = (d.day || d.date || d.dom) && !todayOnly && !d.offset ? timesOrDefault(read, d.period, notes) : read;
   let result: Date | Decline;
   if (d.offset) {
     if (d.day || d.date) return decline('contradictory', 'a delay and a date disagree');
@@ -99,6 +119,14 @@ export function buildOnce(d: Draft, zone: Zone, now: Date): Date | Decline {
     const time = oneTime(times, d.day.kind === 'days' && d.day.days === 0 ? 'today' : 'on that day');
     if (isDecline(time)) return time;
     result = at(resolveDay(d.day, nowLocal), time, zone);
+    if (!isDecline(result) && result.getTime() <= now.getTime() && d.day.kind === 'weekday' && d.day.which === 'upcoming') {
+      const next = resolveDay(d.day, nowLocal.plus({ days: 7 }));
+      result = at(next, time, zone);
+    }
+  } else if (d.dom?.kind === 'days' && d.dom.lone) {
+    const time = oneTime(times, 'on that day');
+    if (isDecline(time)) return time;
+    result = nextDayOfMonth(d.dom.days[0] ?? 1, time, nowLocal, zone);
   } else if (d.date) {
     const time = oneTime(times, 'on that date');
     if (isDecline(time)) return time;

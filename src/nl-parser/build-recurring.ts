@@ -5,7 +5,7 @@
 import { hourField, hourWindows, listField, minuteWindows, stepField } from './cron-fields.ts';
 import type { Draft } from './facts.ts';
 import { MONTH_DAYS, UNIT_SECONDS } from './lexicon.ts';
-import { applyPeriodAll, type DayTime } from './periods.ts';
+import { applyPeriodAll, type DayTime, timesOrDefault } from './periods.ts';
 import { type Decline, decline, isDecline } from './types.ts';
 
 export type Recurring = { kind: 'cron'; cron: string } | { kind: 'interval'; everySeconds: number; anchorAt?: DayTime };
@@ -18,6 +18,17 @@ interface DayFields {
 }
 
 const ALL_DAYS = [0, 1, 2, 3, 4, 5, 6];
+const DAY_NAMES = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+const MONTH_NAMES = ['', 'January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+/** Today in the schedule's zone: a period with no anchor ("every week") starts from it. */
+export interface Today {
+  dow: number;
+  day: number;
+  month: number;
+}
+
+const ordinalOf = (n: number) => `${n}${n % 10 === 1 && n !== 11 ? 'st' : n % 10 === 2 && n !== 12 ? 'nd' : n % 10 === 3 && n !== 13 ? 'rd' : 'th'}`;
 
 function domField(d: Draft): string | null {
   const dom = d.dom;
@@ -46,8 +57,8 @@ function checkDaysExist(d: Draft, months: readonly number[] | null): Decline | n
   return null;
 }
 
-/** Day-of-month, month and weekday fields. */
-function dayFields(d: Draft): DayFields | Decline {
+/** Day-of-month, month and weekday fields; a bare period is anchored on `today` (with a note). */
+function dayFields(d: Draft, today: Today, notes: string[]): DayFields | Decline {
   const e = d.every;
   let weekdays = d.weekdays;
   if (d.except.length) {
@@ -77,18 +88,31 @@ function dayFields(d: Draft): DayFields | Decline {
   } else if (e?.unit === 'week') {
     if (e.n > 1) return decline('unsupported', `every ${e.n} weeks cannot be one cron; say "every ${e.n * 7} days" for a fixed interval`);
     if (d.dom || d.date || d.nth) return decline('contradictory', '"every week" and days of the month disagree');
-    dow ??= '0';
+    if (dow === null) {
+      dow = String(today.dow);
+      notes.push(`every week on ${DAY_NAMES[today.dow]} (today's weekday)`);
+    }
   } else if (e?.unit === 'month' || e?.unit === 'quarter') {
     const n = e.unit === 'quarter' ? e.n * 3 : e.n;
     if (12 % n !== 0) return decline('unsupported', `every ${n} months cannot be one cron (months are not a fixed interval and ${n} does not divide 12)`);
     if (d.months || d.date) return decline('contradictory', 'a monthly repeat and specific months disagree');
     if (weekdays) return decline('ambiguous', 'which of those weekdays in the month? e.g. "the first monday of every month"');
-    dom ??= dow ? null : '1';
-    // Calendar phase, counted from January: "every 3 months" is Jan, Apr, Jul, Oct, like "quarterly".
+    // "quarterly" is the calendar quarters, on their first day; "every month" starts today.
+    const calendar = e.unit === 'quarter';
+    if (dom === null && dow === null) {
+      if (calendar) dom = '1';
+      else {
+        if (today.day > 28) return decline('ambiguous', `today is the ${ordinalOf(today.day)}, which some months do not have: say "on the ${ordinalOf(today.day)}" or "on the last day of the month"`);
+        dom = String(today.day);
+        notes.push(`on the ${ordinalOf(today.day)} (today's date)`);
+      }
+    }
     if (n > 1) {
+      // "every 3 months" counts from this month; "every quarter" from January.
+      const first = calendar ? 1 : ((today.month - 1) % n) + 1;
       months = [];
-      for (let m = 1; m <= 12; m += n) months.push(m);
-      monthStep = n;
+      for (let m = first; m <= 12; m += n) months.push(m);
+      monthStep = first === 1 ? n : 0;
     }
   } else if (e?.unit === 'year') {
     if (e.n > 1) return decline('unsupported', `every ${e.n} years cannot be one cron`);
@@ -99,8 +123,10 @@ function dayFields(d: Draft): DayFields | Decline {
     } else if (d.dom && !months) return decline('ambiguous', 'which month? e.g. "every year on the 15th of march"');
     else if (!d.dom && !d.date && !d.nth) {
       if (months) return decline('ambiguous', 'which day of the month?');
-      dom = '1';
-      months = [1];
+      if (today.month === 2 && today.day === 29) return decline('ambiguous', 'today is February 29: say which date each year');
+      dom = String(today.day);
+      months = [today.month];
+      notes.push(`every year on ${MONTH_NAMES[today.month]} ${today.day} (today's date)`);
     }
   }
   const bad = checkDaysExist(d, months);
@@ -151,11 +177,13 @@ function subDay(d: Draft, seconds: number, f: DayFields, times: readonly DayTime
     if (!Number.isInteger(step) || 60 % step !== 0) return decline('unsupported', `${what} restarts each hour under cron; only a plain interval is exact`);
     if (d.minutes) return decline('contradictory', 'a minutes repeat and minutes past the hour disagree');
     if (d.startAt) return decline('unsupported', 'a start time for a minutes repeat is a start date; create the task when it should start');
-    if (!d.windows.length) return cron('0', stepField(d.phase?.unit === 'minute' ? d.phase.value : 0, step, 60), '*', f);
+    // "every minute at second 10": the second within the minute.
+    const sec = d.phase?.unit === 'second' ? String(d.phase.value) : '0';
+    if (!d.windows.length) return cron(sec, stepField(d.phase?.unit === 'minute' ? d.phase.value : 0, step, 60), '*', f);
     if (d.phase) return decline('unsupported', 'a starting minute inside a time range cannot be one cron');
     const w = minuteWindows(d.windows, step);
     if (isDecline(w)) return w;
-    return cron('0', w.min, hourField(w.hours, 1), f);
+    return cron(sec, w.min, hourField(w.hours, 1), f);
   }
   const step = seconds / 3600;
   if (!Number.isInteger(step) || step >= 24) return decline('unsupported', `${what} with other conditions cannot be one cron`);
@@ -179,17 +207,22 @@ function subDay(d: Draft, seconds: number, f: DayFields, times: readonly DayTime
 }
 
 /** The cron or interval a repeating draft means, or why there is none. */
-export function buildRecurring(d: Draft): Recurring | Decline {
-  const times = applyPeriodAll(d.times, d.period);
-  if (isDecline(times)) return times;
+export function buildRecurring(d: Draft, today: Today, notes: string[] = []): Recurring | Decline {
+  const read = applyPeriodAll(d.times, d.period);
+  if (isDecline(read)) return read;
+  let times = read;
+  if (d.morePeriods.length && (!d.every || UNIT_SECONDS[d.every.unit] < 86400) && !d.recur) return decline('ambiguous', 'which parts of the day, how often? e.g. "every morning and evening"');
   const e = d.every;
   if (!e && d.months && !d.weekdays && !d.nth && !d.dom && !d.date && !d.except.length && !times.length && !d.minutes && !d.windows.length) {
     return decline('ambiguous', 'which day of those months? add a day or a time');
   }
-  if (!e && d.period && !times.length) return decline('ambiguous', `what time in the ${d.period}?`);
-  if (e?.unit === 'day' && e.n === 1 && d.period && !times.length) return decline('ambiguous', `what time in the ${d.period}?`);
-  const f = dayFields(d);
+  // "every morning", "weekday evenings": the part of the day stands for its time.
+  const dayLevel = !e || UNIT_SECONDS[e.unit] >= 86400;
+  if (d.period && dayLevel && !times.length && !d.windows.length && !d.minutes) times = timesOrDefault(times, d.period, notes, d.morePeriods);
+  const f = dayFields(d, today, notes);
   if (isDecline(f)) return f;
+  // "at 10 minutes past the hour" (every day, or on set days): minutes past the hour mean every hour.
+  if (d.minutes && !times.length && (!e || (e.unit === 'day' && e.n === 1))) return subDay({ ...d, every: { n: 1, unit: 'hour', aligned: true } }, 3600, f, times);
   if (e && UNIT_SECONDS[e.unit] < 86400) return subDay(d, e.n * UNIT_SECONDS[e.unit], f, times);
   if (e?.unit === 'day' && e.n > 1 && !d.monthAnchor) {
     if (f.constrained || times.length || d.windows.length || d.minutes) {
@@ -200,7 +233,12 @@ export function buildRecurring(d: Draft): Recurring | Decline {
   if (d.windows.length) return decline('ambiguous', 'how often within that time range? e.g. "every 15 minutes between 9am and 5pm"');
   if (d.minutes) return decline('ambiguous', 'minutes past the hour need "every hour"');
   if ((d.phase && d.phase.unit !== 'day') || d.startAt) return decline('unsupported', 'a starting point needs a repeat such as "every 15 minutes"');
-  if (!times.length) return cron('0', '0', '0', f);
+  times = timesOrDefault(times, null, notes);
+  // "every night at 2am" is 02:00 every day; "every friday night at 1am" would be Saturday's 01:00.
+  if (times.some((x) => x.nextDay && !(x.h === 0 && x.m === 0))) {
+    if (f.constrained) return decline('ambiguous', 'a time after midnight on those nights falls on the next day; name that day instead');
+    times = times.map((x) => ({ ...x, nextDay: false }));
+  }
   const t = timeFields(times);
   if (isDecline(t)) return t;
   return cron(t.sec, t.min, t.hour, f);

@@ -7,6 +7,7 @@ import type { ScheduleSpec } from '../scheduler/schedule.ts';
 import { buildOnce, localInstant } from './build-once.ts';
 import { buildRecurring } from './build-recurring.ts';
 import { type Draft, saysOnly } from './facts.ts';
+import { dateOrder } from './locale.ts';
 import { type Decline, decline, isDecline, type ParseOptions } from './types.ts';
 
 
@@ -18,15 +19,47 @@ const MONTH_FIRST_ZONES: ReadonlySet<string> = new Set([
   'America/Juneau', 'America/Adak', 'Pacific/Honolulu', 'Asia/Manila',
 ]);
 
-/** Whether anything besides a weekday name makes the draft repeat. */
+const loneDom = (d: Draft) => d.dom?.kind === 'days' && d.dom.lone === true;
+
+/** Whether anything besides a weekday name or a lone day number makes the draft repeat. */
 export function isRecurring(d: Draft): boolean {
   return Boolean(
-    d.every || d.recur || d.except.length || d.nth || d.dom || d.months || d.minutes || d.windows.length || d.phase || d.startAt || d.monthAnchor,
+    d.every || d.recur || d.except.length || d.nth || (d.dom && !loneDom(d)) || d.months || d.minutes || d.windows.length || d.phase || d.startAt || d.monthAnchor,
   );
 }
 
+/**
+ * A lone weekday ("friday", "Fri at 7pm", "at 9am on Saturday") is the next such day, as people
+ * say it. Weekly only in the timetable style of cron front-ends: "on tues" with no time, or a
+ * 24-hour time with no "at" ("friday 15:44", "wednesday midnight"), and never next to an instruction.
+ */
+function loneWeekdayIsOnce(d: Draft, instruction: boolean): boolean {
+  if (d.weekdays === null || d.weekdays.length !== 1 || d.weekdaysClear || isRecurring(d) || d.date || d.dom || d.day || d.offset) return false;
+  if (instruction || d.timesAt || d.period) return true;
+  if (d.times.length === 0) return !d.weekdaysOn;
+  return !d.weekdayFirst || d.times.some((x) => x.mer !== null || !x.fixed);
+}
+
+/** The date of the nth (or last) weekday `dow` of `month`, this year unless it is already gone. */
+function nthWeekdayDate(dow: number, nth: number | 'L', month: number, now: DateTime): { year: number; day: number } | null {
+  // Calendar arithmetic only: the weekday of a date does not depend on the zone.
+  for (const year of [now.year, now.year + 1]) {
+    const days = new Date(Date.UTC(year, month, 0)).getUTCDate();
+    const first = 1 + ((dow - new Date(Date.UTC(year, month - 1, 1)).getUTCDay() + 7) % 7);
+    const day = nth === 'L' ? first + 7 * Math.floor((days - first) / 7) : first + 7 * (nth - 1);
+    if (day > days) return null;
+    if (year > now.year || month > now.month || (month === now.month && day >= now.day)) return { year, day };
+  }
+  return null;
+}
+
+/** Builder options beyond the parse options: whether the text also held an instruction. */
+export interface BuildContext {
+  instruction: boolean;
+}
+
 /** The spec a draft means in `opts`' zone (or the one the phrase names), or why there is none. */
-export function buildSpec(draft: Draft, opts: ParseOptions): ScheduleSpec | Decline {
+export function buildSpec(draft: Draft, opts: ParseOptions, notes: string[] = [], ctx: BuildContext = { instruction: false }): ScheduleSpec | Decline {
   const zone = draft.zone ?? opts.timezone;
   // One zone object for every luxon call: a zone given by name costs a lookup per DateTime.
   const zoneObj = IANAZone.create(zone);
@@ -42,22 +75,39 @@ export function buildSpec(draft: Draft, opts: ParseOptions): ScheduleSpec | Decl
     return { kind: 'once', at: new Date(draft.instant).toISOString(), timezone: zone };
   }
   let d = draft;
+  // "in march on the 15th" with no repeat word is a date, like "march 15".
+  const [onlyMonth] = d.months ?? [];
+  if (d.months?.length === 1 && onlyMonth !== undefined && d.dom?.kind === 'days' && d.dom.lone && !d.every && !d.recur && !d.date) {
+    d = { ...d, date: { month: onlyMonth, day: d.dom.days[0] ?? 1, year: null }, months: null, dom: null };
+  }
+  // "the first tuesday of october", "last monday of march": without a repeat word, that day this year (or next).
+  const [onlyNth] = d.nth ?? [];
+  if (d.nth?.length === 1 && onlyNth && d.months?.length === 1 && onlyMonth !== undefined && !d.every && !d.recur && !d.dom && !d.date && !d.weekdays) {
+    const day = nthWeekdayDate(onlyNth.dow, onlyNth.nth, onlyMonth, nowLocal());
+    if (!day) return decline('impossible', 'that weekday does not occur in that month');
+    d = { ...d, date: { month: onlyMonth, day: day.day, year: day.year }, months: null, nth: null };
+  }
+  if (loneWeekdayIsOnce(d, ctx.instruction)) d = { ...d, weekdays: null, day: { kind: 'weekday', dow: d.weekdays?.[0] ?? 0, which: 'upcoming' } };
   if (d.date?.alt) {
-    if (!MONTH_FIRST_ZONES.has(opts.timezone)) {
+    // The request's locale decides (en-US month first, en-GB day first); without one, the zone's habit.
+    const order = dateOrder(opts.locale) ?? (MONTH_FIRST_ZONES.has(opts.timezone) ? 'month-first' : null);
+    if (!order) {
       return decline('ambiguous', `${d.date.month}/${d.date.day} could be month/day or day/month; write it as YYYY-MM-DD or with the month's name`);
     }
-    d = { ...d, date: { month: d.date.month, day: d.date.day, year: d.date.year } };
+    const { month, day } = order === 'month-first' ? d.date : d.date.alt;
+    d = { ...d, date: { month, day, year: d.date.year } };
   }
   // A weekday next to a date or "tomorrow" only confirms it ("on friday, dec 24"); otherwise it repeats.
-  const weekdayRepeats = d.weekdays !== null && !d.date && !d.day && !d.offset;
-  const recurring = isRecurring(d) || weekdayRepeats || (d.times.length > 1 && !d.day && !d.date && !d.offset);
+  const weekdayRepeats = d.weekdays !== null && !d.date && !d.day && !d.offset && !loneDom(d);
+  const recurring = isRecurring(d) || weekdayRepeats || (d.times.length > 1 && !d.day && !d.date && !d.offset && !loneDom(d));
   const dated = d.day !== null || d.offset !== null || d.date?.year != null;
   if (recurring && (dated || d.single)) {
     if (d.date?.year != null) return decline('unsupported', 'a repeat limited to one dated day cannot be one cron');
     return decline('contradictory', 'the phrase mixes a one-off with a repeat');
   }
   if (recurring) {
-    const r = buildRecurring(d);
+    const local = nowLocal();
+    const r = buildRecurring(d, { dow: local.weekday % 7, day: local.day, month: local.month }, notes);
     if (isDecline(r)) return r;
     if (r.kind === 'cron') return { kind: 'cron', cron: r.cron, timezone: zone };
     if (!r.anchorAt) return { kind: 'interval', everySeconds: r.everySeconds, timezone: zone };
@@ -71,8 +121,8 @@ export function buildSpec(draft: Draft, opts: ParseOptions): ScheduleSpec | Decl
     if (!anchor) return decline('impossible', 'the starting time does not exist on that day (the clocks skip it)');
     return { kind: 'interval', everySeconds: r.everySeconds, anchor: anchor.toISOString(), timezone: zone };
   }
-  if (!dated && !d.date && d.times.length === 0) return decline('not_understood', 'no time, date or repeat found');
-  const at = buildOnce(d, zoneObj, opts.now);
+  if (!dated && !d.date && !d.dom && d.times.length === 0) return decline('not_understood', 'no time, date or repeat found');
+  const at = buildOnce(d, zoneObj, opts.now, notes);
   if (isDecline(at)) return at;
   return { kind: 'once', at: at.toISOString(), timezone: zone };
 }

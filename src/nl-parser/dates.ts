@@ -4,7 +4,7 @@
 // builder picks month-first only where that is the local habit (see pickDate).
 import type { Fact } from './facts.ts';
 import { MERIDIEMS, MONTH_DAYS, MONTHS, UNITS } from './lexicon.ts';
-import { type Clause, type ClauseMatch, hit, isPunct, opt, readNumber, readOrdinal, refuse, wordAt } from './match.ts';
+import { type Clause, type ClauseMatch, hit, isPunct, isWord, opt, readNumber, readOrdinal, refuse, wordAt } from './match.ts';
 import { readYear } from './months.ts';
 import type { Toks } from './tokenize.ts';
 
@@ -61,7 +61,9 @@ export const dateClause: Clause = (t, i) => {
   // "dec 24", "December 24th, 2026"
   const month = MONTHS.get(tok.norm);
   if (month !== undefined && tok.kind === 'word') {
-    const day = readDayNumber(t, j + 1);
+    // "february the 15th": the article only before an ordinal.
+    const the = isWord(t, j + 1, 'the') && t[j + 2]?.kind !== 'num' ? j + 2 : j + 1;
+    const day = readDayNumber(t, the);
     if (!day) return null;
     const y = readYearAfter(t, day.end);
     return dateHit(y.end, month, day.value, y.year);

@@ -73,7 +73,7 @@ export const weekdayClause: Clause = (t, i) => {
   if (!set) return null;
   const end = words(t, set.end, 'of', 'the', 'week') > 0 ? set.end + 3 : set.end;
   const repeat = lead === 'every' || lead === 'each';
-  const facts: Fact[] = [{ f: 'weekdays', days: set.days, clear: set.clear || repeat }];
+  const facts: Fact[] = [{ f: 'weekdays', days: set.days, clear: set.clear || repeat, ...(lead === 'on' ? { on: true } : {}) }];
   if (repeat) facts.push({ f: 'recur' });
   return hit(end, facts, j > i);
 };
@@ -105,13 +105,15 @@ function readNth(t: Toks, i: number): { nth: number | 'L'; end: number } | 'refu
 }
 
 /** The tail naming which month(s): "of the month", "of every month", "in march", "of march". */
-export function monthTail(t: Toks, i: number): { end: number; months: number[] | null } | null {
+export function monthTail(t: Toks, i: number): { end: number; months: number[] | null; every: boolean } | null {
   const w = wordAt(t, i);
   if (w !== 'of' && w !== 'in') return null;
   const j = opt(t, i + 1, 'the', 'every', 'each');
-  if (isWord(t, j, 'month')) return { end: j + 1, months: null };
+  // "of every december": the repeat word makes a date a yearly pattern.
+  const every = isWord(t, i + 1, 'every') || isWord(t, i + 1, 'each');
+  if (isWord(t, j, 'month')) return { end: j + 1, months: null, every };
   const months = readMonthSet(t, j);
-  return months ? { end: months.end, months: months.months } : null;
+  return months ? { end: months.end, months: months.months, every } : null;
 }
 
 /** Ordinals then one weekday: "2nd and 4th tuesday", "last friday", "first weekday" (dow -1). */
@@ -131,7 +133,7 @@ function readNthGroup(t: Toks, i: number): { nths: (number | 'L')[]; dow: number
   const dayWord = wordAt(t, j);
   // "first weekday", "first business day", "last working day" of the month.
   const workday = ['business', 'working', 'work'].includes(dayWord) && isWord(t, j + 1, 'day');
-  const dow = dayWord === 'weekday' || workday ? -1 : WEEKDAYS.get(dayWord);
+  const dow = dayWord === 'weekday' || dayWord === 'workday' || workday ? -1 : WEEKDAYS.get(dayWord);
   return dow === undefined ? null : { nths, dow, end: workday ? j + 2 : j + 1 };
 }
 
@@ -160,6 +162,7 @@ export const nthWeekdayClause: Clause = (t, i) => {
   }
   const tail = monthTail(t, end);
   const facts: Fact[] = tail?.months ? [{ f: 'months', months: tail.months }] : [];
+  if (tail?.months && tail.every) facts.push({ f: 'recur' });
   if (tail) end = tail.end;
   if (first.dow < 0) {
     const [only] = first.nths;

@@ -17,7 +17,7 @@ export interface ClockTime {
  * A day named relative to now: today (0), tomorrow (1); "this friday" (the coming one), "friday of
  * this week" (Monday–Sunday, possibly gone), "this coming friday", "next friday" (of next week).
  */
-export type DayRef = { kind: 'days'; days: number } | { kind: 'weekday'; dow: number; which: 'this' | 'thisWeek' | 'coming' | 'next' };
+export type DayRef = { kind: 'days'; days: number } | { kind: 'weekday'; dow: number; which: 'this' | 'thisWeek' | 'coming' | 'next' | 'upcoming' };
 
 /** A relative amount of time: calendar parts, then elapsed seconds (hours, minutes, seconds). */
 export interface Duration {
@@ -29,7 +29,8 @@ export interface Duration {
 }
 
 export type Dom =
-  | { kind: 'days'; days: number[] }
+  // `lone`: one day number said without "day", "every" or "of the month" ("on the 7th"), a one-off by itself.
+  | { kind: 'days'; days: number[]; lone?: boolean }
   | { kind: 'range'; from: number; to: number }
   | { kind: 'last' }
   | { kind: 'lastWeekday' }
@@ -51,9 +52,9 @@ export type Fact =
   | ({ f: 'every' } & Every)
   | { f: 'recur' }
   | { f: 'single' }
-  | { f: 'times'; times: ClockTime[] }
+  | { f: 'times'; times: ClockTime[]; at?: boolean }
   | { f: 'minutes'; minutes: number[] }
-  | { f: 'weekdays'; days: number[]; clear: boolean }
+  | { f: 'weekdays'; days: number[]; clear: boolean; on?: boolean }
   | { f: 'except'; days: number[] }
   | { f: 'nth'; items: NthWeekday[] }
   | { f: 'dom'; dom: Dom }
@@ -81,6 +82,12 @@ export interface Draft {
   weekdays: number[] | null;
   /** The weekday words themselves say "repeatedly" ("mondays", "mon-fri"), unlike a lone "monday". */
   weekdaysClear: boolean;
+  /** The weekday came after "on" ("on tues"): timetable style, read as weekly when nothing else says once. */
+  weekdaysOn: boolean;
+  /** A time came after "at" ("at 7pm"), as people say one-offs ("Fri at 7pm"). */
+  timesAt: boolean;
+  /** The weekday was said before any time ("friday 15:44"), the order of a timetable. */
+  weekdayFirst: boolean;
   except: number[];
   nth: NthWeekday[] | null;
   dom: Dom | null;
@@ -92,6 +99,8 @@ export interface Draft {
   startAt: ClockTime | null;
   monthAnchor: boolean;
   period: Period | null;
+  /** "every morning and evening": parts of the day after the first, each standing for its time. */
+  morePeriods: Period[];
   day: DayRef | null;
   offset: Duration | null;
   zone: string | null;
@@ -108,9 +117,9 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
 /** A draft with nothing said yet. */
 export function emptyDraft(): Draft {
   return {
-    every: null, recur: false, single: false, times: [], minutes: null, weekdays: null, weekdaysClear: false, except: [], nth: null,
+    every: null, recur: false, single: false, times: [], minutes: null, weekdays: null, weekdaysClear: false, weekdaysOn: false, timesAt: false, weekdayFirst: false, except: [], nth: null,
     dom: null, months: null, date: null, windows: [], phase: null, startAt: null, monthAnchor: false,
-    period: null, day: null, offset: null, zone: null, year: null, instant: null,
+    period: null, morePeriods: [], day: null, offset: null, zone: null, year: null, instant: null,
   };
 }
 
@@ -163,6 +172,7 @@ export function mergeFacts(facts: readonly Fact[]): Draft | Decline {
         break;
       case 'times':
         for (const t of fact.times) if (!d.times.some((x) => same(x, t))) d.times.push(t);
+        d.timesAt ||= fact.at === true;
         break;
       case 'minutes':
         problem = setOnce(d, 'minutes', fact.minutes, 'minutes past the hour');
@@ -170,6 +180,8 @@ export function mergeFacts(facts: readonly Fact[]): Draft | Decline {
       case 'weekdays':
         problem = setOnce(d, 'weekdays', fact.days, 'sets of weekdays');
         d.weekdaysClear ||= fact.clear;
+        d.weekdaysOn ||= fact.on === true;
+        if (d.times.length === 0) d.weekdayFirst = true;
         break;
       case 'except':
         d.except = [...new Set([...d.except, ...fact.days])];
@@ -199,7 +211,9 @@ export function mergeFacts(facts: readonly Fact[]): Draft | Decline {
         d.monthAnchor = true;
         break;
       case 'period':
-        problem = setOnce(d, 'period', fact.period, 'parts of the day');
+        if (d.period !== null && d.period !== fact.period) {
+          if (!d.morePeriods.includes(fact.period)) d.morePeriods.push(fact.period);
+        } else d.period = fact.period;
         break;
       case 'day':
         problem = setOnce(d, 'day', fact.ref, 'days');
@@ -219,6 +233,8 @@ export function mergeFacts(facts: readonly Fact[]): Draft | Decline {
     }
     if (problem) return problem;
   }
+  // "every morning and evening" names two times; "every morning and evening at 8" would name which?
+  if (d.morePeriods.length && (d.times.length || d.windows.length || d.minutes)) return decline('contradictory', 'the phrase names two different parts of the day');
   return d;
 }
 

@@ -70,6 +70,7 @@ export const everyClause: Clause = (t, i) => {
   const k = j + 1;
   const w = wordAt(t, k);
   if (w === 'other') return everyOther(t, k + 1, 'other') ?? refuse(k + 1, 'not_understood', '"every other" what?');
+  if (w === 'fortnight') return refuse(k + 1, 'unsupported', '"every fortnight" (every two weeks) cannot be one cron; say "every 14 days" for a fixed interval');
   // "every second day" is "every other day"; "every second tuesday" is judged with the ordinals below.
   if (w === 'second' && UNITS.has(wordAt(t, k + 1)) && !LETTER_UNITS.has(wordAt(t, k + 1))) {
     const other = everyOther(t, k + 1, 'second');
@@ -109,9 +110,10 @@ export const everyClause: Clause = (t, i) => {
   if (period) return hit(k + 1, [every(1, 'day'), { f: 'period', period }]);
   // "every 1st day of the month", "every first monday", "every november 11th"
   const ord = readOrdinal(t, k);
-  if (ord && ord.value > 1 && WEEKDAYS.has(wordAt(t, ord.end)) && !isWord(t, ord.end + 1, 'of') && !isWord(t, ord.end + 1, 'in')) {
-    // "every third friday" could be every 3 weeks or the 3rd of the month.
-    return refuse(ord.end + 1, 'ambiguous', `"every ${wordAt(t, k) || t[k]?.norm} ${wordAt(t, ord.end)}" is ambiguous; say "of the month"`);
+  // "every 3rd friday" is the third Friday of each month, as calendar apps read it; "every second
+  // tuesday" is as often meant every other Tuesday, so it is asked.
+  if (ord && ord.value === 2 && WEEKDAYS.has(wordAt(t, ord.end)) && !isWord(t, ord.end + 1, 'of') && !isWord(t, ord.end + 1, 'in')) {
+    return refuse(ord.end + 1, 'ambiguous', `"every ${wordAt(t, k) || t[k]?.norm} ${wordAt(t, ord.end)}": of each month, or every other week? say "the second ${wordAt(t, ord.end)} of the month"`);
   }
   // "every 2nd day", "every third week": a step ("every 2 days"), not a day of the month.
   if (ord && UNITS.has(wordAt(t, ord.end)) && !isWord(t, ord.end + 1, 'of')) {

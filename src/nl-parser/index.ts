@@ -23,10 +23,10 @@ export function createParser(deps: ParserDeps): ScheduleParser & { stats: { rule
   return {
     stats,
     async parse(text: string, ctx: ParseContext): Promise<ParseOutcome> {
-      const rules = parseRules(text, { timezone: ctx.timezone, now: ctx.now });
+      const rules = parseRules(text, { timezone: ctx.timezone, now: ctx.now, ...(ctx.locale ? { locale: ctx.locale } : {}) });
       if (rules.ok) {
         stats.rules++;
-        return { ok: true, schedule: rules.schedule, ...(rules.task ? { task: rules.task } : {}), source: 'rules' };
+        return { ok: true, schedule: rules.schedule, ...(rules.task ? { task: rules.task } : {}), ...(rules.notes ? { notes: rules.notes } : {}), source: 'rules' };
       }
       if (FINAL.has(rules.kind)) {
         stats.declined++;

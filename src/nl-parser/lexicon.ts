@@ -24,6 +24,8 @@ export const DAY_GROUPS: ReadonlyMap<string, readonly number[]> = table({
   weekday: [1, 2, 3, 4, 5], weekdays: [1, 2, 3, 4, 5],
   workday: [1, 2, 3, 4, 5], workdays: [1, 2, 3, 4, 5],
   weekend: [0, 6], weekends: [0, 6],
+  // Timetable shorthands (US class schedules): Monday-Wednesday-Friday, Tuesday-Thursday.
+  mwf: [1, 3, 5], tth: [2, 4], tuth: [2, 4],
 });
 
 /** Month names and abbreviations → 1 … 12. */
@@ -88,7 +90,7 @@ export const FUNCTION_WORDS: ReadonlySet<string> = new Set([
   'am', 'pm', 'noon', 'midnight', 'midday', 'today', 'tonight', 'tomorrow', 'yesterday', 'o\'clock', 'oclock',
   'daily', 'hourly', 'weekly', 'monthly', 'yearly', 'annually', 'quarterly', 'nightly', 'times', 'time',
   'half', 'quarter', 'past', 'ago', 'later', 'sharp', 'approximately', 'roughly', 'except', 'excluding', 'not', 'no',
-  'everyday', 'weeknight', 'weeknights', 'fortnightly', 'biweekly', 'bimonthly',
+  'everyday', 'weeknight', 'weeknights', 'fortnight', 'fortnights', 'fortnightly', 'biweekly', 'bimonthly',
 ]);
 
 /** True for words the schedule grammar owns (names, units, number words, function words). */

@@ -54,7 +54,28 @@ function hourTail(t: Toks, i: number): { end: number; every: boolean } | null {
   return null;
 }
 
+/** "at second 10", "on second 30", "at 10 seconds past the minute": the second within each minute. */
+function secondOfMinute(t: Toks, i: number): ReturnType<Clause> {
+  const lead = wordAt(t, i);
+  if (lead !== 'at' && lead !== 'on') return null;
+  let value: number;
+  let end: number;
+  if (isWord(t, i + 1, 'second') && t[i + 2]?.kind === 'num') {
+    value = t[i + 2]?.value ?? 0;
+    end = i + 3;
+  } else {
+    const n = readNumber(t, i + 1);
+    if (!n || !(isWord(t, n.end, 'seconds') || isWord(t, n.end, 'second')) || words(t, n.end + 1, 'past', 'the', 'minute') < 0) return null;
+    value = n.value;
+    end = n.end + 4;
+  }
+  if (!Number.isInteger(value) || value < 0 || value > 59) return null;
+  return hit(end, [{ f: 'phase', unit: 'second', value }]);
+}
+
 export const minuteOfHour: Clause = (t, i) => {
+  const second = secondOfMinute(t, i);
+  if (second) return second;
   const on = words(t, i, 'on', 'the');
   if (on > 0) {
     if (isWord(t, on, 'hour')) return hit(on + 1, [{ f: 'minutes', minutes: [0] }]);

@@ -37,18 +37,20 @@ function badDay(days: readonly number[]): number | undefined {
 function domFacts(t: Toks, days: number[], end: number, dayWord: boolean): { facts: Fact[]; end: number } | 'bad' {
   if (badDay(days) !== undefined) return 'bad';
   const tail = monthTail(t, end);
-  if (!tail) return { facts: [{ f: 'dom', dom: { kind: 'days', days } }], end };
+  if (!tail) return { facts: [{ f: 'dom', dom: { kind: 'days', days, ...(days.length === 1 && !dayWord ? { lone: true } : {}) } }], end };
   if (!tail.months) return { facts: [{ f: 'dom', dom: { kind: 'days', days } }, { f: 'monthAnchor' }], end: tail.end };
   // "the 5th of July [2027]" names a date; "the 11th day of November" and lists name a yearly pattern.
   const [day] = days;
   const [month] = tail.months;
-  if (!dayWord && days.length === 1 && tail.months.length === 1 && day !== undefined && month !== undefined) {
+  if (!dayWord && !tail.every && days.length === 1 && tail.months.length === 1 && day !== undefined && month !== undefined) {
     const yearAt = isPunct(t, tail.end, ',') ? tail.end + 1 : tail.end;
     const year = readYear(t, yearAt);
     if (!isRealDate(year, month, day)) return 'bad';
     return { facts: [{ f: 'date', month, day, year }], end: year === null ? tail.end : yearAt + 1 };
   }
-  return { facts: [{ f: 'dom', dom: { kind: 'days', days } }, { f: 'months', months: tail.months }], end: tail.end };
+  const facts: Fact[] = [{ f: 'dom', dom: { kind: 'days', days } }, { f: 'months', months: tail.months }];
+  if (tail.every) facts.push({ f: 'recur' });
+  return { facts, end: tail.end };
 }
 
 /** "on the 15th", "the 1st and 15th of the month", "on the 11th day of November", "on days 1 and 15". */
@@ -85,7 +87,7 @@ export const domClause: Clause = (t, i) => {
   if (!list) return null;
   const dayWord = isWord(t, list.end, 'day') || isWord(t, list.end, 'days');
   // "the first monday" and "the 4th minute" are other rules.
-  if (!dayWord && wordAt(t, list.end) !== 'of' && !on && !the) return hit(list.end, [{ f: 'dom', dom: { kind: 'days', days: list.days } }], false);
+  if (!dayWord && wordAt(t, list.end) !== 'of' && !on && !the) return hit(list.end, [{ f: 'dom', dom: { kind: 'days', days: list.days, ...(list.days.length === 1 ? { lone: true } : {}) } }], false);
   const r = domFacts(t, list.days, dayWord ? list.end + 1 : list.end, dayWord);
   if (r === 'bad') return refuse(list.end, 'impossible', `there is no day ${list.days.join(' or ')} in that month`);
   return hit(r.end, r.facts, on || the || dayWord);

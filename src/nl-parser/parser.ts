@@ -5,11 +5,14 @@ export interface ParseContext {
   timezone: string;
   /** The reference instant for relative phrases ("tomorrow", "in 20 minutes"). */
   now: Date;
+  /** BCP 47 locale of the user ("en-GB"): the order of a numeric date such as 03/04. */
+  locale?: string;
   signal?: AbortSignal;
 }
 
 export type ParseOutcome =
-  | { ok: true; schedule: ScheduleSpec; task?: { name: string; prompt: string }; source: 'rules' | 'llm' }
+  // `notes`: what the rules assumed or corrected ("no time given: 09:00"); the preview shows them.
+  | { ok: true; schedule: ScheduleSpec; task?: { name: string; prompt: string; tools?: string[] }; notes?: string[]; source: 'rules' | 'llm' }
   // 422: the text is not a schedule we can read; 503: the LLM that would read it is unavailable.
   | { ok: false; reason: string; status: 422 | 503 };
 

@@ -22,6 +22,29 @@ const SPAN: Readonly<Record<Period, readonly [number, number]>> = {
   night: [18, 24],
 };
 
+/** Parts of the day said without a clock time, as to-do apps read them: "tomorrow evening" is 19:00. */
+const PERIOD_TIMES: Readonly<Record<Period, number>> = { morning: 9, afternoon: 12, evening: 19, night: 22 };
+
+/** The time of day a date with no time and no part of the day gets; the preview says so. */
+export const DEFAULT_HOUR = 9;
+
+const hhmm = (h: number) => `${String(h).padStart(2, '0')}:00`;
+
+/**
+ * The times as given, else the time a part of the day stands for, else the default time — with
+ * a note for the preview, so a time the user did not type is one they see and confirm.
+ */
+export function timesOrDefault(times: DayTime[], period: Period | null, notes: string[], more: readonly Period[] = []): DayTime[] {
+  if (times.length) return times;
+  if (!period) {
+    notes.push(`no time given: ${hhmm(DEFAULT_HOUR)}`);
+    return [{ h: DEFAULT_HOUR, m: 0, s: 0, nextDay: false }];
+  }
+  const periods = [period, ...more];
+  notes.push(periods.map((p) => `${p}: ${hhmm(PERIOD_TIMES[p])}`).join(', '));
+  return periods.map((p) => ({ h: PERIOD_TIMES[p], m: 0, s: 0, nextDay: false })).sort((a, b) => a.h - b.h);
+}
+
 /** Reads `time` within `period` (if any). */
 export function applyPeriod(time: ClockTime, period: Period | null): DayTime | Decline {
   if (!period) return { h: time.h, m: time.m, s: time.s, nextDay: false };
@@ -32,6 +55,8 @@ export function applyPeriod(time: ClockTime, period: Period | null): DayTime | D
   }
   // "tonight at midnight" is the midnight at the end of today.
   if (period === 'night' && h === 0 && time.m === 0 && time.fixed && !time.mer) return { h: 0, m: 0, s: time.s, nextDay: true };
+  // "every night at 2am", "tonight at 1:30am": the small hours belong to the night before.
+  if (period === 'night' && h < 5 && (time.mer === 'am' || (time.fixed && h > 0) || (time.fixed && time.m > 0))) return { h, m: time.m, s: time.s, nextDay: true };
   const [from, to] = SPAN[period];
   if (h < from || h >= to) return decline('contradictory', `${String(h).padStart(2, '0')}:${String(time.m).padStart(2, '0')} is not in the ${period}`);
   return { h, m: time.m, s: time.s, nextDay: false };

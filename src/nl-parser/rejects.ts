@@ -4,6 +4,7 @@
 // consumes only its own words, so a real rule that reads further at the same place wins.
 import { type Clause, hit, isPunct, isWord, readNumber, refuse, wordAt, words } from './match.ts';
 import { UNITS } from './lexicon.ts';
+import type { Duration } from './facts.ts';
 import { readDuration, vagueAmountEnd } from './relative.ts';
 
 const VAGUE: ReadonlyMap<string, string> = new Map([
@@ -30,18 +31,53 @@ const UNSUPPORTED: ReadonlyMap<string, string> = new Map([
   ['till', 'an end date or time cannot be part of one schedule'], ['ending', 'an end date or time cannot be part of one schedule'],
 ]);
 
-/** "twice a day", "3 times per week", "for 20 times": a count, not times of day. */
-function countPhrase(t: Parameters<Clause>[0], i: number): number {
+/** "twice a day", "3 times per week", "for 20 times": a count (how many, per which unit), not times of day. */
+function countPhrase(t: Parameters<Clause>[0], i: number): { end: number; n: number; per: string | null } | null {
   const w = wordAt(t, i);
   let j = -1;
-  if (w === 'twice' || w === 'thrice') j = i + 1;
-  else {
+  let count = 0;
+  if (w === 'twice' || w === 'thrice') {
+    j = i + 1;
+    count = w === 'twice' ? 2 : 3;
+  } else {
     const n = readNumber(t, w === 'for' ? (isWord(t, i + 1, 'the') && isWord(t, i + 2, 'next') ? i + 3 : i + 1) : i);
-    if (n && ['times', 'time', 'occurrences', 'runs'].includes(wordAt(t, n.end))) j = n.end + 1;
+    // "3x a week", "2x daily": the multiplication sign glued to the number.
+    const times = n && (['times', 'time', 'occurrences', 'runs'].includes(wordAt(t, n.end)) || (isWord(t, n.end, 'x') && !t[n.end]?.spaced));
+    if (n && times) {
+      j = n.end + 1;
+      count = n.value;
+    }
   }
-  if (j < 0) return -1;
+  if (j < 0) return null;
   const per = wordAt(t, j);
-  return ['a', 'an', 'per', 'every', 'each'].includes(per) && wordAt(t, j + 1) ? j + 2 : j;
+  if (['a', 'an', 'per', 'every', 'each'].includes(per) && wordAt(t, j + 1)) return { end: j + 2, n: count, per: wordAt(t, j + 1) };
+  const ly = LY_UNITS.get(per);
+  if (ly) return { end: j + 1, n: count, per: ly };
+  return { end: j, n: count, per: null };
+}
+
+const LY_UNITS: ReadonlyMap<string, string> = new Map([['daily', 'day'], ['weekly', 'week'], ['monthly', 'month'], ['yearly', 'year'], ['hourly', 'hour']]);
+
+const DAY_SPREADS: Readonly<Record<number, string>> = {
+  2: 'at 09:00 and 21:00? say "every day at 9am and 9pm"',
+  3: 'at 09:00, 15:00 and 21:00? say "every day at 9am, 3pm and 9pm"',
+  4: 'at 09:00, 13:00, 17:00 and 21:00? say "every day at 9am, 1pm, 5pm and 9pm"',
+};
+const WEEK_SPREADS: Readonly<Record<number, string>> = {
+  2: 'on Monday and Thursday at 09:00? say "every monday and thursday at 9am"',
+  3: 'on Monday, Wednesday and Friday at 09:00? say "every monday, wednesday and friday at 9am"',
+};
+
+/** "twice a day": a question that offers a concrete reading the user can accept by saying it. */
+function countQuestion(n: number, per: string | null): string {
+  const offer = per === 'day' ? DAY_SPREADS[n] : per === 'week' ? WEEK_SPREADS[n] : per === 'month' && n === 2 ? 'on the 1st and 15th at 09:00? say "on the 1st and 15th at 9am"' : undefined;
+  const what = `${n === 2 ? 'twice' : n === 3 ? 'three times' : `${n} times`}${per ? ` a ${per}` : ''}`;
+  return offer ? `${what}: ${offer}` : `${what}: at which times? e.g. "at 9am and 5pm"`;
+}
+
+/** A duration of hours, minutes or seconds only: how long something lasts ("for 3 minutes"). */
+export function isActivityLength(d: Duration): boolean {
+  return d.seconds > 0 && d.seconds <= 12 * 3600 && d.years === 0 && d.months === 0 && d.weeks === 0 && d.days === 0;
 }
 
 /** Multi-word vague or unsupported phrases. */
@@ -105,13 +141,15 @@ export const rejectClause: Clause = (t, i) => {
   if (isPunct(t, i, '~')) return refuse(i + 1, 'ambiguous', 'the phrase gives only an approximate time');
   // Counts: "for 20 times", "3 times a day", "twice a week"; bounds: "for 2 weeks", "for the next 5 days".
   const count = countPhrase(t, i);
-  if (count > 0) {
-    return w === 'for' ? refuse(count, 'unsupported', 'a repeat count cannot be part of one schedule') : refuse(count, 'ambiguous', 'say at which times, e.g. "at 9am and 5pm"');
+  if (count) {
+    return w === 'for' ? refuse(count.end, 'unsupported', 'a repeat count cannot be part of one schedule') : refuse(count.end, 'ambiguous', countQuestion(count.n, count.per));
   }
   const j = w === 'for' && isWord(t, i + 1, 'the') && isWord(t, i + 2, 'next') ? i + 3 : i + 1;
   if (w === 'for') {
     const d = readDuration(t, j);
     if (d === 'vague') return refuse(vagueAmountEnd(t, j), 'ambiguous', 'the amount of time is vague');
+    // "meditate for 3 minutes": a length of time in hours or less is how long the task lasts, not a bound.
+    if (d && j === i + 1 && isActivityLength(d.dur)) return null;
     if (d) return refuse(d.end, 'unsupported', 'a schedule that stops after a while cannot be one cron');
     if (isWord(t, j, 'ever') || isWord(t, j, 'good')) return hit(j + 1, []);
   }

@@ -36,6 +36,16 @@ export function vagueAmountEnd(t: Toks, i: number): number {
   return UNITS.has(wordAt(t, j)) ? j + 1 : j;
 }
 
+const FRACTION_DENOMINATORS: ReadonlySet<number> = new Set([2, 4]);
+
+/** The end of "a quarter of an hour" / "quarter hour" at i, or -1. */
+function quarterOfHour(t: Toks, i: number): number {
+  const j = opt(t, i, 'a');
+  if (!isWord(t, j, 'quarter')) return -1;
+  const k = opt(t, opt(t, j + 1, 'of'), 'an', 'a');
+  return isWord(t, k, 'hour') ? k + 1 : -1;
+}
+
 /** "5 minutes 30 seconds", "1 hour, 5 minutes", "a week", "2hour", "half an hour", "an hour and a half". */
 export function readDuration(t: Toks, i: number): { dur: Duration; end: number } | 'vague' | null {
   const dur: Duration = { years: 0, months: 0, weeks: 0, days: 0, seconds: 0 };
@@ -45,18 +55,47 @@ export function readDuration(t: Toks, i: number): { dur: Duration; end: number }
     let k = items > 0 && (isPunct(t, j, ',') || isWord(t, j, 'and')) ? (isPunct(t, j, ',') && isWord(t, j + 1, 'and') ? j + 2 : j + 1) : j;
     if (VAGUE_AMOUNTS.has(wordAt(t, opt(t, k, 'a')))) return 'vague';
     let amount: number;
-    if (isWord(t, k, 'half')) {
+    // "a quarter of an hour", "quarter hour": "quarter" is otherwise three months.
+    const quarterHour = quarterOfHour(t, k);
+    if (quarterHour > 0) {
+      dur.seconds += 900;
+      j = quarterHour;
+      items++;
+      continue;
+    }
+    const tok = t[k];
+    if (isWord(t, k, 'half') || (isWord(t, k, 'a') && isWord(t, k + 1, 'half'))) {
+      // "half an hour", "a half hour"
       amount = 0.5;
-      k = opt(t, k + 1, 'a', 'an');
+      k = opt(t, isWord(t, k, 'a') ? k + 2 : k + 1, 'a', 'an');
+    } else if (tok?.kind === 'slashdate' && Number.isNaN(tok.parts[2]) && FRACTION_DENOMINATORS.has(tok.parts[1] ?? 0) && (tok.parts[0] ?? 0) < (tok.parts[1] ?? 0)) {
+      // "1/2 hour", "3/4 hour": a fraction, not a date, when a unit follows.
+      amount = (tok.parts[0] ?? 0) / (tok.parts[1] ?? 1);
+      k = opt(t, k + 1, 'of', 'an', 'a');
+      k = opt(t, k, 'an', 'a');
     } else {
       const n = readNumber(t, k, true);
       if (!n) break;
       amount = n.value;
       k = n.end;
+      // "2 and a half hours"
+      if (words(t, k, 'and', 'a', 'half') > 0) {
+        amount += 0.5;
+        k += 3;
+      }
+      // "in 2 more minutes"
+      k = opt(t, k, 'more');
     }
     const unitWord = wordAt(t, k);
+    // "a fortnight" is two weeks; as a repeat ("fortnightly") it is left to the LLM.
+    if ((unitWord === 'fortnight' || unitWord === 'fortnights') && Number.isInteger(amount)) {
+      dur.weeks += 2 * amount;
+      j = k + 1;
+      items++;
+      continue;
+    }
     const unit = UNITS.get(unitWord);
-    if (!unit || (LETTER_UNITS.has(unitWord) && t[k - 1]?.kind !== 'num')) break;
+    if (!unit || (LETTER_UNITS.has(unitWord) && t[k - 1]?.kind !== 'num' && t[k - 1]?.kind !== 'slashdate')) break;
     k++;
     if (words(t, k, 'and', 'a', 'half') > 0) {
       amount += 0.5;
@@ -75,7 +114,7 @@ export function readDuration(t: Toks, i: number): { dur: Duration; end: number }
 export const offsetClause: Clause = (t, i) => {
   const w = wordAt(t, i);
   let j = -1;
-  if (w === 'in') j = i + 1;
+  if (w === 'in') j = opt(t, i + 1, 'another');
   else if (w === 'after') {
     // "after 15 minutes" reads as "in 15 minutes" to a person but as "from minute 15 on" to cron
     // parsers (later.js); too unclear to guess.

@@ -3,17 +3,16 @@
 // wrong schedule is far worse than a question back to the user.
 import { IANAZone } from 'luxon';
 import { checkSpec, type ScheduleSpec } from '../scheduler/schedule.ts';
-import { buildSpec, isRecurring } from './build.ts';
-import { type Draft, mergeFacts } from './facts.ts';
+import { buildSpec } from './build.ts';
+import { mergeFacts } from './facts.ts';
 import { readRawCron } from './raw-cron.ts';
 import { ClauseCache, parseSegment } from './segment.ts';
 import { type Split, splitCandidates } from './split.ts';
-import { extractTask, mentionsRepeat } from './task-text.ts';
+import { extractTask, mentionsRepeat, mentionsWeekday } from './task-text.ts';
 import { type Token, tokenize } from './tokenize.ts';
 import { type Decline, decline, isDecline, type ParsedTask, type ParseOptions, type RulesOutcome } from './types.ts';
 
 const MAX_LENGTH = 500;
-const DAY_NAMES = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
 const TRAILING: ReadonlySet<string> = new Set(['.', '!', '?']);
 
 function tokensOf(text: string): Token[] {
@@ -29,9 +28,21 @@ function checked(spec: ScheduleSpec, now: Date): ScheduleSpec | Decline {
   return decline(/never fires/.test(r.error.message) ? 'impossible' : 'unsupported', r.error.message);
 }
 
-function outcome(spec: ScheduleSpec | Decline, task: ParsedTask | null): RulesOutcome {
+function outcome(spec: ScheduleSpec | Decline, task: ParsedTask | null, notes: readonly string[] = []): RulesOutcome {
   if (isDecline(spec)) return spec;
-  return task ? { ok: true, schedule: spec, task } : { ok: true, schedule: spec };
+  return { ok: true, schedule: spec, ...(task ? { task } : {}), ...(notes.length ? { notes: [...notes] } : {}) };
+}
+
+/** "read "wednsday" as Wednesday" for each name corrected inside the schedule part. */
+function typoNotes(tokens: readonly Token[], split: Split): string[] {
+  const out: string[] = [];
+  for (const seg of split.segments) {
+    for (let i = seg.start; i < seg.end; i++) {
+      const tok = tokens[i];
+      if (tok?.typo) out.push(`read "${tok.typo}" as ${tok.norm.charAt(0).toUpperCase()}${tok.norm.slice(1)}`);
+    }
+  }
+  return out;
 }
 
 /** A pasted cron ("0 9 * * 1-5 summarize HN"), with an optional zone or instruction after it. */
@@ -56,14 +67,6 @@ function parseRawCron(text: string, opts: ParseOptions): RulesOutcome | null {
   }
   const spec: ScheduleSpec = raw.kind === 'cron' ? { kind: 'cron', cron: raw.cron, timezone: zone } : { kind: 'interval', everySeconds: raw.seconds, timezone: zone };
   return outcome(checked(spec, opts.now), task);
-}
-
-/**
- * "call grandma on sunday": once or every week? The corpus reads a lone weekday as weekly, which
- * suits a bare schedule ("on tues"), but next to an instruction it is too often meant once.
- */
-function loneWeekday(d: Draft): boolean {
-  return d.weekdays !== null && !d.weekdaysClear && !isRecurring(d) && !d.day && !d.date && !d.offset;
 }
 
 /** The first split whose instruction is clean, with its task; else the first problem found. */
@@ -104,15 +107,19 @@ export function parseRules(text: string, opts: ParseOptions): RulesOutcome {
   if (isDecline(chosen)) return chosen;
   const draft = mergeFacts(chosen.split.segments.flatMap((s) => s.facts));
   if (isDecline(draft)) return draft;
-  if (chosen.task && loneWeekday(draft)) {
-    const day = DAY_NAMES[draft.weekdays?.[0] ?? 0];
-    return decline('ambiguous', `once or every week? say "every ${day}" or "this ${day}"`);
-  }
-  const spec = buildSpec(draft, opts);
+  const notes = typoNotes(tokens, chosen.split);
+  const spec = buildSpec(draft, opts, notes, { instruction: chosen.task !== null });
   // "run the nightly build at 2am": a lone time reads as once, but the instruction speaks of a repeat.
   const loneTime = !draft.day && !draft.date && !draft.offset && draft.instant === null;
   if (!isDecline(spec) && spec.kind === 'once' && loneTime && chosen.task && mentionsRepeat(tokens, chosen.split.pieces)) {
-    return decline('ambiguous', 'once, or every day? the instruction speaks of a repeat; say "every day at …" or "tomorrow at …"');
+    const every = draft.dom ? 'every month on the …' : 'every day at …';
+    return decline('ambiguous', `once, or a repeat? the instruction speaks of one; say "${every}" or "tomorrow at …"`);
   }
-  return outcome(isDecline(spec) ? spec : checked(spec, opts.now), chosen.task);
+  // "monday meeting at 10", "send the friday newsletter every week": the day is in the instruction,
+  // and a lone time or a week anchored on today would ignore it.
+  const weekAnchored = notes.some((n) => n.includes("today's weekday"));
+  if (!isDecline(spec) && chosen.task && (weekAnchored || (spec.kind === 'once' && loneTime && !draft.weekdays && !draft.dom)) && mentionsWeekday(tokens, chosen.split.pieces)) {
+    return decline('ambiguous', 'the instruction names a day the schedule does not; say e.g. "every friday at 9am" or "on monday at 10"');
+  }
+  return outcome(isDecline(spec) ? spec : checked(spec, opts.now), chosen.task, notes);
 }

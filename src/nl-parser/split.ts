@@ -22,6 +22,8 @@ export interface Split {
   decline: Decline | null;
 }
 
+const ADJECTIVES: ReadonlySet<string> = new Set(['daily', 'weekly', 'monthly', 'yearly', 'annual', 'nightly', 'hourly', 'quarterly']);
+
 const piece = (from: number, to: number, afterSchedule: boolean, beforeSchedule: boolean): Piece => ({ from, to, afterSchedule, beforeSchedule });
 
 function split(segments: Segment[], pieces: Piece[]): Split {
@@ -36,6 +38,13 @@ export function splitCandidates(t: Toks, cache: ClauseCache): Split[] {
   // A weak opening ("Run", "sat") is read as part of the instruction.
   const p = prefix.strong ? prefix.end : 0;
   const out: Split[] = [];
+  // "Weekly review every Friday at 4pm": a frequency adjective before a noun names the task first.
+  if (p === 1 && ADJECTIVES.has(t[0]?.norm ?? '') && t[1]?.kind === 'word') {
+    for (let s = 2; s < n; s++) {
+      const seg = parseSegment(t, s, cache);
+      if (seg.end === n && seg.strong) out.push(split([seg], [piece(0, s, false, true)]));
+    }
+  }
   for (let s = Math.max(p, 1); s < n; s++) {
     const seg = parseSegment(t, s, cache);
     if (seg.end !== n || !seg.strong) continue;

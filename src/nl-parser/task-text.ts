@@ -4,6 +4,8 @@
 // understood ("every day except holidays at 9am"), so the parse is refused rather than guessed.
 import { DAY_GROUPS, isScheduleWord, MERIDIEMS, MONTHS, UNITS, WEEKDAYS } from './lexicon.ts';
 import { type ClauseMatch, isPunct, isWord, wordAt } from './match.ts';
+import { isActivityLength } from './rejects.ts';
+import { readDuration } from './relative.ts';
 import type { Piece } from './split.ts';
 import type { Toks } from './tokenize.ts';
 import { isZoneWord } from './zones.ts';
@@ -35,6 +37,19 @@ function trim(t: Toks, p: Piece, first: boolean): { from: number; to: number } {
   return { from, to };
 }
 
+/** The end of "for 3 minutes" at i when it is how long the task lasts (hours or less), else -1. */
+function activityLengthEnd(t: Toks, i: number): number {
+  if (!isWord(t, i, 'for')) return -1;
+  const d = readDuration(t, i + 1);
+  return d && d !== 'vague' && isActivityLength(d.dur) ? d.end : -1;
+}
+
+/** Whether the instruction's last token ends a "for 3 minutes" that started inside it. */
+function endsWithActivityLength(t: Toks, from: number, to: number): boolean {
+  for (let k = Math.max(from, to - 8); k < to - 1; k++) if (activityLengthEnd(t, k) === to) return true;
+  return false;
+}
+
 /** Something that reads as a time or a repeat, left inside the instruction. */
 function looksLikeSchedule(t: Toks, i: number): boolean {
   const tok = t[i];
@@ -51,7 +66,7 @@ function looksLikeSchedule(t: Toks, i: number): boolean {
     return t[i + 1]?.kind === 'num' || t[i + 1]?.kind === 'ord' || next === 'other' || UNITS.has(next) || WEEKDAYS.has(next) || MONTHS.has(next) || DAY_GROUPS.has(next);
   }
   if (w === 'at' && (t[i + 1]?.kind === 'num' || wordAt(t, i + 1) === 'noon' || wordAt(t, i + 1) === 'midnight')) return true;
-  if ((w === 'in' || w === 'for') && t[i + 1]?.kind === 'num' && (UNITS.has(wordAt(t, i + 2)) || wordAt(t, i + 2) === 'times')) return true;
+  if ((w === 'in' || w === 'for') && t[i + 1]?.kind === 'num' && (UNITS.has(wordAt(t, i + 2)) || wordAt(t, i + 2) === 'times')) return activityLengthEnd(t, i) < 0;
   if ((w === 'until' || w === 'till') && (t[i + 1]?.kind !== 'word' || WEEKDAYS.has(wordAt(t, i + 1)) || MONTHS.has(wordAt(t, i + 1)))) return true;
   return DAY_POSSESSIVE.test(w);
 }
@@ -66,7 +81,11 @@ const CLOCK_WORDS: ReadonlySet<string> = new Set(['noon', 'midnight', 'midday', 
 const MODIFIERS: ReadonlySet<string> = new Set([
   'until', 'till', 'til', 'when', 'whenever', 'if', 'unless', 'within', 'sometime', 'ending', 'beginning', 'or', 'except',
   'excluding', 'starting', 'alternate', 'alternating', 'odd', 'even', 'mid', 'midweek', 'midmonth', 'biweekly', 'fortnightly',
-  'bi', 'semi', 'tri',
+  'bi', 'semi', 'tri', 'end', 'middle',
+  // To-do-app shorthands for today and tomorrow, and also a name ("call tom at 5"): never guessed.
+  'tod', 'tom',
+  // "late tomorrow afternoon": a part of a part of the day.
+  'late', 'early', 'earliest', 'latest',
 ]);
 /** Day words in the possessive ("tomorrow's standup at 9") name the day the time belongs to. */
 const DAY_POSSESSIVE = /^(tomorrow|tonight|sunday|monday|tuesday|wednesday|thursday|friday|saturday)'s$/;
@@ -74,7 +93,7 @@ const DAY_POSSESSIVE = /^(tomorrow|tonight|sunday|monday|tuesday|wednesday|thurs
  * A message that opens with one of these ("at the crack of dawn on workdays, …") most likely starts
  * with a time we could not read, not with the instruction: decline and let the LLM read it.
  */
-const OPENING_PREPOSITIONS: ReadonlySet<string> = new Set(['at', 'on', 'by', 'around', 'before', 'after', 'during', 'from', 'until', 'till']);
+const OPENING_PREPOSITIONS: ReadonlySet<string> = new Set(['at', 'on', 'by', 'around', 'before', 'after', 'during', 'from', 'until', 'till', 'for']);
 /** Frequency adjectives: "run the nightly build at 2am" may well mean every night. */
 const REPEAT_ADJECTIVES: ReadonlySet<string> = new Set(['hourly', 'daily', 'nightly', 'weekly', 'monthly', 'quarterly', 'yearly', 'annual', 'annually']);
 
@@ -109,6 +128,9 @@ function edgeProblem(t: Toks, i: number, leading: boolean, clauseAt: (i: number)
 }
 
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+// "remind me to …", "can you remind me about …", "set a reminder to …", "hey, remind me: …".
+const REMIND =
+  /^(?:(?:hey|ok|okay)[,!]?\s+)?(?:please[,\s]+)?(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?)?(?:remind\s+me|(?:set|create|add)\s+an?\s+reminder|reminder)(?:\s*(?:(?:to|about|of|that|for)\b|[:-])\s*(.*)|\s*)$/is;
 
 /** A title: the prompt without "please" / "remind me to", cut at a word boundary. */
 export function taskName(prompt: string): string {
@@ -138,10 +160,13 @@ export function extractTask(
     if (gluedBefore || gluedAfter) return decline('ambiguous', UNCLEAR);
     const { from, to } = trim(t, p, k === 0);
     if (from >= to) continue;
-    const edge = (p.afterSchedule && edgeProblem(t, from, true, clauseAt)) || (p.beforeSchedule && edgeProblem(t, to - 1, false, clauseAt));
+    const trailingLength = p.beforeSchedule && endsWithActivityLength(t, from, to);
+    const edge = (p.afterSchedule && edgeProblem(t, from, true, clauseAt)) || (p.beforeSchedule && !trailingLength && edgeProblem(t, to - 1, false, clauseAt));
     if (edge) return edge;
     // An instruction that opens with a repeat word ("every weeknight …") holds a schedule we missed.
-    if (REPEAT_OPENERS.has(wordAt(t, from))) return decline('ambiguous', UNCLEAR);
+    // "Weekly review every Friday at 4pm": a frequency adjective before a noun is part of the name.
+    const adjective = from === 0 && !p.afterSchedule && REPEAT_ADJECTIVES.has(wordAt(t, from)) && t[from + 1]?.kind === 'word' && !isScheduleWord(wordAt(t, from + 1));
+    if (REPEAT_OPENERS.has(wordAt(t, from)) && !adjective) return decline('ambiguous', UNCLEAR);
     if (from === 0 && !p.afterSchedule && OPENING_PREPOSITIONS.has(wordAt(t, from))) return decline('ambiguous', UNCLEAR);
     for (let i = from; i < to; i++) if (looksLikeSchedule(t, i)) return decline('ambiguous', 'the text holds more than one time or repeat');
     const first = t[from];
@@ -156,8 +181,27 @@ export function extractTask(
   let prompt = parts.join(' ').replace(/\s+/g, ' ').trim();
   if (/^".*"$/.test(prompt) || /^'.*'$/.test(prompt)) prompt = prompt.slice(1, -1).trim();
   if (!prompt) return null;
+  // "remind me to stretch": the task is "stretch", delivered with the notify tool.
+  const remind = REMIND.exec(prompt);
+  if (remind) {
+    let rest = (remind[1] ?? '').replace(/[\s.!?,;:]+$/, '').trim();
+    // A quoted message: the closing quote may already have been trimmed with the schedule.
+    if (/^["\u201c]/.test(rest)) rest = rest.replace(/^["\u201c](.*?)["\u201d]?$/s, '$1').trim();
+    prompt = capitalize(rest || 'Reminder');
+    return { name: taskName(prompt), prompt, tools: ['notify'] };
+  }
   prompt = capitalize(prompt);
   return { name: taskName(prompt), prompt };
+}
+
+const FULL_DAY_NAME = /^(sun|mon|tues|wednes|thurs|fri|satur)days?$/;
+
+/** Whether the instruction names a weekday in full ("the monday meeting"), which a schedule without one may have meant. */
+export function mentionsWeekday(t: Toks, pieces: readonly Piece[]): boolean {
+  return pieces.some((p) => {
+    for (let i = p.from; i < p.to; i++) if (FULL_DAY_NAME.test(wordAt(t, i))) return true;
+    return false;
+  });
 }
 
 /** Whether the instruction words speak of a repeat ("the daily report"), which a one-off would ignore. */

@@ -13,7 +13,19 @@ const PERIOD_AFTER_HOUR: ReadonlySet<string> = new Set(['tonight', 'in', 'this',
 const DAY_PARTS: ReadonlySet<string> = new Set(['morning', 'afternoon', 'evening', 'night']);
 
 function meridiemAt(t: Toks, i: number): 'am' | 'pm' | null {
-  return MERIDIEMS.get(wordAt(t, i)) ?? null;
+  const w = wordAt(t, i);
+  // "3p", "12a", "7:30p": a single letter counts only glued to the number.
+  if ((w === 'a' || w === 'p') && t[i] && !t[i]?.spaced && (t[i - 1]?.kind === 'num' || t[i - 1]?.kind === 'time')) return w === 'a' ? 'am' : 'pm';
+  return MERIDIEMS.get(w) ?? null;
+}
+
+/** "19h30", "16h00": the French-style clock, hours and two-digit minutes glued around an "h". */
+function hClock(t: Toks, i: number): ClockResult {
+  const h = t[i];
+  const m = t[i + 2];
+  if (h?.kind !== 'num' || h.norm.length > 2 || !isWord(t, i + 1, 'h') || t[i + 1]?.spaced) return null;
+  if (m?.kind !== 'num' || m.norm.length !== 2 || m.spaced) return null;
+  return clock(h.value, m.value, 0, null, true, i + 3);
 }
 
 /** Validates a written time and reads it on the 24-hour clock. */
@@ -108,6 +120,8 @@ export function readClock(t: Toks, i: number, bare: boolean): ClockResult {
     }
     if (digits.length <= 2) {
       const v = tok.value;
+      const french = hClock(t, i);
+      if (french) return withEcho(t, french);
       if (mer) return withEcho(t, clock(v, 0, 0, mer, false, i + 2));
       const oclock = isWord(t, i + 1, "o'clock") || isWord(t, i + 1, 'oclock') ? i + 2 : isWord(t, i + 1, 'o') && isWord(t, i + 2, 'clock') ? i + 3 : -1;
       if (oclock > 0) return withEcho(t, clock(v, 0, 0, null, digits.length === 2 && digits.startsWith('0'), oclock));
@@ -160,7 +174,7 @@ function readTimeList(t: Toks, i: number, bare: boolean, afterSep: (t: Toks, j: 
   return out;
 }
 
-function timesClause(results: ClockResult[] | null): ReturnType<Clause> {
+function timesClause(results: ClockResult[] | null, at = false): ReturnType<Clause> {
   if (!results) return null;
   const end = (results[results.length - 1] as { end: number }).end;
   const times: ClockTime[] = [];
@@ -170,13 +184,18 @@ function timesClause(results: ClockResult[] | null): ReturnType<Clause> {
     times.push(r.time);
   }
   if (mixedMeridiem(times)) return refuse(end, 'ambiguous', 'some times have am/pm and others do not; give am/pm for each');
-  return hit(end, [{ f: 'times', times }]);
+  // "at 9 and 5": a bare hour after a later one is most likely in the afternoon, but that is a guess.
+  for (let k = 1; k < times.length; k++) {
+    const [a, b] = [times[k - 1], times[k]];
+    if (a && b && !b.fixed && !b.mer && b.h * 60 + b.m < a.h * 60 + a.m) return refuse(end, 'ambiguous', `${b.h} after ${a.h}: ${b.h}am or ${b.h}pm? give am/pm`);
+  }
+  return hit(end, [at ? { f: 'times', times, at } : { f: 'times', times }]);
 }
 
 /** "at 9am and 5pm", "at 10, 12 and 17", "at 2:10pm and at 2:44pm", "@ 9". */
 export const atTimes: Clause = (t, i) => {
   if (!isWord(t, i, 'at') && !isPunct(t, i, '@')) return null;
-  return timesClause(readTimeList(t, i + 1, true, (tt, j) => opt(tt, j, 'at')));
+  return timesClause(readTimeList(t, i + 1, true, (tt, j) => opt(tt, j, 'at')), true);
 };
 
 /** Unmistakable times without "at": "5:15am", "friday 15:44", "noon", "9 pm and 5 pm", "11 tonight". */

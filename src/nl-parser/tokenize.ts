@@ -3,6 +3,8 @@
 // once, so no rule has to re-scan characters. Every token keeps its offsets in the original text,
 // which is how the instruction ("summarize HN") is cut out with its original spelling.
 import { isValidTimezone } from '../scheduler/schedule.ts';
+import { isScheduleWord } from './lexicon.ts';
+import { correctName } from './spelling.ts';
 
 export type TokenKind = 'word' | 'num' | 'time' | 'ord' | 'isodate' | 'slashdate' | 'instant' | 'zone' | 'punct';
 
@@ -18,6 +20,8 @@ export interface Token {
   readonly parts: readonly number[];
   /** Whitespace (or the start of the text) comes before it: the "am" of "9am" is not spaced. */
   readonly spaced: boolean;
+  /** A word read as a day or month name it misspells ("wednsday"): what was typed. */
+  readonly typo?: string;
 }
 
 export type Toks = readonly Token[];
@@ -114,6 +118,13 @@ function readNumber(text: string, i: number, spaced: boolean): Token[] {
   return [token('num', digits, i, j, spaced, Number(digits))];
 }
 
+/** Whether the last non-space character before i is a digit. */
+function afterDigit(text: string, i: number): boolean {
+  let k = i - 1;
+  while (k >= 0 && text[k] === ' ') k--;
+  return k >= 0 && isDigit(text.charCodeAt(k));
+}
+
 function readWord(text: string, i: number, spaced: boolean): Token {
   const zone = text.indexOf('/', i) > i ? ZONE_NAME.exec(text.slice(i)) : null;
   if (zone && isValidTimezone(zone[0])) return token('zone', zone[0], i, i + zone[0].length, spaced);
@@ -132,6 +143,14 @@ function readWord(text: string, i: number, spaced: boolean): Token {
   if ((norm === 'a' || norm === 'p') && text[j] === '.' && (text[j + 1] === 'm' || text[j + 1] === 'M')) {
     const end = text[j + 2] === '.' ? j + 3 : j + 2;
     return token('word', `${norm}m`, i, end, spaced);
+  }
+  // "3:30 p m": spaced letters after a number.
+  if ((norm === 'a' || norm === 'p') && text[j] === ' ' && (text[j + 1] === 'm' || text[j + 1] === 'M') && !isLetter(text[j + 2]) && afterDigit(text, i)) {
+    return token('word', `${norm}m`, i, j + 2, spaced);
+  }
+  if (norm.length >= 5 && !isScheduleWord(norm)) {
+    const fixed = correctName(norm);
+    if (fixed) return { ...token('word', fixed, i, j, spaced), typo: raw };
   }
   return token('word', norm, i, j, spaced);
 }

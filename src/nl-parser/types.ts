@@ -6,11 +6,15 @@ export interface ParseOptions {
   timezone: string;
   /** The reference instant: "tomorrow", "in 5 minutes" and "is it in the past" are judged from it. */
   now: Date;
+  /** A BCP 47 locale ("en-US", "en-GB"): decides whether 03/04 is March 4 or 3 April. */
+  locale?: string;
 }
 
 export interface ParsedTask {
   name: string;
   prompt: string;
+  /** "remind me to …": the task delivers its message with the notify tool. */
+  tools?: string[];
 }
 
 export type DeclineKind = 'not_understood' | 'ambiguous' | 'impossible' | 'contradictory' | 'past' | 'unsupported';
@@ -21,7 +25,8 @@ export interface Decline {
   kind: DeclineKind;
 }
 
-export type RulesOutcome = { ok: true; schedule: ScheduleSpec; task?: ParsedTask } | Decline;
+/** `notes`: what the reading assumed or corrected ("no time given: 09:00"), for the preview to show. */
+export type RulesOutcome = { ok: true; schedule: ScheduleSpec; task?: ParsedTask; notes?: string[] } | Decline;
 
 export function decline(kind: DeclineKind, reason: string): Decline {
   return { ok: false, kind, reason };

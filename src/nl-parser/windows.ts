@@ -24,14 +24,31 @@ function ordinalHour(t: Toks, i: number, needHour: boolean): Bound | null {
   return { end: hasHour ? ord.end + 1 : ord.end, time: { h: ord.value, m: 0, s: 0, mer: null, fixed: true } };
 }
 
-function windowHit(from: Bound, to: Bound): ReturnType<Clause> {
-  // "from 9 to 5": the end reads as 05:00, before the start; 17:00 is likely but a guess.
+/**
+ * Office hours: "9 to 5", "between 8 and 6" end in the afternoon. A bare end hour before a bare
+ * morning start (6–11) is read on the afternoon clock; anything else stays as written.
+ */
+function officeEnd(from: ClockTime, to: ClockTime): ClockTime {
+  const bare = (x: ClockTime) => !x.fixed && !x.mer;
+  if (!bare(to) || to.h < 1 || to.h > 8 || from.mer === 'pm' || from.h < 6 || from.h > 11) return to;
+  if (!bare(from) && from.mer !== 'am') return to;
+  if (to.h * 60 + to.m > from.h * 60 + from.m) return to;
+  return { ...to, h: to.h + 12, fixed: true };
+}
+
+function windowHit(from: Bound, rawTo: Bound): ReturnType<Clause> {
+  const to = { end: rawTo.end, time: officeEnd(from.time, rawTo.time) };
+  // "from 10 to 3am": the end reads before the start; a guess either way.
   const fromMin = from.time.h * 60 + from.time.m;
   const toMin = to.time.h * 60 + to.time.m;
   if (toMin <= fromMin && !to.time.fixed && !from.time.mer) {
     return refuse(to.end, 'ambiguous', 'the end of the time range is unclear; give am/pm or a 24-hour time');
   }
   if (toMin === fromMin) return refuse(to.end, 'impossible', 'the time range is empty');
+  // "between 2 and 4": night or afternoon? Bare early hours are not guessed.
+  if (!from.time.fixed && !from.time.mer && from.time.h >= 1 && from.time.h <= 5 && !to.time.mer) {
+    return refuse(to.end, 'ambiguous', `from ${from.time.h} to ${to.time.h}: morning or afternoon? give am/pm or 24-hour times`);
+  }
   return hit(to.end, [{ f: 'window', from: from.time, to: to.time }]);
 }
 
@@ -47,6 +64,23 @@ function range(t: Toks, i: number, bare: boolean, sep: (t: Toks, j: number) => n
   if (to === 'refuse') return refuse(j + 1, 'impossible', 'the end of the time range is not a time of day');
   return windowHit(from, to);
 }
+
+/** "9 to 5", "8-6": two bare hours that only read as a range on the office convention. */
+function officeRange(t: Toks, i: number): ReturnType<Clause> {
+  const a = t[i];
+  if (a?.kind !== 'num' || a.norm.length > 2 || a.value < 6 || a.value > 11 || (i > 0 && t[i - 1]?.kind === 'num')) return null;
+  const j = toSep(t, i + 1);
+  const b = t[j];
+  if (j < 0 || b?.kind !== 'num' || b.norm.length > 2 || b.value < 1 || b.value > 8) return null;
+  // "9 to 5 minutes", "9-5 times": not hours.
+  if (t[j + 1]?.kind === 'num' || t[j + 1]?.kind === 'time' || (t[j + 1]?.kind === 'word' && !isBoundaryWord(wordAt(t, j + 1)))) return null;
+  const h = (v: number): ClockTime => ({ h: v, m: 0, s: 0, mer: null, fixed: false });
+  return windowHit({ end: i + 1, time: h(a.value) }, { end: j + 1, time: h(b.value) });
+}
+
+/** Words that may follow an office range and leave it a range: schedule words and joins. */
+const BOUNDARY_WORDS: ReadonlySet<string> = new Set(['on', 'every', 'each', 'and', 'daily', 'weekdays', 'monday', 'mondays', 'except', 'from', 'in', 'during', 'only', 'weekly', 'workdays']);
+const isBoundaryWord = (w: string) => BOUNDARY_WORDS.has(w);
 
 const toSep = (t: Toks, j: number) => (TO_WORDS.has(wordAt(t, j)) || isPunct(t, j, '-') ? j + 1 : -1);
 
@@ -65,13 +99,19 @@ export const windowClause: Clause = (t, i) => {
       return opt(tt, k + 1, 'at');
     });
   }
-  // "9am-5pm", "9am to 5pm": both ends must be unmistakable times.
-  return range(t, i, false, toSep);
+  // "9am-5pm", "9am to 5pm": both ends must be unmistakable times, or office hours ("9 to 5").
+  return range(t, i, false, toSep) ?? officeRange(t, i);
 };
 
 /** What a repeat starts on: a minute, a second, a day of the month, or a time of day. */
 export const startClause: Clause = (t, i) => {
   const w = wordAt(t, i);
+  // "every 8 hours from 6am": "from" and a time of day with no end is where the repeat starts.
+  if (w === 'from') {
+    const time = readClock(t, i + 1, false);
+    if (!time || !('time' in time) || TO_WORDS.has(wordAt(t, time.end)) || isPunct(t, time.end, '-')) return null;
+    return hit(time.end, [{ f: 'startAt', time: time.time }]);
+  }
   if (w !== 'starting' && w !== 'beginning' && w !== 'commencing' && w !== 'start') return null;
   const j = opt(t, opt(t, i + 1, 'on', 'at', 'from', 'with', 'in'), 'the');
   if (['now', 'today', 'immediately'].includes(wordAt(t, j))) return hit(j + 1, []);

@@ -9,7 +9,7 @@ export interface Reading {
   id: string;
   text: string;
   spec: ScheduleSpec;
-  task: { name: string; prompt: string } | null;
+  task: { name: string; prompt: string; tools?: string[] } | null;
   source: 'rules' | 'llm';
   expiresAt: Date;
 }

@@ -11,8 +11,12 @@ import { parseRules } from '../../src/nl-parser/rules.ts';
 import type { RulesOutcome } from '../../src/nl-parser/types.ts';
 import { checkSpec } from '../../src/scheduler/schedule.ts';
 
-const corpusPath = fileURLToPath(new URL('../../../shared/nl-corpus/dev.jsonl', import.meta.url));
-const scorePath = fileURLToPath(new URL('../../../shared/nl-corpus/score.mjs', import.meta.url));
+// ../shared beside the checkout; a worktree sits one level deeper than the main checkout.
+const sharedDir = ['../../../shared/nl-corpus/', '../../../../shared/nl-corpus/']
+  .map((rel) => fileURLToPath(new URL(rel, import.meta.url)))
+  .find((dir) => existsSync(join(dir, 'dev.jsonl')));
+const corpusPath = join(sharedDir ?? '', 'dev.jsonl');
+const scorePath = join(sharedDir ?? '', 'score.mjs');
 const present = existsSync(corpusPath) && existsSync(scorePath);
 if (!present) console.warn(`nl-corpus: ${corpusPath} or score.mjs not found; skipping the corpus score`);
 

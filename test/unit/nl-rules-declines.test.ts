@@ -21,10 +21,6 @@ describe('declines', () => {
     'sometime next week',
     'next week',
     'this weekend',
-    'every morning',
-    'tomorrow',
-    'tonight',
-    'on dec 24',
     'in march',
     'every year in march',
     'every day around 9am',
@@ -39,13 +35,10 @@ describe('declines', () => {
     '3 times a week',
     'biweekly',
     'every second tuesday',
-    'every third friday',
     'every 2nd day',
-    'between 9 and 5 every 15 minutes',
     'at 9 and 5pm',
     'tonight at 12',
     'every day at 9am in London',
-    'call grandma on sunday',
   ])('"%s" is too vague or ambiguous', (text) => {
     expect(declineOf(text)).toBe('ambiguous');
   });
@@ -113,7 +106,6 @@ describe('declines', () => {
     'every 15 minutes from 9:30am to 5pm',
     'daily at 6:30 and 18:45',
     'Every month on the 2nd last Friday',
-    'friday the 13th at 9',
     'on christmas',
     'Every month on the 2nd last Friday and 2nd last Tuesday',
     'Every month on the 4th last',

@@ -34,25 +34,25 @@ describe('fixed repeats become intervals when nothing else constrains them', () 
   });
 });
 
-describe('calendar words become crons on the unit boundary', () => {
+describe('calendar words become crons anchored on today, at 09:00 when no time is given', () => {
   it.each([
     ['hourly', '0 * * * *'],
-    ['daily', '0 0 * * *'],
-    ['every day', '0 0 * * *'],
-    ['weekly', '0 0 * * 0'],
-    ['once a week', '0 0 * * 0'],
-    ['monthly', '0 0 1 * *'],
-    ['each month', '0 0 1 * *'],
-    ['yearly at 9:10', '10 9 1 1 *'],
-    ['annually', '0 0 1 1 *'],
-    ['quarterly', '0 0 1 */3 *'],
+    ['daily', '0 9 * * *'],
+    ['every day', '0 9 * * *'],
+    ['weekly', '0 9 * * 2'],
+    ['once a week', '0 9 * * 2'],
+    ['monthly', '0 9 24 * *'],
+    ['each month', '0 9 24 * *'],
+    ['yearly at 9:10', '10 9 24 11 *'],
+    ['annually', '0 9 24 11 *'],
+    ['quarterly', '0 9 1 */3 *'],
     ['every quarter at midnight', '0 0 1 */3 *'],
-    // Month steps count from January, like "quarterly".
-    ['every 6 months', '0 0 1 */6 *'],
-    ['every 3 months', '0 0 1 */3 *'],
-    ['once every 2 months at 14:00', '0 14 1 */2 *'],
-    ['every other month', '0 0 1 */2 *'],
-    ['every 12 months', '0 0 1 1 *'],
+    // A period with no anchor starts today (Tuesday 24 November); quarters are the calendar's.
+    ['every 6 months', '0 9 24 5,11 *'],
+    ['every 3 months', '0 9 24 2,5,8,11 *'],
+    ['once every 2 months at 14:00', '0 14 24 */2 *'],
+    ['every other month', '0 9 24 */2 *'],
+    ['every 12 months', '0 9 24 11 *'],
   ])('%s → %s', (text, cron) => {
     expect(cronOf(text)).toBe(cron);
   });
@@ -105,7 +105,7 @@ describe('weekdays', () => {
     ['on weekdays at 9', '0 9 * * 1-5'],
     ['every workday at 8:30', '30 8 * * 1-5'],
     ['on working days at 8', '0 8 * * 1-5'],
-    ['every weekend', '0 0 * * 0,6'],
+    ['every weekend', '0 9 * * 0,6'],
     ['weekends at noon', '0 12 * * 0,6'],
     ['mon-fri at 9', '0 9 * * 1-5'],
     ['monday through friday at 9', '0 9 * * 1-5'],
@@ -114,7 +114,7 @@ describe('weekdays', () => {
     ['every mon wed fri at 7', '0 7 * * 1,3,5'],
     ['every tue/thu at 6pm', '0 18 * * 2,4'],
     ['on fri-mon at 8', '0 8 * * 0,1,5,6'],
-    ['Every week on Monday, Wednesday', '0 0 * * 1,3'],
+    ['Every week on Monday, Wednesday', '0 9 * * 1,3'],
     ['friday 15:44', '44 15 * * 5'],
     ['every monday morning at 9', '0 9 * * 1'],
     ['weekday mornings at 7:30', '30 7 * * 1-5'],
@@ -133,30 +133,30 @@ describe('weekdays', () => {
 
 describe('days of the month and weekdays of the month', () => {
   it.each([
-    ['on the 1st', '0 0 1 * *'],
+    ['on the 1st of every month', '0 9 1 * *'],
     ['on the 15th of every month at 9', '0 9 15 * *'],
     ['the 1st day of every month at 1 AM', '0 1 1 * *'],
     ['every 1st day of the month at 8', '0 8 1 * *'],
     ['on the 1st and 15th at 9am', '0 9 1,15 * *'],
     ['on days 10 and 20 at 8', '0 8 10,20 * *'],
     ['every 15th at noon', '0 12 15 * *'],
-    ['last day of the month', '0 0 L * *'],
+    ['last day of the month', '0 9 L * *'],
     ['every month on the last day at 23:59', '59 23 L * *'],
     ['on the last weekday of the month at 5pm', '0 17 LW * *'],
-    ['on the first weekday of the month', '0 0 1W * *'],
+    ['on the first weekday of the month', '0 9 1W * *'],
     ['first business day of the month at 9am', '0 9 1W * *'],
     ['last working day of the month at 5pm', '0 17 LW * *'],
-    ['first monday of the month', '0 0 * * 1#1'],
+    ['first monday of the month', '0 9 * * 1#1'],
     ['last friday of every month at 10:15am', '15 10 * * 5#L'],
-    ['Every month on the 3rd Tuesday', '0 0 * * 2#3'],
-    ['every second tuesday of the month', '0 0 * * 2#2'],
+    ['Every month on the 3rd Tuesday', '0 9 * * 2#3'],
+    ['every second tuesday of the month', '0 9 * * 2#2'],
     ['the first and third monday of every month at 9', '0 9 * * 1#1,1#3'],
-    ['Every year on the 1st Friday', '0 0 * 1 5#1'],
-    ['every year on the last friday', '0 0 * 12 5#L'],
+    ['Every year on the 1st Friday', '0 9 * 1 5#1'],
+    ['every year on the last friday', '0 9 * 12 5#L'],
     ['every 5 days every month, starting on the first day of the month, at noon', '0 12 1-31/5 * *'],
-    ['every 10 days of the month', '0 0 1-31/10 * *'],
-    ['Every month on the first friday and third wednesday', '0 0 * * 5#1,3#3'],
-    ['every 6 months on the 2nd Wednesday', '0 0 * */6 3#2'],
+    ['every 10 days of the month', '0 9 1-31/10 * *'],
+    ['Every month on the first friday and third wednesday', '0 9 * * 5#1,3#3'],
+    ['every 6 months on the 2nd Wednesday', '0 9 * 5,11 3#2'],
   ])('%s → %s', (text, cron) => {
     expect(cronOf(text)).toBe(cron);
   });
@@ -164,7 +164,7 @@ describe('days of the month and weekdays of the month', () => {
 
 describe('months and yearly dates', () => {
   it.each([
-    ['every january 1st', '0 0 1 1 *'],
+    ['every january 1st', '0 9 1 1 *'],
     ['every November 11th at 11:11am', '11 11 11 11 *'],
     ['every year on dec 24 at 9am', '0 9 24 12 *'],
     ['at 11:11am on the 11th day of November', '11 11 11 11 *'],
@@ -176,9 +176,9 @@ describe('months and yearly dates', () => {
     ['at 2:10pm and 2:44pm every Wednesday in the month of March', '10,44 14 * 3 3'],
     ['every 15 minutes on dec 24', '*/15 * 24 12 *'],
     ['every 15 minutes from 5 through 15 of december and january', '*/15 * 5-15 1,12 *'],
-    ['last day of february', '0 0 L 2 *'],
-    ['every January on the 15th', '0 0 15 1 *'],
-    ['every April and December on the 1st and 24th', '0 0 1,24 4,12 *'],
+    ['last day of february', '0 9 L 2 *'],
+    ['every January on the 15th', '0 9 15 1 *'],
+    ['every April and December on the 1st and 24th', '0 9 1,24 4,12 *'],
     ['on march and april from 15 through 25 on every 2 hours', '0 */2 15-25 3,4 *'],
   ])('%s → %s', (text, cron) => {
     expect(cronOf(text)).toBe(cron);

@@ -14,9 +14,6 @@ describe('task extraction', () => {
   it.each([
     ['every weekday at 9am, summarize the top Hacker News stories', 'Summarize the top Hacker News stories', 'Summarize the top Hacker News stories'],
     ['summarize HN every morning at 8', 'Summarize HN', 'Summarize HN'],
-    ['remind me to call mom tomorrow at 3pm', 'Remind me to call mom', 'Call mom'],
-    ['remind me at 5pm to call mom', 'Remind me to call mom', 'Call mom'],
-    ['remind me to check in 5 minutes whether the build passed', 'Remind me to check whether the build passed', 'Check whether the build passed'],
     ['Run backups every day at 2am', 'Run backups', 'Run backups'],
     ['every friday at 5pm: write the weekly report', 'Write the weekly report', 'Write the weekly report'],
     ['every weekday at 9am - summarize the top stories', 'Summarize the top stories', 'Summarize the top stories'],
@@ -26,13 +23,10 @@ describe('task extraction', () => {
     ['book a table for 2 at 7pm tomorrow', 'Book a table for 2', 'Book a table for 2'],
     ['book a hotel in Paris tomorrow at 9am', 'Book a hotel in Paris', 'Book a hotel in Paris'],
     ['email bob at 5pm about the report', 'Email bob about the report', 'Email bob about the report'],
-    ['remind me to eat lunch every day at noon', 'Remind me to eat lunch', 'Eat lunch'],
-    ['please remind me to drink water every hour', 'Please remind me to drink water', 'Drink water'],
     ['write the may report every day at 9', 'Write the may report', 'Write the may report'],
     ['every day at 9, check if the build passed', 'Check if the build passed', 'Check if the build passed'],
     ['every 10 minutes ping https://example.com/health', 'Ping https://example.com/health', 'Ping https://example.com/health'],
     ['0 9 * * 1-5 summarize HN', 'Summarize HN', 'Summarize HN'],
-    ['remind me in 20 minutes', 'Remind me', 'Reminder'],
     ['every weekday at 12:30 lunch reminder', 'Lunch reminder', 'Lunch reminder'],
     ['In 5 minutes a car needs to move', 'A car needs to move', 'A car needs to move'],
     ['every day at 2am run the nightly build', 'Run the nightly build', 'Run the nightly build'],
@@ -40,6 +34,25 @@ describe('task extraction', () => {
     ['every day at 9am 🚀 deploy the app', 'Deploy the app', 'Deploy the app'],
   ])('%s', (text, prompt, name) => {
     expect(taskOf(text)).toEqual({ prompt, name });
+  });
+
+  it.each([
+    ['remind me to call mom tomorrow at 3pm', 'Call mom'],
+    ['remind me at 5pm to call mom', 'Call mom'],
+    ['remind me to check in 5 minutes whether the build passed', 'Check whether the build passed'],
+    ['remind me to eat lunch every day at noon', 'Eat lunch'],
+    ['please remind me to drink water every hour', 'Drink water'],
+    ['remind me in 20 minutes', 'Reminder'],
+    ['remind me on monday to call bob', 'Call bob'],
+    ['remind me about the dentist tomorrow at 3pm', 'The dentist'],
+    ['remind me to meditate for 3 minutes every day at noon', 'Meditate for 3 minutes'],
+    ['Can you remind me to call mom tomorrow at 5pm?', 'Call mom'],
+    ['set a reminder to water the plants every sunday at 10am', 'Water the plants'],
+    ['hey, remind me to stretch every hour', 'Stretch'],
+    ['reminder: call mom at 5pm', 'Call mom'],
+    ['Remind me to "submit the report" on friday at 5pm', 'Submit the report'],
+  ])('"%s": "remind me to/about" leaves the prompt, the task gets the notify tool', (text, prompt) => {
+    expect(taskOf(text)).toEqual({ prompt, name: prompt, tools: ['notify'] });
   });
 
   it.each([
@@ -66,7 +79,6 @@ describe('task extraction', () => {
     ['call mom at 5pm and dad at 6pm', 'ambiguous'],
     ['call mom until tomorrow at 3', 'unsupported'],
     ['every day at 9 but skip weekends', 'ambiguous'],
-    ['remind me on monday to call bob', 'ambiguous'],
     ['check the sun every day at 9', 'ambiguous'],
     // Words that would change the schedule, left in the instruction: refuse rather than drop them.
     ['weeknights at 9pm', 'ambiguous'],
@@ -80,7 +92,6 @@ describe('task extraction', () => {
     ['every day at 9 server time, back up the db', 'ambiguous'],
     ['every day at 9 give or take', 'ambiguous'],
     // Windows the grammar did not place must not be dropped into the instruction.
-    ['mon-fri 9-5 every hour', 'ambiguous'],
     ['every hour monday to friday 9 to 5 check the queue', 'ambiguous'],
     ['at the crack of dawn on workdays remind me to stretch', 'unsupported'],
     ['at the end of the day on workdays remind me to stretch', 'ambiguous'],

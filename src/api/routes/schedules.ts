@@ -8,6 +8,17 @@ import { type RouteDef, route } from '../route.ts';
 import { ParseRequestSchema, ScheduleOut } from '../schemas.ts';
 import { scheduleJson } from '../serialize.ts';
 import { checkNewSchedule, DEFAULT_TIMEZONE } from '../task-input.ts';
+import { canonicalLocale, localeFromAcceptLanguage } from '../../nl-parser/locale.ts';
+
+/** The body's locale (422 when it is no locale), else the first of Accept-Language (ignored when unreadable). */
+export function requestLocale(given: string | undefined, acceptLanguage: string | undefined): string | undefined {
+  if (given !== undefined) {
+    const tag = canonicalLocale(given);
+    if (!tag) throw new ValidationError(`locale: "${given}" is not a BCP 47 locale such as en-US`, [{ path: 'locale', message: `"${given}" is not a BCP 47 locale such as en-US` }]);
+    return tag;
+  }
+  return localeFromAcceptLanguage(acceptLanguage);
+}
 
 export function scheduleRoutes(deps: AppDeps): RouteDef[] {
   return [
@@ -26,7 +37,8 @@ export function scheduleRoutes(deps: AppDeps): RouteDef[] {
             schedule: ScheduleOut,
             nextRuns: z.array(z.string()),
             source: z.enum(['rules', 'llm']),
-            task: z.object({ name: z.string(), prompt: z.string() }).optional(),
+            task: z.object({ name: z.string(), prompt: z.string(), tools: z.array(z.string()).optional() }).optional(),
+            notes: z.array(z.string()).optional().describe('what the reading assumed or corrected, also appended to the description'),
             parseId: z.string().describe('send it as `parseId` to POST /api/tasks to save this reading as shown (the text is not read again)'),
             expiresAt: z.string().describe('the parseId is accepted until then'),
             wouldCreate: z
@@ -41,7 +53,8 @@ export function scheduleRoutes(deps: AppDeps): RouteDef[] {
         const timezone = body.timezone ?? DEFAULT_TIMEZONE;
         if (!isValidTimezone(timezone)) throw new ValidationError(`timezone: unknown IANA timezone "${timezone}"`, [{ path: 'timezone', message: `unknown IANA timezone "${timezone}"` }]);
         const now = body.now ? new Date(body.now) : deps.clock.now();
-        const outcome = await deps.parser.parse(body.text, { timezone, now, signal: ctx.state.signal });
+        const locale = requestLocale(body.locale, ctx.get('accept-language'));
+        const outcome = await deps.parser.parse(body.text, { timezone, now, signal: ctx.state.signal, ...(locale ? { locale } : {}) });
         if (!outcome.ok) {
           if (outcome.status === 503) throw new ServiceUnavailableError(outcome.reason);
           throw new AppError(422, 'schedule_not_understood', outcome.reason, { details: { reason: outcome.reason } });
@@ -57,11 +70,14 @@ export function scheduleRoutes(deps: AppDeps): RouteDef[] {
         checkNewSchedule(checked.value, { minIntervalSeconds: deps.config.limits.minIntervalSeconds, now });
         await checkTaskQuota(deps.db.pool, principal.userId, deps.config.limits.maxTasksPerUser);
         const reading = await saveReading(deps.db.pool, principal.userId, { text: body.text, spec: checked.value, task: outcome.task ?? null, source: outcome.source }, deps.clock.now());
+        const schedule = scheduleJson(checked.value);
+        const notes = outcome.ok && outcome.notes?.length ? outcome.notes : null;
         ctx.body = {
-          schedule: scheduleJson(checked.value),
+          schedule: notes ? { ...schedule, description: `${schedule.description} (${notes.join('; ')})` } : schedule,
           nextRuns: runs.map((d) => d.toISOString()),
           source: outcome.source,
           ...(outcome.task ? { task: outcome.task } : {}),
+          ...(notes ? { notes } : {}),
           parseId: reading.id,
           expiresAt: reading.expiresAt.toISOString(),
           wouldCreate: true,

@@ -30,6 +30,7 @@ import {
 } from '../schemas.ts';
 import { executionJson, taskJson, taskState } from '../serialize.ts';
 import { applyUpdate, type InputDeps, type NewTaskFields, resolveCreate, setEnabled } from '../task-input.ts';
+import { localeFromAcceptLanguage } from '../../nl-parser/locale.ts';
 
 const IdempotencyKeyHeader = z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, 'must be 1–255 visible ASCII characters');
 
@@ -44,12 +45,14 @@ export async function loadTask(e: EntityManager, userId: string, id: string): Pr
 }
 
 export function inputDeps(deps: AppDeps, ctx: Context): InputDeps {
+  const locale = localeFromAcceptLanguage(ctx.get('accept-language'));
   return {
     parser: deps.parser,
     minIntervalSeconds: deps.config.limits.minIntervalSeconds,
     now: deps.clock.now(),
     signal: ctx.state.signal,
     models: deps.config.openai.models,
+    ...(locale ? { locale } : {}),
   };
 }
 
