@@ -81,11 +81,17 @@ function understood(state: Extract<PreviewState, { kind: 'ok' }>, actions: Previ
     ),
     h('h3', null, result.nextRuns.length > 1 ? `Next ${result.nextRuns.length} runs` : 'Runs once'),
     runList(result.nextRuns, zone),
+    // Read, but this server would refuse it (its minimum interval, the task quota): said before Create.
+    result.refusal ? h('p', { class: 'error refusal', role: 'alert' }, `Can’t be created here: ${result.refusal.detail}`) : null,
     state.error ? h('p', { class: 'error', role: 'alert' }, state.error) : null,
     h(
       'div',
       { class: 'actions' },
-      h('button', { type: 'button', class: 'primary', id: 'confirm-create', disabled: state.creating, onclick: () => actions.create() }, state.creating ? 'Creating…' : 'Create task'),
+      h(
+        'button',
+        { type: 'button', class: 'primary', id: 'confirm-create', disabled: state.creating || !result.wouldCreate, onclick: () => actions.create() },
+        state.creating ? 'Creating…' : 'Create task',
+      ),
       h('span', { class: 'hint' }, 'or press Ctrl+Enter'),
     ),
   );

@@ -152,7 +152,9 @@ export interface ParseResult {
   /** POST /api/tasks saves this reading as shown when given it back (until expiresAt). */
   parseId: string;
   expiresAt: string;
-  wouldCreate: true;
+  /** false: create would refuse it now (`refusal` says why). */
+  wouldCreate: boolean;
+  refusal?: { type: string; detail: string; limit?: string };
 }
 
 /** One event from GET /api/events (`reset`: reload everything, events were lost). */

@@ -114,20 +114,22 @@ describe('the preview applies the rules a create applies', () => {
   it('refuses a schedule below the minimum interval, as create does', async () => {
     fake.script(reply.toolCall('set_schedule', { schedule: { kind: 'interval', everySeconds: 10 }, timezone: null, task: null }));
     const preview = await parse({ text: 'constantly, like all the time', timezone: 'UTC' });
-    expect(preview.status).toBe(422);
-    expect(preview.body.detail).toMatch(/MIN_INTERVAL_SECONDS/);
+    // Read, and said to be refused: the reading stays visible with the reason.
+    expect(preview.status).toBe(200);
+    expect(preview.body).toMatchObject({ schedule: { kind: 'interval', everySeconds: 10 }, wouldCreate: false, refusal: { limit: 'MIN_INTERVAL_SECONDS' } });
     const created = await create({ schedule: { every: 10 }, prompt: 'x' });
     expect(created.status).toBe(422);
-    expect(created.body.detail).toBe(preview.body.detail);
+    expect(created.body.detail).toBe(preview.body.refusal.detail);
+    expect((await create({ parseId: preview.body.parseId })).status).toBe(422);
   });
 
   it('refuses once the task quota is used up, as create does', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) ids.push((await create({ schedule: { cron: '0 9 * * *' }, prompt: `t${i}` })).body.id);
     const preview = await parse({ text: 'every day at 9am', timezone: 'UTC' });
-    expect(preview.status).toBe(422);
-    expect(preview.body.detail).toMatch(/MAX_TASKS_PER_USER/);
+    expect(preview.body).toMatchObject({ wouldCreate: false, refusal: { limit: 'MAX_TASKS_PER_USER' } });
+    expect(preview.body.refusal.detail).toMatch(/MAX_TASKS_PER_USER/);
     for (const id of ids) await app.request('DELETE', `/api/tasks/${id}`, { key });
-    expect((await parse({ text: 'every day at 9am', timezone: 'UTC' })).status).toBe(200);
+    expect((await parse({ text: 'every day at 9am', timezone: 'UTC' })).body).toMatchObject({ wouldCreate: true });
   });
 });

@@ -41,9 +41,11 @@ export function scheduleRoutes(deps: AppDeps): RouteDef[] {
             notes: z.array(z.string()).optional().describe('what the reading assumed or corrected, also appended to the description'),
             parseId: z.string().describe('send it as `parseId` to POST /api/tasks to save this reading as shown (the text is not read again)'),
             expiresAt: z.string().describe('the parseId is accepted until then'),
-            wouldCreate: z
-              .literal(true)
-              .describe('the reading passes every rule a create applies (minimum interval, your task quota, at least one run); one that does not is answered here as create would answer it'),
+            wouldCreate: z.boolean().describe('whether POST /api/tasks would accept this reading now: it applies every rule a create applies (minimum interval, your task quota, at least one run)'),
+            refusal: z
+              .object({ type: z.string(), detail: z.string(), limit: z.unknown().optional() })
+              .optional()
+              .describe('when wouldCreate is false: what create would answer (e.g. the MIN_INTERVAL_SECONDS limit)'),
           }),
         },
         422: { description: 'not understood (`reason` says why), or a create of it would be refused (a limit)' },
@@ -67,8 +69,16 @@ export function scheduleRoutes(deps: AppDeps): RouteDef[] {
           const reason = 'never fires before the end of year 9999';
           throw new AppError(422, 'schedule_not_understood', reason, { details: { reason } });
         }
-        checkNewSchedule(checked.value, { minIntervalSeconds: deps.config.limits.minIntervalSeconds, now });
-        await checkTaskQuota(deps.db.pool, principal.userId, deps.config.limits.maxTasksPerUser);
+        // What create would refuse is said here, beside the reading: the phrase was understood, and
+        // the user learns why it cannot be saved before pressing Create.
+        let refusal: { type: string; detail: string; limit?: unknown } | null = null;
+        try {
+          checkNewSchedule(checked.value, { minIntervalSeconds: deps.config.limits.minIntervalSeconds, now });
+          await checkTaskQuota(deps.db.pool, principal.userId, deps.config.limits.maxTasksPerUser);
+        } catch (err) {
+          if (!(err instanceof AppError) || err.status !== 422) throw err;
+          refusal = { type: err.code, detail: err.message, ...(err.details?.limit ? { limit: err.details.limit } : {}) };
+        }
         const reading = await saveReading(deps.db.pool, principal.userId, { text: body.text, spec: checked.value, task: outcome.task ?? null, source: outcome.source }, deps.clock.now());
         const schedule = scheduleJson(checked.value);
         const notes = outcome.ok && outcome.notes?.length ? outcome.notes : null;
@@ -80,7 +90,8 @@ export function scheduleRoutes(deps: AppDeps): RouteDef[] {
           ...(notes ? { notes } : {}),
           parseId: reading.id,
           expiresAt: reading.expiresAt.toISOString(),
-          wouldCreate: true,
+          wouldCreate: refusal === null,
+          ...(refusal ? { refusal } : {}),
         };
       },
     }),
