@@ -34,8 +34,10 @@ export function createParser(deps: ParserDeps): ScheduleParser & { stats: { rule
       }
       if (!deps.llm.configured) {
         stats.declined++;
-        // Without an LLM, the rules' own reason is the best answer when they had one.
-        return { ok: false, reason: rules.kind === 'not_understood' ? NOT_UNDERSTOOD : `${rules.reason}. ${NOT_UNDERSTOOD}`, status: 422 };
+        // Without an LLM, the rules' own reason is the best answer when they had one; either way the
+        // user learns that a language model would have been asked, were one configured.
+        const reason = rules.kind === 'not_understood' ? NOT_UNDERSTOOD : `${rules.reason}. ${NOT_UNDERSTOOD}`;
+        return { ok: false, reason: `${reason} (no language model is configured on this server to read other wordings)`, status: 422 };
       }
       const llm = await parseWithLlm(text, { timezone: ctx.timezone, now: ctx.now }, { llm: deps.llm, ...(ctx.signal ? { signal: ctx.signal } : {}) });
       if (llm.ok) {

@@ -65,6 +65,8 @@ describe('POST /api/schedules/parse', () => {
     expect(res.status).toBe(422);
     expect(res.headers.get('content-type')).toMatch(/problem\+json/);
     expect(res.body.reason).toMatch(/try 'every weekday at 9am'/);
+    // …and says a language model would have been asked, were one configured.
+    expect(res.body.reason).toMatch(/no language model is configured/);
   });
 
   it('gives a sure decline from the rules without asking the LLM', async () => {
