@@ -8,7 +8,8 @@ import { type Database, openDatabase } from '../../src/models/db.ts';
 import { startEmbeddedPostgres } from '../../src/models/embedded.ts';
 import { createTestDatabase, type TestDatabase, urlFor } from '../support/db.ts';
 import { children, spawnEngine, stopChild } from '../support/engine-process.ts';
-import { insertTasks, insertUser, until } from '../support/engine.ts';
+import { insertTasks, insertUser } from '../support/engine.ts';
+import { until } from '../support/poll.ts';
 
 async function prepare(db: Database) {
   await db.pool.query('create table if not exists test_runs (execution_id bigint not null, pid int not null, at timestamptz not null default now())');
