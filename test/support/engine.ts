@@ -241,6 +241,3 @@ export function followClaims(clock: ManualClock, engine: Engine): () => void {
   engine.events.on('claimed', on);
   return () => engine.events.off('claimed', on);
 }
-
-// Until the engine tests await events: the poll moved to poll.ts.
-export { until } from './poll.ts';
