@@ -188,7 +188,7 @@ describe('firing', () => {
     const anchor = soon(clock, 800);
     const [taskId] = await insertTasks(db, userId, [{ schedule: interval(1, new Date(anchor.getTime() - 1000)), nextRunAt: anchor }]);
     const { run } = recordingRunner(async (req) => {
-      await clock.sleep(1600, req.signal);
+      await clock.sleep(1600, req.signal); // a run lasting 1.6 s of the manual clock
       return ok();
     });
     const e = await engine(run, { clock, env: { SCHEDULER_LOOKAHEAD_MS: '4000' } });
