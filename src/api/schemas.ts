@@ -224,3 +224,78 @@ export const StepOut = z.object({
 }).catchall(z.unknown());
 
 export const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+
+// Shapes of the other responses (the web app's types are inferred from these, src/web/types.ts).
+export const JOB_SERVICES = ['system', 'tasks'] as const;
+
+export const JobOut = z.object({
+  service: z.enum(JOB_SERVICES),
+  id: z.string(),
+  name: z.string(),
+  description: z.string().nullable(),
+  schedule: ScheduleOut.nullable(),
+  timezone: z.string(),
+  enabled: z.boolean(),
+  status: z.enum(['active', 'paused', 'orphaned']).describe('orphaned: a system job no longer declared in code; never fired'),
+  pausedReason: z.string().nullable(),
+  nextRunAt: z.string().nullable(),
+  lastRunAt: z.string().nullable(),
+  lastStatus: z.string().nullable(),
+  userId: z.string().nullable().describe("the owner of a user task; null for system jobs"),
+});
+
+export const GraphOut = z.object({
+  nodes: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      enabled: z.boolean(),
+      scheduled: z.boolean().describe('false: it runs only after the tasks it depends on'),
+      nextRunAt: z.string().nullable(),
+      lastStatus: z.string().nullable(),
+      lastRunAt: z.string().nullable(),
+    }),
+  ),
+  edges: z.array(
+    z.object({
+      from: z.string().describe('runs first'),
+      to: z.string().describe('runs after `from`'),
+      satisfied: z.boolean().describe('`from` succeeded since `to` last ran on it'),
+    }),
+  ),
+});
+
+export const NotificationOut = z.object({
+  id: z.string(),
+  taskId: z.string().nullable(),
+  executionId: z.string().nullable(),
+  title: z.string(),
+  body: z.string(),
+  createdAt: z.string(),
+  readAt: z.string().nullable(),
+});
+
+export const NotificationPageOut = page(NotificationOut).extend({ unreadCount: z.number() });
+
+export const SessionOut = z.object({
+  authMode: z.enum(['local', 'apikey']),
+  user: z.object({ id: z.string(), name: z.string(), isAdmin: z.boolean() }).nullable(),
+  tools: z.array(z.string()),
+  llmConfigured: z.boolean().describe('false: no OpenAI-compatible endpoint is set; runs fail and only the rules read phrases'),
+});
+
+/** POST /api/schedules/parse. */
+export const ParseOut = z.object({
+  schedule: ScheduleOut,
+  nextRuns: z.array(z.string()),
+  source: z.enum(['rules', 'llm']),
+  task: z.object({ name: z.string(), prompt: z.string(), tools: z.array(z.string()).optional() }).optional(),
+  notes: z.array(z.string()).optional().describe('what the reading assumed or corrected, also appended to the description'),
+  parseId: z.string().describe('send it as `parseId` to POST /api/tasks to save this reading as shown (the text is not read again)'),
+  expiresAt: z.string().describe('the parseId is accepted until then'),
+  wouldCreate: z.boolean().describe('whether POST /api/tasks would accept this reading now: it applies every rule a create applies (minimum interval, your task quota, at least one run)'),
+  refusal: z
+    .object({ type: z.string(), detail: z.string(), limit: z.unknown().optional() })
+    .optional()
+    .describe('when wouldCreate is false: what create would answer (e.g. the MIN_INTERVAL_SECONDS limit)'),
+});

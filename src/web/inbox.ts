@@ -2,11 +2,7 @@
 import { messageOf } from './api.ts';
 import { fill, h } from './dom.ts';
 import { when } from './format.ts';
-import type { Notification, Page, View } from './types.ts';
-
-interface NotificationPage extends Page<Notification> {
-  unreadCount: number;
-}
+import type { Notification, NotificationPage, View } from './types.ts';
 
 export const inboxView: View = (ctx, main) => {
   const list = h('ul', { class: 'inbox', 'aria-labelledby': 'view-title' });

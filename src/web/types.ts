@@ -1,6 +1,27 @@
-// The shapes the page reads from the API (see /openapi.json), and what every view is handed.
+// The shapes the page reads from the API, inferred from the zod schemas its routes declare
+// (src/api/schemas.ts, the same ones /openapi.json is generated from), and what every view is
+// handed. Type-only imports: the page's files are stripped of types when served (src/api/web.ts),
+// so nothing of the server reaches the browser.
+import type { z } from 'zod';
+import type {
+  ExecutionOut,
+  GraphOut,
+  JobOut,
+  NotificationOut,
+  NotificationPageOut,
+  page,
+  ParseOut,
+  ScheduleOut,
+  SessionOut,
+  StepOut,
+  TaskOut,
+} from '../api/schemas.ts';
 import type { Api } from './api.ts';
 
+/**
+ * An application/problem+json answer (src/api/problem.ts writes it; it has no zod schema). The
+ * page reads the fields it knows and tolerates the rest missing.
+ */
 export interface Problem {
   type?: string;
   title?: string;
@@ -12,152 +33,31 @@ export interface Problem {
   dependents?: TaskRef[];
 }
 
-export interface TaskRef {
-  id: string;
-  name: string;
-}
+export type TaskRef = Pick<Task, 'id' | 'name'>;
 
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
+/** A page of `T`, as `page()` declares it. */
+export type Page<T> = Omit<z.infer<ReturnType<typeof page>>, 'items'> & { items: T[] };
 
-export interface Schedule {
-  kind: 'cron' | 'interval' | 'once';
-  cron?: string;
-  everySeconds?: number;
-  at?: string;
-  timezone: string;
-  description: string;
-}
-
-export interface Task {
-  id: string;
-  name: string;
-  prompt: string;
-  /** null: the task runs only after the tasks in `after`. */
-  schedule: Schedule | null;
-  timezone: string;
-  enabled: boolean;
-  /** completed: a one-off that ran, or a task past its endAt. */
-  state: 'active' | 'paused' | 'completed';
-  tools: string[];
-  pausedReason: string | null;
-  nextRunAt: string | null;
-  lastRunAt: string | null;
-  lastStatus: string | null;
-  createdAt: string;
-  /** Ids of the user's tasks this one runs after. */
-  after: string[];
-  /** How long a scheduled fire waits for `after` before it is skipped. */
-  waitSeconds: number;
-}
-
-export type ExecutionStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'missed' | 'skipped' | 'interrupted' | 'cancelled' | 'waiting';
-
-export interface Execution {
-  id: string;
-  taskId: string;
-  status: ExecutionStatus;
-  trigger: string;
-  attempt: number;
-  scheduledFor: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  durationMs: number | null;
-  output: string | null;
-  error: { type: string; message: string } | null;
-  usage: { promptTokens: number; completionTokens: number; llmCalls: number; toolCalls: number };
-  dryRun: boolean;
-  /** The dependency executions whose successes let this one run. */
-  satisfiedBy: string[] | null;
-  /** A waiting fire is skipped at this instant unless its dependencies succeed first. */
-  waitUntil: string | null;
-}
-
-export interface Step {
-  index: number;
-  kind: 'llm' | 'tool';
-  startedAt: string;
-  durationMs: number;
-  [field: string]: unknown;
-}
-
-export interface Notification {
-  id: string;
-  taskId: string | null;
-  executionId: string | null;
-  title: string;
-  body: string;
-  createdAt: string;
-  readAt: string | null;
-}
-
+export type Schedule = z.infer<typeof ScheduleOut>;
+export type Task = z.infer<typeof TaskOut>;
+export type Execution = z.infer<typeof ExecutionOut>;
+export type ExecutionStatus = Execution['status'];
+export type Step = z.infer<typeof StepOut>;
+export type Notification = z.infer<typeof NotificationOut>;
+export type NotificationPage = z.infer<typeof NotificationPageOut>;
 /** A row of GET /api/jobs (admins): a system job declared in code, or any user's task. */
-export interface Job {
-  service: 'system' | 'tasks';
-  id: string;
-  name: string;
-  description: string | null;
-  schedule: Schedule | null;
-  timezone: string;
-  enabled: boolean;
-  /** orphaned: a system job no longer declared in code; it never fires. */
-  status: 'active' | 'paused' | 'orphaned';
-  pausedReason: string | null;
-  nextRunAt: string | null;
-  lastRunAt: string | null;
-  lastStatus: string | null;
-  userId: string | null;
-}
-
+export type Job = z.infer<typeof JobOut>;
 /** GET /api/tasks/graph: the user's tasks that have dependencies or dependents. */
-export interface GraphNode {
-  id: string;
-  name: string;
-  enabled: boolean;
-  /** false: it runs only after the tasks it depends on. */
-  scheduled: boolean;
-  nextRunAt: string | null;
-  lastStatus: string | null;
-  lastRunAt: string | null;
-}
+export type Graph = z.infer<typeof GraphOut>;
+export type GraphNode = Graph['nodes'][number];
+export type GraphEdge = Graph['edges'][number];
+export type Session = z.infer<typeof SessionOut>;
+export type ParseResult = z.infer<typeof ParseOut>;
 
-export interface GraphEdge {
-  /** Runs first. */
-  from: string;
-  to: string;
-  /** `from` succeeded since `to` last ran on it. */
-  satisfied: boolean;
-}
-
-export interface Graph {
-  nodes: GraphNode[];
-  edges: GraphEdge[];
-}
-
-export interface Session {
-  authMode: 'local' | 'apikey';
-  user: { id: string; name: string; isAdmin: boolean } | null;
-  tools: string[];
-  /** false: no LLM endpoint on the server (runs fail; only the rules read phrases). */
-  llmConfigured: boolean;
-}
-
-export interface ParseResult {
-  schedule: Schedule;
-  nextRuns: string[];
-  source: 'rules' | 'llm';
-  task?: { name: string; prompt: string };
-  /** POST /api/tasks saves this reading as shown when given it back (until expiresAt). */
-  parseId: string;
-  expiresAt: string;
-  /** false: create would refuse it now (`refusal` says why). */
-  wouldCreate: boolean;
-  refusal?: { type: string; detail: string; limit?: string };
-}
-
-/** One event from GET /api/events (`reset`: reload everything, events were lost). */
+/**
+ * One event from GET /api/events (`reset`: reload everything, events were lost). A server-sent
+ * event's data has no zod schema: its fields vary with the event's type.
+ */
 export interface LiveEvent {
   id: string;
   type: string;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserAvailable, type LaunchedBrowser, launchChromium, screenshot } from '../support/browser.ts';
 import { reply } from '../support/fake-openai.ts';
 import { type FullStack, startFullStack } from '../support/full-stack.ts';
-import { until } from '../support/engine.ts';
+import { until } from '../support/poll.ts';
 
 const run = browserAvailable();
 const PHRASE = 'every weekday at 9am, summarize the top Hacker News stories';

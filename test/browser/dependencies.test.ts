@@ -4,7 +4,7 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserAvailable, type LaunchedBrowser, launchChromium, screenshot } from '../support/browser.ts';
-import { until } from '../support/engine.ts';
+import { until } from '../support/poll.ts';
 import { reply } from '../support/fake-openai.ts';
 import { type FullStack, startFullStack } from '../support/full-stack.ts';
 

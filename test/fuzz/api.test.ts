@@ -14,7 +14,7 @@ import { createLogger } from '../../src/log.ts';
 import type { Database } from '../../src/models/db.ts';
 import { createParser } from '../../src/nl-parser/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { until } from '../support/engine.ts';
+import { until } from '../support/poll.ts';
 import { startWebApp, type WebTestApp } from '../support/web-app.ts';
 import {
   FIELD_NAMES,

@@ -127,7 +127,7 @@ describe('authentication before the body', () => {
           socket.write(chunk);
           sent += chunk.length;
         }
-        setTimeout(pump, 5);
+        setTimeout(pump, 5); // pacing the upload, not waiting for the server
       };
       pump();
     });

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/models/db.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { until } from '../support/engine.ts';
+import { until } from '../support/poll.ts';
 import { openSse, type SseStream } from '../support/sse.ts';
 import { startWebApp, type WebTestApp } from '../support/web-app.ts';
 

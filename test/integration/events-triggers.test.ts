@@ -3,7 +3,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/models/db.ts';
 import { pruneEvents, readHead, readSince, START } from '../../src/models/event-store.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { insertTasks, insertUser, until } from '../support/engine.ts';
+import { insertTasks, insertUser } from '../support/engine.ts';
+import { until } from '../support/poll.ts';
 
 let tdb: TestDatabase;
 let db: Database;

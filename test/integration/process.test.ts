@@ -58,6 +58,7 @@ async function ready(base: string, ms = 30_000): Promise<number> {
   for (;;) {
     const status = (await fetch(`${base}/readyz`)).status;
     if (status === 200 || Date.now() > deadline) return status;
+    // Another process's readiness: polled, bounded by the deadline.
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -149,6 +150,7 @@ describe('the server process', () => {
         let status = '';
         while (Date.now() < deadline && status !== 'succeeded') {
           status = ((await (await fetch(`${base}/api/executions/${x.id}`)).json()) as { status: string }).status;
+          // The run happens in the server process: polled over HTTP, bounded by the deadline.
           await new Promise((r) => setTimeout(r, 100));
         }
         expect(status, out).toBe('succeeded');

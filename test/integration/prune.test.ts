@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../../src/clock.ts';
+import { type Clock, systemClock } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/log.ts';
 import type { Database } from '../../src/models/db.ts';
@@ -10,7 +10,8 @@ import type { RunRequest } from '../../src/scheduler/runner-port.ts';
 import { createSystemJobRunner, defineSystemJobs, type SystemJobContext } from '../../src/scheduler/system-jobs.ts';
 import { syncSystemJobs } from '../../src/scheduler/system-jobs-sync.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { insertTasks, queueRun, insertUser, recordingRunner, startEngine, until } from '../support/engine.ts';
+import { advanceEngineTo, followClaims, insertTasks, insertUser, queueRun, recordedRuns, recordingRunner, startEngine } from '../support/engine.ts';
+import { ManualClock } from '../support/manual-clock.ts';
 
 let tdb: TestDatabase;
 let db: Database;
@@ -28,9 +29,35 @@ afterAll(async () => {
   await tdb?.drop();
 });
 
-function context(): SystemJobContext {
+function context(clock: Clock = systemClock): SystemJobContext {
   const execution = { id: '0', taskId: '0', userId: '0', attempt: 1, trigger: 'manual', scheduledFor: new Date(), epoch: 0, dryRun: false } as RunRequest['execution'];
-  return { db, clock: systemClock, logger, config, signal: new AbortController().signal, execution };
+  return { db, clock, logger, config, signal: new AbortController().signal, execution };
+}
+
+/**
+ * `clock` as a job sees it, counting the pauses the job takes on it, so a test moves the clock
+ * through each pause once the job has reached it (a job's database work takes real time).
+ */
+function pausesOn(clock: ManualClock) {
+  let taken = 0;
+  const waiters: Array<{ n: number; resolve: () => void }> = [];
+  const seen: Clock = {
+    now: () => clock.now(),
+    setTimeout: (fn, ms) => clock.setTimeout(fn, ms),
+    clearTimeout: (t) => clock.clearTimeout(t),
+    sleep(ms, signal) {
+      const slept = clock.sleep(ms, signal);
+      taken++;
+      for (const w of waiters.splice(0)) {
+        if (taken >= w.n) w.resolve();
+        else waiters.push(w);
+      }
+      return slept;
+    },
+  };
+  /** Resolves once the job has taken its `n`th pause. */
+  const paused = (n: number) => new Promise<void>((resolve) => (taken >= n ? resolve() : waiters.push({ n, resolve })));
+  return { clock: seen, paused };
 }
 
 const count = async (sql: string, params: unknown[] = []) => (await db.pool.query<{ n: number }>(sql, params)).rows[0]?.n as number;
@@ -68,8 +95,10 @@ describe('prune-executions', () => {
     await db.pool.query(`insert into notifications (user_id, task_id, execution_id, title, body) values ($1, $2, $3, 'kept', 'its execution goes')`, [userId, old, doomed.rows[0]?.id]);
     expect(await count(`select count(*)::int as n from execution_steps`)).toBe(620 * 5);
 
-    // The engine fires a task every second throughout, and runs the prune as a system job.
-    const anchor = new Date(Math.ceil(Date.now() / 1000) * 1000 + 1000);
+    // The engine fires a task every second throughout, and runs the prune as a system job; both on
+    // a manual clock, which the test moves through each of the prune's pauses between batches.
+    const clock = new ManualClock();
+    const anchor = new Date(Math.ceil(clock.now().getTime() / 1000) * 1000 + 1000);
     const [ticker] = (await insertTasks(db, userId, [
       { schedule: { kind: 'interval', everySeconds: 1, anchor: anchor.toISOString() }, nextRunAt: anchor, overlap: 'allow' },
     ])) as [string];
@@ -77,18 +106,29 @@ describe('prune-executions', () => {
       { name: 'prune-executions', cron: '17 3 * * *', timezone: 'UTC', description: 'test', run: pruneExecutions({ retentionDays: 30, batchSize: 50, pauseMs: 150 }) },
     ]);
     await syncSystemJobs(db.pool, jobs, new Date());
-    const runJob = createSystemJobRunner(jobs, { db, clock: systemClock, logger, config });
+    const job = pausesOn(clock);
+    const runJob = createSystemJobRunner(jobs, { db, clock: job.clock, logger, config });
     const { run: runTask } = recordingRunner();
-    const engine = await startEngine(db, (req) => (req.execution.systemJob ? runJob(req) : runTask(req)));
+    // A window wide enough to claim the ticker's fires for the whole test at start (the database's clock does not move with ours).
+    const engine = await startEngine(db, (req) => (req.execution.systemJob ? runJob(req) : runTask(req)), { clock, env: { SCHEDULER_LOOKAHEAD_MS: '8000' } });
     try {
-      await until(async () => (await count(`select count(*)::int as n from executions where task_id = $1 and status = 'succeeded'`, [ticker])) >= 2, 10_000, 'the ticker');
-      const { rows: job } = await db.pool.query(`select id, user_id from tasks where system_name = 'prune-executions'`);
-      await queueRun(db, job[0].id, job[0].user_id);
-      const done = await until(
-        async () => (await db.pool.query(`select output, started_at, finished_at from executions where task_id = $1 and status = 'succeeded'`, [job[0].id])).rows[0],
-        30_000,
-        'the prune',
-      );
+      const ticks = recordedRuns(engine, 2, (f) => f.taskId === ticker);
+      await advanceEngineTo(clock, engine, anchor.getTime() + 1000);
+      expect((await ticks).map((f) => f.status)).toEqual(['succeeded', 'succeeded']);
+      const { rows: jobRows } = await db.pool.query(`select id::text as id, user_id::text as user_id from tasks where system_name = 'prune-executions'`);
+      const jobId = jobRows[0].id as string;
+      // The run-now is stamped with the database's (real) time, which the moved clock has passed: it starts when claimed.
+      followClaims(clock, engine);
+      const pruned = recordedRuns(engine, 1, (f) => f.taskId === jobId);
+      await queueRun(db, jobId, jobRows[0].user_id);
+      // 600 rows in batches of 50: 13 batches, 12 pauses of 150 ms; the ticker fires on the way.
+      for (let n = 1; n <= 12; n++) {
+        await job.paused(n);
+        await clock.advance(150);
+      }
+      await pruned;
+      const { rows } = await db.pool.query(`select output, started_at, finished_at from executions where task_id = $1 and status = 'succeeded'`, [jobId]);
+      const done = rows[0];
       expect(done.output).toMatch(/^deleted 600 executions and 3,000 steps finished before .* in 13 batches$/);
       // Fires went on during the prune: one per second, each run.
       const during = await db.pool.query(
@@ -115,14 +155,20 @@ describe('prune-executions', () => {
        select $1, $2, 'succeeded', 'schedule', now() - interval '50 days' - make_interval(secs => i), now() - interval '50 days' from generate_series(1, 100) i`,
       [t, userId],
     );
+    const clock = new ManualClock();
+    const cutoff = new Date(clock.now().getTime() - 30 * 86_400_000);
+    const job = pausesOn(clock);
     const abort = new AbortController();
-    const ctx = { ...context(), signal: abort.signal };
+    const ctx = { ...context(job.clock), signal: abort.signal };
     const pending = pruneExecutions({ retentionDays: 30, batchSize: 10, pauseMs: 100 })(ctx);
-    setTimeout(() => abort.abort(), 250);
-    expect(await pending).toMatch(/stopped early/);
+    // Two batches, then the abort arrives during the second pause (shutdown) and cuts it short.
+    await job.paused(1);
+    await clock.advance(100);
+    await job.paused(2);
+    abort.abort();
+    expect(await pending).toBe(`deleted 20 executions and 0 steps finished before ${cutoff.toISOString()} in 2 batches (stopped early: shutting down)`);
     const left = await count(`select count(*)::int as n from executions where task_id = $1`, [t]);
-    expect(left).toBeGreaterThan(0);
-    expect(left).toBeLessThan(100);
+    expect(left).toBe(80);
   });
 });
 

@@ -14,6 +14,7 @@ beforeAll(async () => {
   h = await startRunnerHarness();
   slow = await startTestHttpServer((req, res) => {
     req.socket.once('close', () => slowClosed++);
+    // A server that answers too late for any test: the run must be cancelled before.
     setTimeout(() => res.writeHead(200).end('late'), 10_000).unref();
   });
 });

@@ -28,7 +28,7 @@ describe('soak', () => {
       description: 'flaky',
       parameters: z.object({ title: z.string(), message: z.string(), onlyIfChanged: z.boolean() }),
       async run() {
-        await new Promise((r) => setTimeout(r, random() * 5));
+        await new Promise((r) => setTimeout(r, random() * 5)); // the tool's own (seeded) latency, not a wait
         if (random() < 0.5) throw new Error('flaky tool failed');
         return { ok: true };
       },

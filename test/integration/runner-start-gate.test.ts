@@ -22,6 +22,7 @@ describe('the runner and the recorded start', () => {
       recorded = r;
     });
     const lost = h.runner()({ execution: await h.execution(task), signal: new AbortController().signal, started });
+    // A negative check on the runner (no engine here): a call it would make at once has had ample time.
     await new Promise((r) => setTimeout(r, 300));
     expect(h.fake.requests).toHaveLength(0);
     recorded(false);

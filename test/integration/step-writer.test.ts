@@ -84,6 +84,7 @@ describe('the shared step writer', () => {
     log.flushSoon();
     expect(await h.steps(id)).toEqual([]);
     const deadline = Date.now() + 5_000;
+    // flushSoon writes on the writer's own real-time timer (no engine, no event): poll the rows, bounded.
     while ((await h.steps(id)).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect((await h.steps(id)).map((s) => s.data.soon)).toEqual([true]);
     expect(log.count).toBe(1);

@@ -1,5 +1,4 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/log.ts';
 import type { Database } from '../../src/models/db.ts';
@@ -9,7 +8,9 @@ import { type SystemJob, createSystemJobRunner, defineSystemJobs } from '../../s
 import { syncSystemJobs } from '../../src/scheduler/system-jobs-sync.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { children, spawnEngine, stopChild } from '../support/engine-process.ts';
-import { until } from '../support/engine.ts';
+import { startEngine, ticked } from '../support/engine.ts';
+import { ManualClock } from '../support/manual-clock.ts';
+import { until } from '../support/poll.ts';
 
 let tdb: TestDatabase;
 let db: Database;
@@ -104,6 +105,7 @@ describe('system jobs in the engine', () => {
     const taskId = tasks[0].id;
     const done = async () =>
       (await db.pool.query(`select count(*)::int as n from executions where task_id = $1 and status = 'succeeded'`, [taskId])).rows[0].n as number;
+    // Other processes: their engines' events cannot be awaited from here, so the rows are polled.
     await until(async () => (await done()) >= 6, 30_000, 'six runs of the system job');
     const runs = await db.pool.query(
       `select x.id, x.trigger, x.output, count(r.execution_id)::int as starts
@@ -124,17 +126,23 @@ describe('system jobs in the engine', () => {
     const tick: SystemJob = { ...job('tick', '* * * * * *'), run: async () => 'ran' };
     await syncSystemJobs(db.pool, [tick], new Date());
     await syncSystemJobs(db.pool, [], new Date());
-    const { startEngine } = await import('../support/engine.ts');
+    const clock = new ManualClock();
     const config = loadConfig({ DATABASE_URL: db.url });
-    const runJob = createSystemJobRunner(defineSystemJobs([tick]), { db, clock: systemClock, logger: createLogger('silent', false), config });
+    const runJob = createSystemJobRunner(defineSystemJobs([tick]), { db, clock, logger: createLogger('silent', false), config });
     const calls: RunRequest[] = [];
-    engines.push(
-      await startEngine(db, async (req) => {
+    const e = await startEngine(
+      db,
+      async (req) => {
         calls.push(req);
         return runJob(req);
-      }),
+      },
+      { clock },
     );
-    await new Promise((r) => setTimeout(r, 2500));
+    engines.push(e);
+    // Past the per-second fires a live job would have had claimed (at start, and by a poll during the move).
+    const polled = ticked(e, 'claim poll');
+    await clock.advance(2500);
+    await polled;
     expect(calls).toEqual([]);
     const { rows } = await db.pool.query(`select count(*)::int as n from executions x join tasks t on t.id = x.task_id where t.system_name = 'tick'`);
     expect(rows[0].n).toBe(0);

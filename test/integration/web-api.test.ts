@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -68,6 +68,19 @@ describe('the web UI’s files', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('keeps the server out of the page: its types come from the API schemas through imports the stripping erases', async () => {
+    const source = await readFile(join(WEB_DIR, 'types.ts'), 'utf8');
+    expect(source).toMatch(/^import type \{[^}]*\bTaskOut\b[^}]*\} from '\.\.\/api\/schemas\.ts';$/m);
+    const names = (await readdir(WEB_DIR)).filter((n) => n.endsWith('.ts'));
+    for (const name of names) {
+      const res = await app.request('GET', `/ui/${name}`);
+      // Every import a served module still makes stays in the page's own folder.
+      const specifiers = [...res.text.matchAll(/\bfrom\s+['"]([^'"]+)['"]|\bimport\s*\(?\s*['"]([^'"]+)['"]/g)].map((m) => m[1] ?? m[2]);
+      expect(specifiers.filter((p) => !p?.startsWith('./')), name).toEqual([]);
+    }
+    expect((await app.request('GET', '/ui/types.ts')).text).not.toMatch(/\bimport\s*[{*'"(]|\bfrom\s+['"]/);
   });
 
   it('serves nothing outside its folder, and leaves /api/* and unknown paths to the API’s problem documents', async () => {

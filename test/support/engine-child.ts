@@ -37,6 +37,7 @@ async function recordRun(executionId: string): Promise<void> {
       return;
     } catch (err) {
       if (i > 100) throw err;
+      // PostgreSQL is being restarted under this process: retry, at most 100 times.
       await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -46,6 +47,7 @@ const taskRun: RunFn = async ({ execution, signal }) => {
   await recordRun(execution.id);
   if (runMs) {
     await new Promise<void>((resolve) => {
+      // A run's work, in real time: this is a real process (kill -9 and restart tests).
       const t = setTimeout(resolve, runMs);
       signal.addEventListener('abort', () => {
         clearTimeout(t);

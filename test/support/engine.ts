@@ -3,7 +3,7 @@ import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/log.ts';
 import type { Database } from '../../src/models/db.ts';
 import { CHANNELS } from '../../src/models/notify.ts';
-import { createEngine, type Engine, type EngineEvents, type EngineOptions } from '../../src/scheduler/engine.ts';
+import { createEngine, type Engine, type EngineEvents, type EngineOptions, type PeriodicJob } from '../../src/scheduler/engine.ts';
 import type { Finish } from '../../src/scheduler/record.ts';
 import type { ClaimedFire } from '../../src/scheduler/claim.ts';
 import type { ManualClock } from './manual-clock.ts';
@@ -77,15 +77,52 @@ export function recordedFinishes(engine: Engine, n: number, match: (f: Finish) =
   });
 }
 
-/** Waits until `check` returns a truthy value, polling every 25 ms, failing after `ms`. */
-export async function until<T>(check: () => Promise<T> | T, ms = 10_000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+/**
+ * Resolves once `engines` together have recorded `n` runs whose fire passes `match`, counted from
+ * now (listen before the action). A run is matched on its `finished` event and counted when the
+ * batch holding its record is written.
+ */
+export function recordedRuns(engines: Engine | Engine[], n: number, match: (fire: ClaimedFire) => boolean = () => true): Promise<Finish[]> {
+  const es = Array.isArray(engines) ? engines : [engines];
+  const ours = new Set<string>();
+  const seen: Finish[] = [];
+  return new Promise((resolve) => {
+    const onFinished = ({ fire }: { fire: ClaimedFire }) => {
+      if (match(fire)) ours.add(fire.executionId);
+    };
+    const onRecorded = (items: Finish[]) => {
+      for (const f of items) if (ours.delete(f.id)) seen.push(f);
+      if (seen.length < n) return;
+      for (const e of es) {
+        e.events.off('finished', onFinished);
+        e.events.off('recorded', onRecorded);
+      }
+      resolve(seen);
+    };
+    for (const e of es) {
+      e.events.on('finished', onFinished);
+      e.events.on('recorded', onRecorded);
+    }
+  });
+}
+
+/** Resolves once each of `engines` has finished `n` passes of its periodic `job`, counted from now. */
+export function ticked(engines: Engine | Engine[], job: PeriodicJob, n = 1): Promise<void> {
+  const es = Array.isArray(engines) ? engines : [engines];
+  return Promise.all(
+    es.map(
+      (e) =>
+        new Promise<void>((resolve) => {
+          let left = n;
+          const on = (j: PeriodicJob) => {
+            if (j !== job || --left > 0) return;
+            e.events.off('tick', on);
+            resolve();
+          };
+          e.events.on('tick', on);
+        }),
+    ),
+  ).then(() => undefined);
 }
 
 /**
@@ -182,6 +219,12 @@ export async function executionsOf(db: Database, taskId: string) {
  */
 export function advanceEngineTo(clock: ManualClock, engine: Engine, at: Date | number): Promise<void> {
   return clock.advanceTo((typeof at === 'number' ? at : at.getTime()) - engine.stats().clockOffsetMs);
+}
+
+/** Moves `clock` to the instant `at` as every one of `engines` sees it (their offsets differ a little). */
+export function advanceEnginesTo(clock: ManualClock, engines: Engine[], at: Date | number): Promise<void> {
+  const t = typeof at === 'number' ? at : at.getTime();
+  return clock.advanceTo(t - Math.min(...engines.map((e) => e.stats().clockOffsetMs)));
 }
 
 /**

@@ -26,7 +26,7 @@ beforeAll(async () => {
         res.writeHead(200, { 'content-type': 'text/plain', 'content-encoding': 'gzip' }).end(gzipSync('compressed text'));
         return;
       case '/slow':
-        setTimeout(() => res.writeHead(200).end('late'), 2_000);
+        setTimeout(() => res.writeHead(200).end('late'), 2_000); // later than every timeout under test
         return;
       default:
         res.writeHead(404).end('nope');
@@ -127,7 +127,7 @@ describe('guardedFetch through the allowlist', () => {
     expect((err as Error).message).toContain('within 0.2 s');
     expect(performance.now() - t0).toBeLessThan(1_000);
     const ctl = new AbortController();
-    setTimeout(() => ctl.abort(new Error('cancelled')), 50);
+    setTimeout(() => ctl.abort(new Error('cancelled')), 50); // a cancel while the request is in flight
     const aborted = await guardedFetch({ url: at('/slow'), method: 'GET', signal: ctl.signal }, { deps: testNet().deps, ...allowed }).catch((e: unknown) => e);
     expect(aborted).toBeInstanceOf(Error);
     expect(ctl.signal.aborted).toBe(true);

@@ -35,7 +35,7 @@ describe('untilAborted', () => {
     expect(await pending).toBe(ABORTED);
     // Would be an unhandled rejection (a failed test run) if nobody observed it.
     rejectLater(new Error('late'));
-    await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 10)); // past the turn an unhandled rejection would be reported in
     await expect(untilAborted(Promise.reject(new Error('boom')), new AbortController().signal)).rejects.toThrow('boom');
     expect(await untilAborted(Promise.reject(new Error('ignored')), AbortSignal.abort())).toBe(ABORTED);
   });

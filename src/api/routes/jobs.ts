@@ -6,19 +6,18 @@ import { createRunWriter } from '../../models/run-writer.ts';
 import type { AppDeps } from '../deps.ts';
 import { type RouteDef, route } from '../route.ts';
 import { queuedRunJson, queueRunNow } from '../run-now.ts';
-import { ExecutionOut, isRowId, ListExecutionsQuery, page, RunTaskSchema, ScheduleOut } from '../schemas.ts';
+import { ExecutionOut, isRowId, JOB_SERVICES, JobOut, ListExecutionsQuery, page, RunTaskSchema } from '../schemas.ts';
 import { executionJson, scheduleJson, specOf } from '../serialize.ts';
 import { em } from './tasks.ts';
 
 // One listing of everything scheduled, for admins: the system jobs declared in code
 // (src/scheduler/system-jobs.ts) and every user's tasks, with a manual run for both.
 
-const SERVICES = ['system', 'tasks'] as const;
 const DECLARED_IN = 'src/scheduler/system-jobs.ts';
 
 const ListJobsQuery = z
   .object({
-    service: z.enum(SERVICES).optional(),
+    service: z.enum(JOB_SERVICES).optional(),
     cursor: z
       .string()
       .refine((c) => /^(system|tasks):\d+$/.test(c) && isRowId(c.slice(c.indexOf(':') + 1)), 'must be a cursor returned as nextCursor')
@@ -30,22 +29,6 @@ const ListJobsQuery = z
     limit: z.coerce.number().int().min(1).max(200).default(50),
   })
   .strict();
-
-export const JobOut = z.object({
-  service: z.enum(SERVICES),
-  id: z.string(),
-  name: z.string(),
-  description: z.string().nullable(),
-  schedule: ScheduleOut.nullable(),
-  timezone: z.string(),
-  enabled: z.boolean(),
-  status: z.enum(['active', 'paused', 'orphaned']).describe('orphaned: a system job no longer declared in code; never fired'),
-  pausedReason: z.string().nullable(),
-  nextRunAt: z.string().nullable(),
-  lastRunAt: z.string().nullable(),
-  lastStatus: z.string().nullable(),
-  userId: z.string().nullable().describe("the owner of a user task; null for system jobs"),
-});
 
 const iso = (v: number | null) => (v === null ? null : new Date(v).toISOString());
 

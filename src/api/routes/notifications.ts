@@ -4,7 +4,7 @@ import { NotFoundError } from '../../errors.ts';
 import { Notification } from '../../models/notification.ts';
 import type { AppDeps } from '../deps.ts';
 import { type RouteDef, route } from '../route.ts';
-import { cursorParam, isRowId } from '../schemas.ts';
+import { cursorParam, isRowId, NotificationOut, NotificationPageOut } from '../schemas.ts';
 import { em } from './tasks.ts';
 
 const cursor = cursorParam;
@@ -15,16 +15,6 @@ const ListNotificationsQuery = z
     limit: z.coerce.number().int().min(1).max(200).default(50),
   })
   .strict();
-
-const NotificationOut = z.object({
-  id: z.string(),
-  taskId: z.string().nullable(),
-  executionId: z.string().nullable(),
-  title: z.string(),
-  body: z.string(),
-  createdAt: z.string(),
-  readAt: z.string().nullable(),
-});
 
 function notificationJson(n: Notification) {
   return {
@@ -54,7 +44,7 @@ export function notificationRoutes(deps: AppDeps): RouteDef[] {
       access: 'user',
       query: ListNotificationsQuery,
       responses: {
-        200: { description: 'a page of notifications', schema: z.object({ items: z.array(NotificationOut), nextCursor: z.string().nullable(), unreadCount: z.number() }) },
+        200: { description: 'a page of notifications', schema: NotificationPageOut },
       },
       async handler(ctx, { query, principal }) {
         const where: Record<string, unknown> = { userId: principal.userId };

@@ -1,11 +1,10 @@
-import { z } from 'zod';
 import { AppError, ServiceUnavailableError, ValidationError } from '../../errors.ts';
 import { checkSpec, isValidTimezone, nextRuns } from '../../scheduler/schedule.ts';
 import { saveReading } from '../../store/schedule-readings.ts';
 import { checkTaskQuota } from '../../store/task-quota.ts';
 import type { AppDeps } from '../deps.ts';
 import { type RouteDef, route } from '../route.ts';
-import { ParseRequestSchema, ScheduleOut } from '../schemas.ts';
+import { ParseOut, ParseRequestSchema } from '../schemas.ts';
 import { scheduleJson } from '../serialize.ts';
 import { checkNewSchedule, DEFAULT_TIMEZONE } from '../task-input.ts';
 import { canonicalLocale, localeFromAcceptLanguage } from '../../nl-parser/locale.ts';
@@ -33,20 +32,7 @@ export function scheduleRoutes(deps: AppDeps): RouteDef[] {
       responses: {
         200: {
           description: 'what tickler understood',
-          schema: z.object({
-            schedule: ScheduleOut,
-            nextRuns: z.array(z.string()),
-            source: z.enum(['rules', 'llm']),
-            task: z.object({ name: z.string(), prompt: z.string(), tools: z.array(z.string()).optional() }).optional(),
-            notes: z.array(z.string()).optional().describe('what the reading assumed or corrected, also appended to the description'),
-            parseId: z.string().describe('send it as `parseId` to POST /api/tasks to save this reading as shown (the text is not read again)'),
-            expiresAt: z.string().describe('the parseId is accepted until then'),
-            wouldCreate: z.boolean().describe('whether POST /api/tasks would accept this reading now: it applies every rule a create applies (minimum interval, your task quota, at least one run)'),
-            refusal: z
-              .object({ type: z.string(), detail: z.string(), limit: z.unknown().optional() })
-              .optional()
-              .describe('when wouldCreate is false: what create would answer (e.g. the MIN_INTERVAL_SECONDS limit)'),
-          }),
+          schema: ParseOut,
         },
         422: { description: 'not understood (`reason` says why), or a create of it would be refused (a limit)' },
         503: { description: 'the LLM needed to read it is unavailable' },

@@ -1,17 +1,10 @@
-import { z } from 'zod';
 import { User } from '../../models/user.ts';
 import { TOOL_NAMES } from '../../runner/tools/names.ts';
 import type { Principal } from '../auth.ts';
 import type { AppDeps } from '../deps.ts';
 import { type RouteDef, route } from '../route.ts';
+import { SessionOut } from '../schemas.ts';
 import { em } from './tasks.ts';
-
-const SessionOut = z.object({
-  authMode: z.enum(['local', 'apikey']),
-  user: z.object({ id: z.string(), name: z.string(), isAdmin: z.boolean() }).nullable(),
-  tools: z.array(z.string()),
-  llmConfigured: z.boolean().describe('false: no OpenAI-compatible endpoint is set; runs fail and only the rules read phrases'),
-});
 
 /** What the web page needs before anything else: whether to ask for a key, and who is signed in. */
 export function sessionRoutes(deps: AppDeps): RouteDef[] {
