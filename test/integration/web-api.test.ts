@@ -101,7 +101,7 @@ describe('the web UI’s files', () => {
 describe('GET /api/session', () => {
   it('tells the page whether to ask for a key, and who is signed in', async () => {
     const alice = await app.user('alice');
-    expect((await app.request('GET', '/api/session')).body).toEqual({ authMode: 'apikey', user: null, tools: expect.arrayContaining(['notify', 'http_fetch']) });
+    expect((await app.request('GET', '/api/session')).body).toEqual({ authMode: 'apikey', user: null, tools: expect.arrayContaining(['notify', 'http_fetch']), llmConfigured: false });
     const signedIn = await app.request('GET', '/api/session', { key: alice.apiKey });
     expect(signedIn.body).toMatchObject({ authMode: 'apikey', user: { id: alice.id, name: 'alice', isAdmin: false } });
     expect(signedIn.headers.get('cache-control')).toBe('no-store');
