@@ -13,17 +13,30 @@ export const ScheduleInputSchema = z
       .optional()
       .describe('a fixed interval: seconds, or "15m", "2h", "1d"'),
     at: z.string().min(1).max(64).optional().describe('once: a local date-time in the task zone, or an instant with offset'),
+    rrule: z
+      .string()
+      .min(1)
+      .max(1000)
+      .optional()
+      .describe('RFC 5545 RRULE, e.g. FREQ=WEEKLY;INTERVAL=2;BYDAY=MO;BYHOUR=9;BYMINUTE=0 (times are wall-clock in the task zone)'),
+    dtstart: z
+      .string()
+      .min(1)
+      .max(64)
+      .optional()
+      .describe('with rrule: the local date-time the rule counts INTERVAL and COUNT from, and takes unset parts from; default now, to the minute'),
     text: z.string().min(1).max(2000).optional().describe('plain English, read by the NL parser'),
   })
   .strict()
   .superRefine((s, ctx) => {
-    const given = (['cron', 'every', 'at', 'text'] as const).filter((k) => s[k] !== undefined);
+    const given = (['cron', 'every', 'at', 'rrule', 'text'] as const).filter((k) => s[k] !== undefined);
     if (given.length !== 1) {
       ctx.addIssue({
         code: 'custom',
-        message: given.length ? `give exactly one of cron, every, at or text (got ${given.join(' and ')})` : 'give one of cron, every, at or text',
+        message: given.length ? `give exactly one of cron, every, at, rrule or text (got ${given.join(' and ')})` : 'give one of cron, every, at, rrule or text',
       });
     }
+    if (s.dtstart !== undefined && s.rrule === undefined) ctx.addIssue({ code: 'custom', path: ['dtstart'], message: 'only with rrule' });
   });
 export type ScheduleInputBody = z.infer<typeof ScheduleInputSchema>;
 
@@ -92,11 +105,15 @@ export const DeleteTaskQuery = z.object({ detach: boolParam.optional() }).strict
 
 export const ParseRequestSchema = z
   .object({
-    text: z.string().trim().min(1).max(4000),
+    text: z.string().trim().min(1).max(4000).optional(),
+    schedule: ScheduleInputSchema.optional().describe('instead of text: an explicit schedule ({cron}, {every}, {at}, {rrule, dtstart?}) to validate, describe and preview'),
     timezone: z.string().min(1).max(64).optional(),
     now: instant.optional().describe('reference instant for relative phrases; default the server clock'),
   })
-  .strict();
+  .strict()
+  .superRefine((s, ctx) => {
+    if ((s.text === undefined) === (s.schedule === undefined)) ctx.addIssue({ code: 'custom', path: ['text'], message: 'give exactly one of text or schedule' });
+  });
 
 export const RunTaskSchema = z.object({ dryRun: z.boolean().optional() }).strict();
 
@@ -104,8 +121,10 @@ export const CreateUserSchema = z.object({ name: z.string().trim().min(1).max(20
 
 // Response shapes, for the OpenAPI document.
 export const ScheduleOut = z.object({
-  kind: z.enum(['cron', 'interval', 'once']),
+  kind: z.enum(['cron', 'interval', 'once', 'rrule']),
   cron: z.string().optional(),
+  rrule: z.string().optional().describe('the rule as stored: the parts taken from dtstart written out'),
+  dtstart: z.string().optional().describe('local date-time in the task zone'),
   everySeconds: z.number().optional(),
   anchor: z.string().optional(),
   at: z.string().optional(),

@@ -5,7 +5,7 @@ import type { AppDeps } from '../deps.ts';
 import { type RouteDef, route } from '../route.ts';
 import { ParseRequestSchema, ScheduleOut } from '../schemas.ts';
 import { scheduleJson } from '../serialize.ts';
-import { DEFAULT_TIMEZONE } from '../task-input.ts';
+import { DEFAULT_TIMEZONE, resolveSchedule } from '../task-input.ts';
 import { isValidTimezone } from '../../scheduler/schedule.ts';
 import { ValidationError } from '../../errors.ts';
 
@@ -15,7 +15,7 @@ export function scheduleRoutes(deps: AppDeps): RouteDef[] {
       method: 'post',
       path: '/api/schedules/parse',
       tag: 'schedules',
-      summary: 'Read a schedule (and an instruction) from plain English, without creating anything',
+      summary: 'Read a schedule (and an instruction) from plain English, or check an explicit one, without creating anything',
       access: 'user',
       body: ParseRequestSchema,
       responses: {
@@ -24,7 +24,7 @@ export function scheduleRoutes(deps: AppDeps): RouteDef[] {
           schema: z.object({
             schedule: ScheduleOut,
             nextRuns: z.array(z.string()),
-            source: z.enum(['rules', 'llm']),
+            source: z.enum(['rules', 'llm', 'input']).describe('input: the explicit `schedule` given'),
             task: z.object({ name: z.string(), prompt: z.string() }).optional(),
           }),
         },
@@ -35,7 +35,14 @@ export function scheduleRoutes(deps: AppDeps): RouteDef[] {
         const timezone = body.timezone ?? DEFAULT_TIMEZONE;
         if (!isValidTimezone(timezone)) throw new ValidationError(`timezone: unknown IANA timezone "${timezone}"`, [{ path: 'timezone', message: `unknown IANA timezone "${timezone}"` }]);
         const now = body.now ? new Date(body.now) : deps.clock.now();
-        const outcome = await deps.parser.parse(body.text, { timezone, now, signal: ctx.state.signal });
+        if (body.schedule && body.schedule.text === undefined) {
+          // An explicit form is validated as a create would, so the preview says what saving it would.
+          const spec = await resolveSchedule(body.schedule, timezone, { parser: deps.parser, minIntervalSeconds: 0, now });
+          ctx.body = { schedule: scheduleJson(spec), nextRuns: nextRuns(spec, now, 5).map((d) => d.toISOString()), source: 'input' };
+          return;
+        }
+        const text = body.text ?? (body.schedule?.text as string);
+        const outcome = await deps.parser.parse(text, { timezone, now, signal: ctx.state.signal });
         if (!outcome.ok) {
           if (outcome.status === 503) throw new ServiceUnavailableError(outcome.reason);
           throw new AppError(422, 'schedule_not_understood', outcome.reason, { details: { reason: outcome.reason } });
