@@ -23,8 +23,11 @@ export interface Page<T> {
 }
 
 export interface Schedule {
-  kind: 'cron' | 'interval' | 'once';
+  kind: 'cron' | 'interval' | 'once' | 'rrule';
   cron?: string;
+  /** The stored rule (the parts taken from dtstart written out) and its local DTSTART. */
+  rrule?: string;
+  dtstart?: string;
   everySeconds?: number;
   at?: string;
   timezone: string;
@@ -143,6 +146,7 @@ export interface Session {
 export interface ParseResult {
   schedule: Schedule;
   nextRuns: string[];
+  /** The advanced form's explicit RRULE comes back as "input"; it does not show the source. */
   source: 'rules' | 'llm';
   task?: { name: string; prompt: string };
 }
