@@ -33,17 +33,30 @@ export const ScheduleInputSchema = z
       .optional()
       .describe('a fixed interval: seconds, or "15m", "2h", "1d"'),
     at: z.string().min(1).max(64).optional().describe('once: a local date-time in the task zone, or an instant with offset'),
+    rrule: z
+      .string()
+      .min(1)
+      .max(1000)
+      .optional()
+      .describe('RFC 5545 RRULE, e.g. FREQ=WEEKLY;INTERVAL=2;BYDAY=MO;BYHOUR=9;BYMINUTE=0 (times are wall-clock in the task zone)'),
+    dtstart: z
+      .string()
+      .min(1)
+      .max(64)
+      .optional()
+      .describe('with rrule: the local date-time the rule counts INTERVAL and COUNT from, and takes unset parts from; default now, to the minute'),
     text: z.string().min(1).max(2000).optional().describe('plain English, read by the NL parser'),
   })
   .strict()
   .superRefine((s, ctx) => {
-    const given = (['cron', 'every', 'at', 'text'] as const).filter((k) => s[k] !== undefined);
+    const given = (['cron', 'every', 'at', 'rrule', 'text'] as const).filter((k) => s[k] !== undefined);
     if (given.length !== 1) {
       ctx.addIssue({
         code: 'custom',
-        message: given.length ? `give exactly one of cron, every, at or text (got ${given.join(' and ')})` : 'give one of cron, every, at or text',
+        message: given.length ? `give exactly one of cron, every, at, rrule or text (got ${given.join(' and ')})` : 'give one of cron, every, at, rrule or text',
       });
     }
+    if (s.dtstart !== undefined && s.rrule === undefined) ctx.addIssue({ code: 'custom', path: ['dtstart'], message: 'only with rrule' });
   });
 export type ScheduleInputBody = z.infer<typeof ScheduleInputSchema>;
 
@@ -111,12 +124,16 @@ export const DeleteTaskQuery = z.object({ detach: boolParam.optional() }).strict
 
 export const ParseRequestSchema = z
   .object({
-    text: z.string().trim().min(1).max(4000),
+    text: z.string().trim().min(1).max(4000).optional(),
+    schedule: ScheduleInputSchema.optional().describe('instead of text: an explicit schedule ({cron}, {every}, {at}, {rrule, dtstart?}) to validate, describe and preview'),
     timezone: z.string().min(1).max(64).optional(),
     now: instant.optional().describe('reference instant for relative phrases; default the server clock'),
     locale: z.string().min(2).max(35).optional().describe('BCP 47 locale ("en-US", "en-GB") deciding whether 03/04 is March 4 or 3 April; default from Accept-Language'),
   })
-  .strict();
+  .strict()
+  .superRefine((s, ctx) => {
+    if ((s.text === undefined) === (s.schedule === undefined)) ctx.addIssue({ code: 'custom', path: ['text'], message: 'give exactly one of text or schedule' });
+  });
 
 export const EditTaskSchema = z
   .object({
@@ -147,8 +164,10 @@ export const NewKeyOut = z.object({
 
 // Response shapes, for the OpenAPI document.
 export const ScheduleOut = z.object({
-  kind: z.enum(['cron', 'interval', 'once']),
+  kind: z.enum(['cron', 'interval', 'once', 'rrule']),
   cron: z.string().optional(),
+  rrule: z.string().optional().describe('the rule as stored: the parts taken from dtstart written out'),
+  dtstart: z.string().optional().describe('local date-time in the task zone'),
   everySeconds: z.number().optional(),
   anchor: z.string().optional(),
   at: z.string().optional(),
@@ -288,12 +307,12 @@ export const SessionOut = z.object({
 export const ParseOut = z.object({
   schedule: ScheduleOut,
   nextRuns: z.array(z.string()),
-  source: z.enum(['rules', 'llm']),
+  source: z.enum(['rules', 'llm', 'input']).describe('input: the explicit `schedule` given (no parseId: it is saved by sending it to create)'),
   task: z.object({ name: z.string(), prompt: z.string(), tools: z.array(z.string()).optional() }).optional(),
   notes: z.array(z.string()).optional().describe('what the reading assumed or corrected, also appended to the description'),
-  parseId: z.string().describe('send it as `parseId` to POST /api/tasks to save this reading as shown (the text is not read again)'),
-  expiresAt: z.string().describe('the parseId is accepted until then'),
-  wouldCreate: z.boolean().describe('whether POST /api/tasks would accept this reading now: it applies every rule a create applies (minimum interval, your task quota, at least one run)'),
+  parseId: z.string().optional().describe('send it as `parseId` to POST /api/tasks to save this reading as shown (the text is not read again)'),
+  expiresAt: z.string().optional().describe('the parseId is accepted until then'),
+  wouldCreate: z.boolean().optional().describe('whether POST /api/tasks would accept this reading now: it applies every rule a create applies (minimum interval, your task quota, at least one run)'),
   refusal: z
     .object({ type: z.string(), detail: z.string(), limit: z.unknown().optional() })
     .optional()

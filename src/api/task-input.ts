@@ -9,6 +9,7 @@ import {
   isValidTimezone,
   minGapSeconds,
   nextFire,
+  type ScheduleInput,
   type ScheduleSpec,
   toSpec,
 } from '../scheduler/schedule.ts';
@@ -59,9 +60,17 @@ async function parseText(text: string, timezone: string, path: string, deps: Inp
   return { spec: checked.value, task: outcome.task, source: outcome.source };
 }
 
-async function resolveSchedule(input: ScheduleInputBody, timezone: string, deps: InputDeps): Promise<ScheduleSpec> {
+/** An explicit schedule (or `{text}`) in a zone as a validated spec; a bad one is a 422 naming its field. */
+export async function resolveSchedule(input: ScheduleInputBody, timezone: string, deps: InputDeps): Promise<ScheduleSpec> {
   if (input.text !== undefined) return (await parseText(input.text, timezone, 'schedule.text', deps)).spec;
-  const given = input.cron !== undefined ? { cron: input.cron } : input.every !== undefined ? { every: input.every } : { at: input.at as string };
+  const given: ScheduleInput =
+    input.cron !== undefined
+      ? { cron: input.cron }
+      : input.every !== undefined
+        ? { every: input.every }
+        : input.rrule !== undefined
+          ? { rrule: input.rrule, ...(input.dtstart !== undefined ? { dtstart: input.dtstart } : {}) }
+          : { at: input.at as string };
   const r = toSpec(given, timezone, { now: deps.now, rejectPast: true });
   if (!r.ok) invalid(r.error.path, r.error.message);
   return r.value;
@@ -131,7 +140,7 @@ export async function resolveCreate(body: CreateTaskBody, deps: InputDeps): Prom
   // Explicit fields win over what the chat message said (`schedule: null`: only after other tasks).
   if (body.schedule !== undefined) spec = body.schedule ? await resolveSchedule(body.schedule, timezone, deps) : undefined;
   const after = normalizeAfter(body.after ?? []);
-  if (!spec && after.length === 0) invalid('schedule', 'required: give a schedule ({cron}, {every}, {at} or {text}), a text message, a parseId, or the tasks to run after (after)');
+  if (!spec && after.length === 0) invalid('schedule', 'required: give a schedule ({cron}, {every}, {at}, {rrule} or {text}), a text message, a parseId, or the tasks to run after (after)');
   if (spec) {
     // A zone named in the text ("9am Paris time") is part of the schedule's meaning.
     timezone = spec.timezone;

@@ -53,7 +53,9 @@ function describeTask(t: EditTaskView, now: Date): string {
       ? `cron "${t.spec.cron}"`
       : t.spec.kind === 'interval'
         ? `every ${t.spec.everySeconds} seconds`
-        : `once at ${local(new Date(t.spec.at))}`;
+        : t.spec.kind === 'rrule'
+          ? `RRULE "${t.spec.rrule}" from ${t.spec.dtstart}`
+          : `once at ${local(new Date(t.spec.at))}`;
   return [
     `Now is ${local(now)} in the task's timezone ${t.timezone}.`,
     'The task:',
@@ -83,7 +85,14 @@ function toPatch(args: EditArgs, zone: string): LlmPatch | string {
   const s = args.schedule;
   if (s) {
     if (s.kind === 'decline') return s.explanation.trim() || NOT_UNDERSTOOD;
-    patch.schedule = s.kind === 'cron' ? { cron: s.cron } : s.kind === 'interval' ? { every: s.everySeconds } : { at: s.at };
+    patch.schedule =
+      s.kind === 'cron'
+        ? { cron: s.cron }
+        : s.kind === 'interval'
+          ? { every: s.everySeconds }
+          : s.kind === 'rrule'
+            ? { rrule: s.rrule, ...(s.dtstart ? { dtstart: s.dtstart } : {}) }
+            : { at: s.at };
   }
   const tz = args.timezone?.trim() || null;
   if (tz && tz !== zone) patch.timezone = tz;

@@ -13,7 +13,7 @@ import { type Decline, decline } from './types.ts';
 
 /** What an edit may change, in PATCH's terms (instants as ISO strings with an offset). */
 export interface EditPatch {
-  schedule?: { cron: string } | { at: string };
+  schedule?: { cron: string } | { at: string } | { rrule: string; dtstart: string };
   /** Set when the new schedule names a zone of its own ("at 9am Tokyo time"). */
   timezone?: string;
   enabled?: boolean;
@@ -248,7 +248,7 @@ export function readEditRules(text: string, subject: EditSubject, now: Date): Ed
       // tomorrow" on a daily task is more likely a change of mind about one run than of the schedule.
       if (r.schedule.kind === 'once' && subject.spec && subject.spec.kind !== 'once') return unsure('that reads as a single run; say "only once, …" to replace the schedule');
       if (r.schedule.kind === 'interval') return unsure('a repeat every fixed interval is set with the schedule editor');
-      const schedule = r.schedule.kind === 'cron' ? { cron: r.schedule.cron } : { at: r.schedule.at };
+      const schedule = r.schedule.kind === 'cron' ? { cron: r.schedule.cron } : r.schedule.kind === 'rrule' ? { rrule: r.schedule.rrule, dtstart: r.schedule.dtstart } : { at: r.schedule.at };
       return { ok: true, patch: { schedule, ...(r.schedule.timezone !== zone ? { timezone: r.schedule.timezone } : {}) } };
     }
     if (!r.ok && (r.kind === 'past' || r.kind === 'impossible' || r.kind === 'contradictory')) return r;

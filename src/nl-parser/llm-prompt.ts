@@ -22,6 +22,11 @@ export const Schedule = z.discriminatedUnion('kind', [
     at: z.string().describe('local ISO date-time without offset (YYYY-MM-DDTHH:mm:ss), or an instant with an offset'),
   }),
   z.object({
+    kind: z.literal('rrule'),
+    rrule: z.string().describe('RFC 5545 RRULE value without DTSTART, e.g. FREQ=WEEKLY;INTERVAL=2;BYDAY=MO;BYHOUR=9;BYMINUTE=0'),
+    dtstart: z.string().nullable().describe('local date-time (YYYY-MM-DDTHH:mm:ss) INTERVAL and COUNT count from; null: now'),
+  }),
+  z.object({
     kind: z.literal('decline'),
     reason: z.enum(['not_a_schedule', 'ambiguous', 'impossible']),
     explanation: z.string().describe('one short sentence for the user'),
@@ -53,6 +58,7 @@ export const scheduleTool = zodFunction({
 /** How each kind of schedule is written: the parse and the edit prompts both explain it so. */
 export const SCHEDULE_KINDS = `- {"kind":"cron"} for repeating calendar times, in croner syntax: 5 fields "minute hour day-of-month month day-of-week", or 6 with seconds first. Lists (1,15), ranges (1-5), steps (*/10), names (MON-FRI, JAN-DEC); day-of-week 0 or 7 is Sunday; L is the last day of the month (day-of-month) or the last such weekday (5L = last Friday); 15W is the weekday nearest the 15th; 1#2 is the second Monday. With both day-of-month and day-of-week restricted it fires when either matches. "every weekday at 9am" → "0 9 * * 1-5".
 - {"kind":"interval"} for a fixed period not tied to clock times: "everySeconds" ("every 90 minutes" → 5400).
+- {"kind":"rrule"} for what cron cannot say: every N weeks, months or years ("every other Monday at 9" → "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO;BYHOUR=9;BYMINUTE=0"), the Nth weekday of every N months ("first Friday of every other month" → "FREQ=MONTHLY;INTERVAL=2;BYDAY=1FR;BYHOUR=9;BYMINUTE=0"), a number of times (COUNT) or an end (UNTIL=YYYYMMDDTHHMMSS, local). RFC 5545 parts: FREQ, INTERVAL, COUNT, UNTIL, BYDAY (MO…SU, with an ordinal 1FR/-1FR under MONTHLY or YEARLY), BYMONTHDAY (-1 = last day), BYMONTH, BYHOUR, BYMINUTE, BYSECOND, BYSETPOS. Always give BYHOUR and BYMINUTE for daily or coarser rules. "dtstart" is the local date-time the first period starts from (the phase of INTERVAL), or null for now.
 - {"kind":"once"} for a single run: "at" is a local date-time without offset (YYYY-MM-DDTHH:mm:ss) in the zone, or an instant with an offset when the message gives one. Resolve relative phrases ("tomorrow", "in 2 hours", "next Friday") from now; it must be in the future.
 - {"kind":"decline"} when the message is not a schedule ("not_a_schedule"), when reasonable readings differ and a guess would likely be wrong ("ambiguous"), or when it can never happen ("impossible", e.g. February 30). "explanation" is one short sentence for the user.`;
 

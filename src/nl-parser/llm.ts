@@ -188,7 +188,14 @@ function judge(completion: ChatCompletion, opts: LlmParseOptions): Verdict {
     const why = s.explanation.trim() === '' ? NOT_UNDERSTOOD : clip(s.explanation.trim(), 300);
     return { kind: 'fail', status: 422, code: s.reason, reason: why };
   }
-  const input: ScheduleInput = s.kind === 'cron' ? { cron: s.cron } : s.kind === 'interval' ? { every: s.everySeconds } : { at: s.at };
+  const input: ScheduleInput =
+    s.kind === 'cron'
+      ? { cron: s.cron }
+      : s.kind === 'interval'
+        ? { every: s.everySeconds }
+        : s.kind === 'rrule'
+          ? { rrule: s.rrule, ...(s.dtstart ? { dtstart: s.dtstart } : {}) }
+          : { at: s.at };
   const zone = args.timezone?.trim() || opts.timezone;
   const spec = toSpec(input, zone, { now: opts.now, rejectPast: true });
   if (!spec.ok) {

@@ -3,6 +3,7 @@ import type { Result } from '../errors.ts';
 import { INSTANT_RANGE, isInstantInRange, MAX_INSTANT_MS } from '../models/ranges.ts';
 import { type CompiledCron, cronNext, cronNextN, parseCron } from './cron.ts';
 import { describeCron } from './describe.ts';
+import { checkRRule, describeRRuleSpec, rruleMinGap, rruleNextRuns } from './rrule-spec.ts';
 
 /**
  * A validated, normalized schedule. Always carries an IANA zone: cron is evaluated in it, a local
@@ -12,10 +13,13 @@ export type ScheduleSpec =
   | { kind: 'cron'; cron: string; timezone: string }
   // `anchor` pins the phase: runs fall at anchor + k·everySeconds, so a slow run never makes them drift.
   | { kind: 'interval'; everySeconds: number; anchor?: string; timezone: string }
-  | { kind: 'once'; at: string; timezone: string };
+  | { kind: 'once'; at: string; timezone: string }
+  // `rrule`: RFC 5545 text with DTSTART's defaults written in; `dtstart`: a local date-time in the
+  // zone (YYYY-MM-DDTHH:mm:ss), the anchor of INTERVAL and COUNT.
+  | { kind: 'rrule'; rrule: string; dtstart: string; timezone: string };
 
 /** What a client may send as a schedule (API.md), before validation. `text` is handled by the NL parser. */
-export type ScheduleInput = { cron: string } | { every: string | number } | { at: string };
+export type ScheduleInput = { cron: string } | { every: string | number } | { at: string } | { rrule: string; dtstart?: string };
 
 const NICKNAMES: Record<string, string> = {
   '@yearly': '0 0 1 1 *',
@@ -134,6 +138,7 @@ export function toSpec(input: ScheduleInput, timezone: string, opts: SpecOptions
     if (!every.ok) return { ok: false, error: { path: 'schedule.every', message: every.error } };
     return { ok: true, value: { kind: 'interval', everySeconds: every.value, anchor: opts.now.toISOString(), timezone } };
   }
+  if ('rrule' in input) return checkRRule(input.rrule, input.dtstart, timezone, opts);
   const at = parseAt(input.at, timezone);
   if (!at.ok) return { ok: false, error: { path: 'schedule.at', message: at.error } };
   if (opts.rejectPast && at.value.getTime() <= opts.now.getTime()) {
@@ -154,6 +159,8 @@ export function checkSpec(spec: ScheduleSpec, opts: SpecOptions): Result<Schedul
     }
     case 'once':
       return toSpec({ at: spec.at }, spec.timezone, opts);
+    case 'rrule':
+      return toSpec({ rrule: spec.rrule, dtstart: spec.dtstart }, spec.timezone, opts);
   }
 }
 
@@ -178,6 +185,8 @@ function fireInstants(spec: ScheduleSpec, after: Date, n: number): Date[] {
       const at = new Date(spec.at);
       return at.getTime() > after.getTime() ? [at] : [];
     }
+    case 'rrule':
+      return rruleNextRuns(spec, after, n);
   }
 }
 
@@ -193,6 +202,7 @@ export function nextRun(spec: ScheduleSpec, after: Date): Date | null {
 export function minGapSeconds(spec: ScheduleSpec, from: Date, enough = Number.POSITIVE_INFINITY): number {
   if (spec.kind === 'interval') return spec.everySeconds;
   if (spec.kind === 'once') return Number.POSITIVE_INFINITY;
+  if (spec.kind === 'rrule') return rruleMinGap(spec, from);
   // Most crons fix their second and minute: they fire at most hourly (daily if the hour is fixed
   // too, less an hour for DST), which settles a minimum-interval check without walking 100 runs.
   const floor = cronGapFloor(spec.cron);
@@ -239,6 +249,8 @@ export function describe(spec: ScheduleSpec): string {
       const local = DateTime.fromISO(spec.at, { zone: spec.timezone });
       return `Once, on ${local.toFormat('ccc d LLL yyyy')} at ${local.toFormat('HH:mm')}${local.second ? local.toFormat(':ss') : ''}`;
     }
+    case 'rrule':
+      return describeRRuleSpec(spec);
   }
 }
 

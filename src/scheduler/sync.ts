@@ -40,7 +40,7 @@ export async function recomputeIfRulesChanged(pool: pg.Pool, logger: Logger): Pr
           `select id::text as id, schedule, timezone,
                   (extract(epoch from start_at) * 1000)::float8 as start_ms, (extract(epoch from end_at) * 1000)::float8 as end_ms
              from tasks
-            where enabled and next_run_at > now() and schedule->>'kind' = 'cron' and id > $1::bigint
+            where enabled and next_run_at > now() and schedule->>'kind' in ('cron', 'rrule') and id > $1::bigint
             order by id limit $2`,
           [after, BATCH],
         );

@@ -1,7 +1,8 @@
-// The advanced path: a name, an instruction and an explicit cron expression in a chosen zone.
+// The advanced path: a name, an instruction and an explicit cron expression (or RRULE) in a chosen zone.
 import { ApiError, messageOf } from './api.ts';
 import { debounce, fill, h } from './dom.ts';
 import { runList } from './preview.ts';
+import { isRRule, rruleInput } from './rrule-input.ts';
 import type { Ctx, ParseResult, Task } from './types.ts';
 import { zoneSelect } from './zones.ts';
 
@@ -23,7 +24,8 @@ export function advancedForm(ctx: Ctx, defaultZone: () => string): HTMLElement {
     const abort = new AbortController();
     inflight = abort;
     try {
-      const r = await ctx.api.post<ParseResult>('/api/schedules/parse', { text: expr, timezone: zone.value }, { signal: abort.signal });
+      const body = isRRule(expr) ? { schedule: rruleInput(expr), timezone: zone.value } : { text: expr, timezone: zone.value };
+      const r = await ctx.api.post<ParseResult>('/api/schedules/parse', body, { signal: abort.signal });
       fill(cronPreview, h('p', null, h('strong', null, r.schedule.description)), runList(r.nextRuns.slice(0, 3), zone.value));
     } catch (err) {
       if (abort.signal.aborted) return;
@@ -40,7 +42,8 @@ export function advancedForm(ctx: Ctx, defaultZone: () => string): HTMLElement {
     error.hidden = true;
     submit.disabled = true;
     try {
-      const body = { name: name.value.trim(), prompt: prompt.value.trim(), schedule: { cron: cron.value.trim() }, timezone: zone.value };
+      const expr = cron.value.trim();
+      const body = { name: name.value.trim(), prompt: prompt.value.trim(), schedule: isRRule(expr) ? rruleInput(expr) : { cron: expr }, timezone: zone.value };
       const task = await ctx.api.post<Task>('/api/tasks', body, { headers: { 'Idempotency-Key': idempotencyKey } });
       idempotencyKey = crypto.randomUUID();
       ctx.toast(`Created “${task.name}”`);
@@ -56,7 +59,7 @@ export function advancedForm(ctx: Ctx, defaultZone: () => string): HTMLElement {
   return h(
     'details',
     { class: 'advanced card' },
-    h('summary', null, 'Advanced: a cron expression'),
+    h('summary', null, 'Advanced: a cron expression or RRULE'),
     h(
       'form',
       { class: 'stack', onsubmit: (e: SubmitEvent) => void onSubmit(e) },
@@ -65,9 +68,17 @@ export function advancedForm(ctx: Ctx, defaultZone: () => string): HTMLElement {
       h(
         'div',
         { class: 'field' },
-        h('label', { for: 'adv-cron' }, 'Cron expression'),
+        h('label', { for: 'adv-cron' }, 'Cron expression or RRULE'),
         cron,
-        h('p', { id: 'adv-cron-help', class: 'hint' }, 'minute hour day-of-month month day-of-week, e.g. ', h('code', null, '30 8 * * 1-5'), ' (6 fields: seconds first; @daily works too).'),
+        h(
+          'p',
+          { id: 'adv-cron-help', class: 'hint' },
+          'minute hour day-of-month month day-of-week, e.g. ',
+          h('code', null, '30 8 * * 1-5'),
+          ' (6 fields: seconds first; @daily works too), or an RFC 5545 rule such as ',
+          h('code', null, 'FREQ=WEEKLY;INTERVAL=2;BYDAY=MO'),
+          '.',
+        ),
         cronPreview,
       ),
       h('div', { class: 'field' }, h('label', { for: 'adv-zone' }, 'Timezone'), zone),

@@ -72,8 +72,8 @@ export const composeView: View = (ctx, main) => {
     const shown = state;
     if (shown.kind !== 'ok' || !current(shown) || shown.creating) return;
     // One key per reading: a retry of the same create is answered with the first task.
-    if (keyFor !== shown.result.parseId) {
-      keyFor = shown.result.parseId;
+    if (keyFor !== (shown.result.parseId ?? d.text)) {
+      keyFor = shown.result.parseId ?? d.text;
       idempotencyKey = crypto.randomUUID();
     }
     show({ ...shown, creating: true, error: null });

@@ -45,7 +45,8 @@ export function runList(runs: string[], zone: string): HTMLElement {
   );
 }
 
-function sourcePill(source: 'rules' | 'llm'): HTMLElement {
+function sourcePill(source: 'rules' | 'llm' | 'input'): HTMLElement | null {
+  if (source === 'input') return null;
   return source === 'rules'
     ? h('span', { class: 'pill pill-rules', title: 'Read instantly by tickler’s grammar, without a language model' }, 'Read by the rules')
     : h('span', { class: 'pill pill-llm', title: 'The rules were unsure, so a language model read it; its answer was validated' }, 'Read by the LLM');

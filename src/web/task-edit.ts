@@ -1,4 +1,4 @@
-// Editing a task in a dialog: name, instruction, schedule (plain English or cron, or none: then it
+// Editing a task in a dialog: name, instruction, schedule (plain English, cron or an RRULE, or none: then it
 // runs only after other tasks), the tasks it runs after and how long a run waits for them, zone,
 // tools. Only what changed is sent, so an untouched schedule keeps its exact form. A refusal is
 // shown at the field it is about (a cycle at "Runs after"), the rest under the form.
@@ -6,6 +6,7 @@ import { ApiError, messageOf } from './api.ts';
 import { openModal } from './dialog.ts';
 import { h } from './dom.ts';
 import { inUnits } from './format.ts';
+import { isRRule, rruleInput } from './rrule-input.ts';
 import { type DepsFields, depsFields, fieldError } from './task-deps-fields.ts';
 import type { Ctx, Schedule, Task } from './types.ts';
 import { zoneSelect } from './zones.ts';
@@ -14,6 +15,7 @@ import { zoneSelect } from './zones.ts';
 export function scheduleText(s: Schedule | null, zone: string): string {
   if (!s) return '';
   if (s.kind === 'cron') return s.cron ?? '';
+  if (s.kind === 'rrule') return `RRULE:${s.rrule ?? ''}`;
   if (s.kind === 'interval') {
     const { n, unit } = inUnits(s.everySeconds ?? 0);
     return `every ${n} ${unit}${n === 1 ? '' : 's'}`;
@@ -37,7 +39,9 @@ function buildPatch(task: Task, f: { name: string; prompt: string; zone: string;
   if (f.prompt !== task.prompt) patch.prompt = f.prompt;
   if (f.zone !== task.timezone) patch.timezone = f.zone;
   if (f.noSchedule && task.schedule) patch.schedule = null;
-  if (!f.noSchedule && (!task.schedule || f.schedule !== f.initialSchedule)) patch.schedule = { text: f.schedule };
+  if (!f.noSchedule && (!task.schedule || f.schedule !== f.initialSchedule)) {
+    patch.schedule = isRRule(f.schedule) ? rruleInput(f.schedule, task.schedule?.dtstart) : { text: f.schedule };
+  }
   if (f.tools.join() !== task.tools.join()) patch.tools = f.tools;
   const after = f.deps.chosen();
   if ([...after].sort().join() !== [...task.after].sort().join()) patch.after = after;

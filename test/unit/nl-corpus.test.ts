@@ -33,6 +33,7 @@ function prediction(outcome: RulesOutcome): Record<string, unknown> {
   const s = outcome.schedule;
   if (s.kind === 'cron') return { kind: 'cron', cron: s.cron, timezone: s.timezone };
   if (s.kind === 'interval') return { kind: 'interval', seconds: s.everySeconds };
+  if (s.kind === 'rrule') return { kind: 'rrule', rrule: s.rrule, dtstart: s.dtstart };
   return { kind: 'once', at: s.at };
 }
 

@@ -6,7 +6,7 @@ import type { AppDeps } from '../deps.ts';
 import { type RouteDef, route } from '../route.ts';
 import { ParseOut, ParseRequestSchema } from '../schemas.ts';
 import { scheduleJson } from '../serialize.ts';
-import { checkNewSchedule, DEFAULT_TIMEZONE } from '../task-input.ts';
+import { checkNewSchedule, DEFAULT_TIMEZONE, resolveSchedule } from '../task-input.ts';
 import { canonicalLocale, localeFromAcceptLanguage } from '../../nl-parser/locale.ts';
 
 /** The body's locale (422 when it is no locale), else the first of Accept-Language (ignored when unreadable). */
@@ -25,7 +25,7 @@ export function scheduleRoutes(deps: AppDeps): RouteDef[] {
       method: 'post',
       path: '/api/schedules/parse',
       tag: 'schedules',
-      summary: 'Read a schedule (and an instruction) from plain English, without creating anything',
+      summary: 'Read a schedule (and an instruction) from plain English, or check an explicit one, without creating anything',
       access: 'user',
       rateLimit: 'parse',
       body: ParseRequestSchema,
@@ -41,8 +41,15 @@ export function scheduleRoutes(deps: AppDeps): RouteDef[] {
         const timezone = body.timezone ?? DEFAULT_TIMEZONE;
         if (!isValidTimezone(timezone)) throw new ValidationError(`timezone: unknown IANA timezone "${timezone}"`, [{ path: 'timezone', message: `unknown IANA timezone "${timezone}"` }]);
         const now = body.now ? new Date(body.now) : deps.clock.now();
+        if (body.schedule && body.schedule.text === undefined) {
+          // An explicit form is validated as a create would, so the preview says what saving it would.
+          const spec = await resolveSchedule(body.schedule, timezone, { parser: deps.parser, minIntervalSeconds: 0, now, models: deps.config.openai.models });
+          ctx.body = { schedule: scheduleJson(spec), nextRuns: nextRuns(spec, now, 5).map((d) => d.toISOString()), source: 'input' };
+          return;
+        }
+        const text = body.text ?? (body.schedule?.text as string);
         const locale = requestLocale(body.locale, ctx.get('accept-language'));
-        const outcome = await deps.parser.parse(body.text, { timezone, now, signal: ctx.state.signal, ...(locale ? { locale } : {}) });
+        const outcome = await deps.parser.parse(text, { timezone, now, signal: ctx.state.signal, ...(locale ? { locale } : {}) });
         if (!outcome.ok) {
           if (outcome.status === 503) throw new ServiceUnavailableError(outcome.reason);
           throw new AppError(422, 'schedule_not_understood', outcome.reason, { details: { reason: outcome.reason } });
@@ -65,7 +72,7 @@ export function scheduleRoutes(deps: AppDeps): RouteDef[] {
           if (!(err instanceof AppError) || err.status !== 422) throw err;
           refusal = { type: err.code, detail: err.message, ...(err.details?.limit ? { limit: err.details.limit } : {}) };
         }
-        const reading = await saveReading(deps.db.pool, principal.userId, { text: body.text, spec: checked.value, task: outcome.task ?? null, source: outcome.source }, deps.clock.now());
+        const reading = await saveReading(deps.db.pool, principal.userId, { text, spec: checked.value, task: outcome.task ?? null, source: outcome.source }, deps.clock.now());
         const schedule = scheduleJson(checked.value);
         const notes = outcome.ok && outcome.notes?.length ? outcome.notes : null;
         ctx.body = {
