@@ -142,7 +142,8 @@ async function fireRun(k: number, replicas: number): Promise<FireResult> {
   const common = { DATABASE_URL: url, OPENAI_BASE_URL: chatUrl, OPENAI_API_KEY: 'bench', RUNNER_CONCURRENCY: String(k + 100), DB_POOL_SIZE: '20' };
   const port = await freePort();
   const api = await startTickler('api', { ...common, PORT: String(port), AUTH_MODE: 'local', MAX_TASKS_PER_USER: '100000000' });
-  const scheds = await Promise.all(Array.from({ length: replicas }, () => startTickler('scheduler', common)));
+  // A scheduler process serves its probes on PORT: any free one.
+  const scheds = await Promise.all(Array.from({ length: replicas }, () => startTickler('scheduler', { ...common, PORT: '0' })));
   await chatCall('reset');
   // Due far enough ahead that every task exists before the look-ahead window opens.
   const warm = Math.min(k, 500);
@@ -274,7 +275,7 @@ async function scaleRun(n: number) {
   const url = await freshDb('fire_scale');
   await seedTasks(url, n, null);
   const t0 = performance.now();
-  const s = await startTickler('scheduler', { DATABASE_URL: url, OPENAI_BASE_URL: chatUrl, OPENAI_API_KEY: 'bench' });
+  const s = await startTickler('scheduler', { DATABASE_URL: url, OPENAI_BASE_URL: chatUrl, OPENAI_API_KEY: 'bench', PORT: '0' });
   const startupMs = performance.now() - t0;
   await new Promise((r) => setTimeout(r, 5_000));
   const pid = s.child.pid as number;
@@ -290,7 +291,7 @@ async function scaleRun(n: number) {
 async function pastDueRun(n: number) {
   const url = await freshDb('fire_pastdue');
   await seedTasks(url, n, 10 * 60_000);
-  const s = await startTickler('scheduler', { DATABASE_URL: url, OPENAI_BASE_URL: chatUrl, OPENAI_API_KEY: 'bench', RUNNER_CONCURRENCY: '200' });
+  const s = await startTickler('scheduler', { DATABASE_URL: url, OPENAI_BASE_URL: chatUrl, OPENAI_API_KEY: 'bench', RUNNER_CONCURRENCY: '200', PORT: '0' });
   const line = s.log().split('\n').find((l) => l.includes('start-up sync done')) ?? '{}';
   const sync = JSON.parse(line) as { ms?: number; pastDue?: number };
   await stop(s.child);

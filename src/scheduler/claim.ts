@@ -181,13 +181,14 @@ export async function claimDueTasks(
 }
 
 /**
- * Claims queued executions that nobody holds (manual runs, retries) or whose holder's lease
- * expired before it started them (its process died): a new owner and a bumped epoch, so the old
- * holder, if it wakes up, can no longer record anything for them.
+ * Claims queued executions that nobody holds (manual runs, retries, fires released at shutdown)
+ * or whose holder's lease expired before it started them (its process died): a new owner and a
+ * bumped epoch, so the old holder, if it wakes up, can no longer record anything for them.
+ * Scheduled fires whose instant passed are left to the misfire policy (misfires.ts).
  */
 export async function claimQueued(
   pool: pg.Pool,
-  opts: { owner: string; windowMs: number; leaseMs: number; limit: number },
+  opts: { owner: string; windowMs: number; leaseMs: number; limit: number; misfireAfterMs: number },
 ): Promise<ClaimedFire[]> {
   const { rows } = await pool.query<{
     id: string;
@@ -209,6 +210,8 @@ export async function claimQueued(
         where x.status = 'queued'
           and x.scheduled_for < now() + make_interval(secs => $2::float8 / 1000)
           and (x.owner is null or x.lease_until < now())
+          -- a scheduled fire let go past its instant is a misfire: resolveStaleFires decides it first
+          and not (x.trigger = 'schedule' and x.scheduled_for < now() - make_interval(secs => $5::float8 / 1000))
         order by x.scheduled_for
         limit $4
           for update skip locked
@@ -223,7 +226,7 @@ export async function claimQueued(
                 t.system_name,
                 -- a scheduled fire re-claimed from a dead owner before its dependencies were checked
                 (x.trigger in ('schedule', 'catchup') and x.satisfied_by is null and t.has_dependencies) as gated`,
-    [opts.owner, opts.windowMs, opts.leaseMs, opts.limit],
+    [opts.owner, opts.windowMs, opts.leaseMs, opts.limit, opts.misfireAfterMs],
   );
   return rows.map((x) => ({
     executionId: x.id,

@@ -42,7 +42,9 @@ async function recordRun(executionId: string): Promise<void> {
   }
 }
 
-const taskRun: RunFn = async ({ execution, signal }) => {
+const taskRun: RunFn = async ({ execution, signal, started }) => {
+  // As the real runner does: no side effect before the start is recorded as ours.
+  if (started && !(await started)) return { status: 'aborted', usage: ZERO_USAGE };
   await recordRun(execution.id);
   if (runMs) {
     await new Promise<void>((resolve) => {

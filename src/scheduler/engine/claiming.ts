@@ -2,6 +2,7 @@
 // this replica has room for. Rounds never overlap; a request during a round runs one more after it.
 import type { TimerHandle } from '../../clock.ts';
 import { type ClaimedFire, claimDueTasks, claimQueued } from '../claim.ts';
+import { resolveStaleFires } from '../misfires.ts';
 import type { Holding } from './holding.ts';
 import { heldCount } from './holding.ts';
 import { type EngineState, localNow } from './state.ts';
@@ -36,7 +37,10 @@ export function createClaiming(s: EngineState, holding: Holding): Claiming {
       if (r.examined < limit) break;
     }
     if (room > 0 && !s.stopping) {
-      const queued = await claimQueued(pool, { owner: s.id, windowMs: s.windowMs, leaseMs: s.leaseMs, limit: Math.min(CLAIM_BATCH, room) });
+      // Fires let go past their instant (shutdown, a dead replica) obey the misfire policy, not run late.
+      const stale = await resolveStaleFires(pool, { misfireAfterMs: s.plan.misfireAfterMs, limit: CLAIM_BATCH });
+      if (stale.missed) s.events.emit('missed', stale.missed);
+      const queued = await claimQueued(pool, { owner: s.id, windowMs: s.windowMs, leaseMs: s.leaseMs, limit: Math.min(CLAIM_BATCH, room), misfireAfterMs: s.plan.misfireAfterMs });
       for (const f of queued) holding.hold(f);
       claimed.push(...queued);
     }
