@@ -142,6 +142,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       SCHEDULER_LEASE_SECONDS: String(o.leaseSeconds),
       SHUTDOWN_GRACE_SECONDS: '2',
       DB_POOL_SIZE: '10',
+      // A scheduler process serves its probes on PORT: any free one.
+      PORT: '0',
     };
     const replicas: Replica[] = Array.from({ length: o.replicas }, () => ({ child: null, starting: null }));
     let restartsFailed = 0;

@@ -211,7 +211,7 @@ export async function claimQueued(
           and x.scheduled_for < now() + make_interval(secs => $2::float8 / 1000)
           and (x.owner is null or x.lease_until < now())
           -- a scheduled fire let go past its instant is a misfire: resolveStaleFires decides it first
-          and not (x.trigger = 'schedule' and x.scheduled_for < now() - make_interval(secs => $5::float8 / 1000))
+          and not (x.trigger = 'schedule' and x.satisfied_by is null and x.scheduled_for < now() - make_interval(secs => $5::float8 / 1000))
         order by x.scheduled_for
         limit $4
           for update skip locked

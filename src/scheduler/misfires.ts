@@ -24,6 +24,8 @@ export async function resolveStaleFires(pool: pg.Pool | pg.ClientBase, opts: { m
        select x.id, x.task_id, x.scheduled_for, t.misfire_policy, t.misfire_grace_seconds
          from executions x join tasks t on t.id = x.task_id
         where x.status = 'queued' and x.trigger in ('schedule', 'catchup')
+          -- a fire released by its dependencies (wait.ts) is late by design, not a misfire
+          and x.satisfied_by is null
           and x.scheduled_for < now() - make_interval(secs => $1::float8 / 1000)
           and (x.owner is null or x.lease_until < now())
         order by x.scheduled_for
