@@ -244,3 +244,16 @@ export async function claimQueued(
     gated: x.gated,
   }));
 }
+
+/**
+ * The work in the look-ahead window, for sharing a burst between replicas: tasks due in it (not
+ * claimed yet) plus queued fires in it, whoever holds them. Both are index range scans.
+ */
+export async function countWindowWork(pool: pg.Pool, windowMs: number): Promise<number> {
+  const { rows } = await pool.query<{ n: number }>(
+    `select ((select count(*) from (select 1 from tasks t where t.enabled and t.next_run_at < now() + make_interval(secs => $1::float8 / 1000) limit 1000000) d)
+           + (select count(*) from executions x where x.status = 'queued' and x.scheduled_for < now() + make_interval(secs => $1::float8 / 1000)))::int as n`,
+    [windowMs],
+  );
+  return rows[0]?.n ?? 0;
+}
