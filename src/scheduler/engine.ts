@@ -115,6 +115,8 @@ export function createEngine(opts: EngineOptions): Engine {
   async function takeover(gone: string[] = []): Promise<void> {
     const t = await takeOverDead(pool, { self: s.id, deadAfterMs: s.replicaDeadMs, gone });
     if (!t.replicas.length) return;
+    // Their shares of a burst are this replica's to take now, not at the next heartbeat.
+    s.replicas = s.replicas.filter((r) => !t.replicas.includes(r.id));
     logger.warn({ engine: s.id, ...t }, 'took over from dead replicas');
     s.events.emit('takeover', t);
     void claiming.request();
