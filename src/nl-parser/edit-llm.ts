@@ -7,7 +7,7 @@ import { zodFunction } from 'openai/helpers/zod';
 import { z } from 'zod';
 import { classifyLlmError, type Llm } from '../llm/client.ts';
 import type { ScheduleSpec } from '../scheduler/schedule.ts';
-import { SCHEDULE_KINDS, Schedule } from './llm-prompt.ts';
+import { SCHEDULE_KINDS, Schedule, scheduleInputOf } from './llm-prompt.ts';
 import { NOT_UNDERSTOOD } from './parser.ts';
 
 export const EDIT_TOOL_NAME = 'edit_task';
@@ -85,14 +85,7 @@ function toPatch(args: EditArgs, zone: string): LlmPatch | string {
   const s = args.schedule;
   if (s) {
     if (s.kind === 'decline') return s.explanation.trim() || NOT_UNDERSTOOD;
-    patch.schedule =
-      s.kind === 'cron'
-        ? { cron: s.cron }
-        : s.kind === 'interval'
-          ? { every: s.everySeconds }
-          : s.kind === 'rrule'
-            ? { rrule: s.rrule, ...(s.dtstart ? { dtstart: s.dtstart } : {}) }
-            : { at: s.at };
+    patch.schedule = scheduleInputOf(s);
   }
   const tz = args.timezone?.trim() || null;
   if (tz && tz !== zone) patch.timezone = tz;

@@ -33,6 +33,14 @@ export const Schedule = z.discriminatedUnion('kind', [
   }),
 ]);
 
+/** A schedule the model chose, as the API's input form (validated afterwards like a client's). */
+export function scheduleInputOf(s: Exclude<z.infer<typeof Schedule>, { kind: 'decline' }>): { cron: string } | { every: number } | { at: string } | { rrule: string; dtstart?: string } {
+  if (s.kind === 'cron') return { cron: s.cron };
+  if (s.kind === 'interval') return { every: s.everySeconds };
+  if (s.kind === 'rrule') return { rrule: s.rrule, ...(s.dtstart ? { dtstart: s.dtstart } : {}) };
+  return { at: s.at };
+}
+
 export const ScheduleArgs = z.object({
   schedule: Schedule,
   timezone: z.string().nullable().describe('IANA timezone the message names, e.g. "Asia/Tokyo"; null when it names none'),

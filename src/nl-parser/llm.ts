@@ -4,7 +4,7 @@ import type { ChatCompletion, ChatCompletionMessageFunctionToolCall, ChatComplet
 import { z } from 'zod';
 import { classifyLlmError, type Llm, type LlmErrorType } from '../llm/client.ts';
 import { isValidTimezone, type ScheduleInput, type ScheduleSpec, toSpec } from '../scheduler/schedule.ts';
-import { repairPrompt, SCHEDULE_TOOL_NAME, ScheduleArgs, scheduleTool, systemPrompt } from './llm-prompt.ts';
+import { repairPrompt, SCHEDULE_TOOL_NAME, ScheduleArgs, scheduleInputOf, scheduleTool, systemPrompt } from './llm-prompt.ts';
 
 // Types live here, not in types.ts (owned by the rules parser), to keep the two halves independent;
 // `LlmTask` has the same shape as its `ParsedTask`.
@@ -188,14 +188,7 @@ function judge(completion: ChatCompletion, opts: LlmParseOptions): Verdict {
     const why = s.explanation.trim() === '' ? NOT_UNDERSTOOD : clip(s.explanation.trim(), 300);
     return { kind: 'fail', status: 422, code: s.reason, reason: why };
   }
-  const input: ScheduleInput =
-    s.kind === 'cron'
-      ? { cron: s.cron }
-      : s.kind === 'interval'
-        ? { every: s.everySeconds }
-        : s.kind === 'rrule'
-          ? { rrule: s.rrule, ...(s.dtstart ? { dtstart: s.dtstart } : {}) }
-          : { at: s.at };
+  const input: ScheduleInput = scheduleInputOf(s);
   const zone = args.timezone?.trim() || opts.timezone;
   const spec = toSpec(input, zone, { now: opts.now, rejectPast: true });
   if (!spec.ok) {
