@@ -112,10 +112,10 @@ export function problemMiddleware(logger: Logger) {
 // A lingering close, as Go's and Apache's servers do: closing at once, with the client's upload
 // still arriving, makes the kernel answer it with a reset that can destroy the 401 before the client
 // reads it. So the upload is read and thrown away for a moment after the answer went out, and then,
-// at most LINGER_BYTES or LINGER_MS later, the connection is closed; a body that ends within them
+// at most LINGER_BYTES (8 MB: a body a few times over the limit ends cleanly) or LINGER_MS later, the connection is closed; a body that ends within them
 // leaves the connection open, as if it had been read.
-const LINGER_MS = 500;
-const LINGER_BYTES = 1 << 20;
+const LINGER_MS = 2000;
+const LINGER_BYTES = 8 << 20;
 
 function lingerThenClose(req: IncomingMessage, res: ServerResponse): void {
   res.once('finish', () => {
