@@ -80,9 +80,10 @@ export async function resolveSchedule(input: ScheduleInputBody, timezone: string
  * The rules a new task's schedule must pass beyond its own validity. Create and the preview both
  * apply them, so a reading the preview shows is one that create accepts.
  */
-export function checkNewSchedule(spec: ScheduleSpec, deps: Pick<InputDeps, 'minIntervalSeconds' | 'now'>, b: { startAt: Date | null; endAt: Date | null } = { startAt: null, endAt: null }): void {
+export function checkNewSchedule(spec: ScheduleSpec, deps: Pick<InputDeps, 'minIntervalSeconds' | 'now'>, b: { startAt: Date | null; endAt: Date | null } = { startAt: null, endAt: null }): Date {
   checkMinInterval(spec, deps);
-  if (!nextFire(spec, deps.now, b)) neverFires(b);
+  // The first fire, which a create keeps as its nextRunAt.
+  return nextFire(spec, deps.now, b) ?? neverFires(b);
 }
 
 // nextFire stops at the end of year 9999 (src/models/ranges.ts), so a far startAt lands here too.
@@ -151,7 +152,7 @@ export async function resolveCreate(body: CreateTaskBody, deps: InputDeps): Prom
   // bidi controls, and a cut at 60 UTF-16 units may split a surrogate pair.
   const name = body.name ?? (cleanName(fromText?.name ?? prompt.trim().slice(0, 60)).trim() || describeForName(spec));
   const b = bounds(body.startAt, body.endAt);
-  if (spec) checkNewSchedule(spec, deps, b);
+  const first = spec ? checkNewSchedule(spec, deps, b) : null;
   const enabled = body.enabled ?? true;
   return {
     name,
@@ -170,7 +171,7 @@ export async function resolveCreate(body: CreateTaskBody, deps: InputDeps): Prom
     pauseAfterFailures: body.pauseAfterFailures ?? 5,
     startAt: b.startAt,
     endAt: b.endAt,
-    nextRunAt: spec ? firstRun(spec, enabled, b, deps.now) : null,
+    nextRunAt: enabled ? first : null,
     ...runnerSettings(body, { webhookUrl: null, webhookSecret: null }),
   };
 }

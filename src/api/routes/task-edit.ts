@@ -83,12 +83,11 @@ export function taskEditRoutes(deps: AppDeps): RouteDef[] {
         const before = taskJson(current, []);
 
         if (!body.confirm) {
-          const hasDependencies = (await dependenciesOf(sqlOfEm(em(ctx)), current.id)).length > 0;
+          const after = await dependenciesOf(sqlOfEm(em(ctx)), current.id);
           // A copy of the task's fields, changed and never saved.
           const draft = { ...current } as Task;
-          await applyUpdate(draft, parsed.data, input, hasDependencies);
+          await applyUpdate(draft, parsed.data, input, after.length > 0);
           const kept = await saveProposal(deps.db.pool, { userId: principal.userId, taskId: current.id, text: body.text, patch, source, taskVersion: current.updatedAt }, now);
-          const after = await dependenciesOf(sqlOfEm(em(ctx)), current.id);
           ctx.body = {
             applied: false,
             source,
