@@ -7,7 +7,7 @@ import { createLogger } from '../../src/log.ts';
 import type { Database } from '../../src/models/db.ts';
 import { createParser } from '../../src/nl-parser/index.ts';
 import { startTestApp, type TestApp, type TestResponse } from '../support/app.ts';
-import { type ManualClock, manualClock } from '../support/clock.ts';
+import { ManualClock } from '../support/manual-clock.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { type FakeOpenAI, reply, startFakeOpenAI } from '../support/fake-openai.ts';
 
@@ -22,7 +22,7 @@ beforeAll(async () => {
   tdb = await createTestDatabase();
   db = await tdb.open();
   fake = await startFakeOpenAI();
-  clock = manualClock(new Date());
+  clock = new ManualClock(new Date());
   const logger = createLogger('silent', false);
   const parser = createParser({ llm: createLlm(loadConfig({ OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'test-key', OPENAI_TIMEOUT_MS: '2000' }).openai), logger });
   app = await startTestApp(db, {
@@ -65,9 +65,9 @@ describe('per-user rate limits', () => {
     for (let i = 0; i < 3; i++) expect((await app.request('POST', '/api/tasks', { key: alice.apiKey, body: hourly })).status).toBe(201);
     // 3 per minute: one token every 20 s.
     expect429(await app.request('POST', '/api/tasks', { key: alice.apiKey, body: hourly }), 'RATE_LIMIT_CREATE', 20);
-    clock.advance(19_000);
+    await clock.advance(19_000);
     expect429(await app.request('POST', '/api/tasks', { key: alice.apiKey, body: hourly }), 'RATE_LIMIT_CREATE', 1);
-    clock.advance(1_000);
+    await clock.advance(1_000);
     expect((await app.request('POST', '/api/tasks', { key: alice.apiKey, body: hourly })).status).toBe(201);
     expect429(await app.request('POST', '/api/tasks', { key: alice.apiKey, body: hourly }), 'RATE_LIMIT_CREATE', 20);
     // A refused request created nothing.
@@ -90,7 +90,7 @@ describe('per-user rate limits', () => {
     expect429(await app.request('POST', `/api/tasks/${t.id}/resume`, { key: erin.apiKey }), 'RATE_LIMIT_EDIT', 1800);
     expect429(await app.request('PATCH', `/api/tasks/${t.id}`, { key: erin.apiKey, body: { name: 'again' } }), 'RATE_LIMIT_EDIT', 1800);
     expect((await app.request('GET', `/api/tasks/${t.id}`, { key: erin.apiKey })).body).toMatchObject({ name: 'renamed', enabled: false });
-    clock.advance(1800_000);
+    await clock.advance(1800_000);
     expect((await app.request('PATCH', `/api/tasks/${t.id}`, { key: erin.apiKey, body: { name: 'again' } })).status).toBe(200);
   });
 
@@ -101,7 +101,7 @@ describe('per-user rate limits', () => {
     expect429(await app.request('POST', `/api/tasks/${t.id}/run`, { key: frank.apiKey }), 'RATE_LIMIT_RUN_NOW', 15);
     // The same user on a replica whose RATE_LIMIT_RUN_NOW is 0 (a millisecond later: a run's
     // instant is unique per replica, and this frozen clock would give both replicas the same ones).
-    clock.advance(1);
+    await clock.advance(1);
     for (let i = 0; i < 12; i++) expect((await unlimited.request('POST', `/api/tasks/${t.id}/run`, { key: frank.apiKey })).status).toBe(202);
     const { rows } = await db.pool.query(`select count(*)::int as n from executions where task_id = $1 and trigger = 'manual'`, [t.id]);
     expect(rows[0].n).toBe(16);
@@ -136,7 +136,7 @@ describe('task models are limited to OPENAI_MODELS', () => {
   it('accepts a listed model, the server default and null', async () => {
     const u = await unlimited.user();
     for (const model of ['gpt-4o', 'o3-mini', 'gpt-4o-mini', null]) {
-      clock.advance(20_000);
+      await clock.advance(20_000);
       const res = await app.request('POST', '/api/tasks', { key: u.apiKey, body: { ...hourly, model } });
       expect(res.status, JSON.stringify(res.body)).toBe(201);
       expect(res.body.model).toBe(model);
@@ -151,7 +151,7 @@ describe('task models are limited to OPENAI_MODELS', () => {
     expect(created.body.errors).toEqual([{ path: 'model', message: expect.stringContaining('gpt-4o, o3-mini') }]);
 
     const t = (await unlimited.request('POST', '/api/tasks', { key: u.apiKey, body: { ...hourly, model: 'gpt-4o-mini' } })).body;
-    clock.advance(3600_000);
+    await clock.advance(3600_000);
     const patched = await app.request('PATCH', `/api/tasks/${t.id}`, { key: u.apiKey, body: { model: 'gpt-4-32k-expensive', name: 'x' } });
     expect(patched.status).toBe(422);
     expect(patched.body.errors[0].path).toBe('model');

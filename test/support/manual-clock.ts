@@ -79,6 +79,11 @@ export class ManualClock implements Clock {
     await settle();
   }
 
+  /** Moves the clock `ms` back, firing nothing: a wall clock stepped back (by NTP, say). */
+  rewind(ms: number): void {
+    this.#now -= Math.ceil(Math.max(0, ms));
+  }
+
   /** Moves the clock to `at` (never backwards), firing what is due on the way. */
   advanceTo(at: Date | number): Promise<void> {
     const t = typeof at === 'number' ? at : at.getTime();

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createRateLimiter } from '../../src/api/rate-limit.ts';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 import { AppError } from '../../src/errors.ts';
-import { manualClock } from '../support/clock.ts';
+import { ManualClock } from '../support/manual-clock.ts';
 
 const retryAfter = (fn: () => void): number | null => {
   try {
@@ -15,7 +15,7 @@ const retryAfter = (fn: () => void): number | null => {
 };
 
 describe('rate-limit configuration', () => {
-  it('has defaults and reads N/s, N/min, N/h, 0 and off', () => {
+  it('has defaults and reads N/s, N/min, N/h, 0 and off', async () => {
     expect(loadConfig({}).rateLimits).toEqual({
       create: { capacity: 60, periodMs: 60_000 },
       edit: { capacity: 120, periodMs: 60_000 },
@@ -26,7 +26,7 @@ describe('rate-limit configuration', () => {
     expect(c.rateLimits).toEqual({ create: { capacity: 5, periodMs: 1_000 }, edit: { capacity: 7, periodMs: 3_600_000 }, runNow: null, parse: null });
   });
 
-  it('refuses a malformed limit, naming the variable', () => {
+  it('refuses a malformed limit, naming the variable', async () => {
     for (const bad of ['10', '10/week', '-1/min', '0/min', 'ten/min']) {
       expect(() => loadConfig({ RATE_LIMIT_RUN_NOW: bad }), bad).toThrow(ConfigError);
       try {
@@ -37,7 +37,7 @@ describe('rate-limit configuration', () => {
     }
   });
 
-  it('always allows OPENAI_MODEL among OPENAI_MODELS', () => {
+  it('always allows OPENAI_MODEL among OPENAI_MODELS', async () => {
     expect(loadConfig({}).openai.models).toEqual(['gpt-4o-mini']);
     expect(loadConfig({ OPENAI_MODEL: 'm1', OPENAI_MODELS: ' m2,m3 ,, m1' }).openai.models).toEqual(['m1', 'm2', 'm3']);
   });
@@ -46,40 +46,40 @@ describe('rate-limit configuration', () => {
 describe('token buckets', () => {
   const limits = { create: { capacity: 7, periodMs: 60_000 }, edit: null, runNow: { capacity: 1, periodMs: 1_000 }, parse: null };
 
-  it('gives an exact whole-second Retry-After for an uneven refill (7 per minute: one token every 8.57 s)', () => {
-    const clock = manualClock();
+  it('gives an exact whole-second Retry-After for an uneven refill (7 per minute: one token every 8.57 s)', async () => {
+    const clock = new ManualClock(new Date('2026-12-01T12:00:00Z'));
     const rl = createRateLimiter({ limits, clock });
     for (let i = 0; i < 7; i++) expect(retryAfter(() => rl.take('create', 'u'))).toBeNull();
     expect(retryAfter(() => rl.take('create', 'u'))).toBe(9);
-    clock.advance(8_571);
+    await clock.advance(8_571);
     expect(retryAfter(() => rl.take('create', 'u'))).toBe(1);
-    clock.advance(1);
+    await clock.advance(1);
     expect(retryAfter(() => rl.take('create', 'u'))).toBeNull();
     // A refused take spends nothing: the next token is still 60/7 s after the last one.
     expect(retryAfter(() => rl.take('create', 'u'))).toBe(9);
     expect(retryAfter(() => rl.take('edit', 'u'))).toBeNull();
   });
 
-  it('refills nothing when the clock goes back', () => {
-    const clock = manualClock();
+  it('refills nothing when the clock goes back', async () => {
+    const clock = new ManualClock(new Date('2026-12-01T12:00:00Z'));
     const rl = createRateLimiter({ limits, clock });
     rl.take('runNow', 'u');
-    clock.advance(-5_000);
+    clock.rewind(5_000);
     expect(retryAfter(() => rl.take('runNow', 'u'))).toBe(1);
   });
 
-  it('forgets buckets idle for a whole period (they are full again), so memory follows active users', () => {
-    const clock = manualClock();
+  it('forgets buckets idle for a whole period (they are full again), so memory follows active users', async () => {
+    const clock = new ManualClock(new Date('2026-12-01T12:00:00Z'));
     const rl = createRateLimiter({ limits, clock });
     for (let i = 0; i < 10_000; i++) rl.take('create', `user${i}`);
     expect(rl.size()).toBe(10_000);
-    clock.advance(60_000);
+    await clock.advance(60_000);
     rl.take('create', 'late');
     expect(rl.size()).toBe(1);
   });
 
-  it('never holds more than maxBuckets per action', () => {
-    const clock = manualClock();
+  it('never holds more than maxBuckets per action', async () => {
+    const clock = new ManualClock(new Date('2026-12-01T12:00:00Z'));
     const rl = createRateLimiter({ limits, clock, maxBuckets: 100 });
     for (let i = 0; i < 1_000; i++) rl.take('create', `user${i}`);
     expect(rl.size()).toBe(100);
