@@ -181,13 +181,14 @@ export async function claimDueTasks(
 }
 
 /**
- * Claims queued executions that nobody holds (manual runs, retries) or whose holder's lease
- * expired before it started them (its process died): a new owner and a bumped epoch, so the old
- * holder, if it wakes up, can no longer record anything for them.
+ * Claims queued executions that nobody holds (manual runs, retries, fires released at shutdown)
+ * or whose holder's lease expired before it started them (its process died): a new owner and a
+ * bumped epoch, so the old holder, if it wakes up, can no longer record anything for them.
+ * Scheduled fires whose instant passed are left to the misfire policy (misfires.ts).
  */
 export async function claimQueued(
   pool: pg.Pool,
-  opts: { owner: string; windowMs: number; leaseMs: number; limit: number },
+  opts: { owner: string; windowMs: number; leaseMs: number; limit: number; misfireAfterMs: number },
 ): Promise<ClaimedFire[]> {
   const { rows } = await pool.query<{
     id: string;
@@ -209,6 +210,8 @@ export async function claimQueued(
         where x.status = 'queued'
           and x.scheduled_for < now() + make_interval(secs => $2::float8 / 1000)
           and (x.owner is null or x.lease_until < now())
+          -- a scheduled fire let go past its instant is a misfire: resolveStaleFires decides it first
+          and not (x.trigger = 'schedule' and x.satisfied_by is null and x.scheduled_for < now() - make_interval(secs => $5::float8 / 1000))
         order by x.scheduled_for
         limit $4
           for update skip locked
@@ -223,7 +226,7 @@ export async function claimQueued(
                 t.system_name,
                 -- a scheduled fire re-claimed from a dead owner before its dependencies were checked
                 (x.trigger in ('schedule', 'catchup') and x.satisfied_by is null and t.has_dependencies) as gated`,
-    [opts.owner, opts.windowMs, opts.leaseMs, opts.limit],
+    [opts.owner, opts.windowMs, opts.leaseMs, opts.limit, opts.misfireAfterMs],
   );
   return rows.map((x) => ({
     executionId: x.id,
@@ -240,4 +243,17 @@ export async function claimQueued(
     systemJob: x.system_name,
     gated: x.gated,
   }));
+}
+
+/**
+ * The work in the look-ahead window, for sharing a burst between replicas: tasks due in it (not
+ * claimed yet) plus queued fires in it, whoever holds them. Both are index range scans.
+ */
+export async function countWindowWork(pool: pg.Pool, windowMs: number): Promise<number> {
+  const { rows } = await pool.query<{ n: number }>(
+    `select ((select count(*) from (select 1 from tasks t where t.enabled and t.next_run_at < now() + make_interval(secs => $1::float8 / 1000) limit 1000000) d)
+           + (select count(*) from executions x where x.status = 'queued' and x.scheduled_for < now() + make_interval(secs => $1::float8 / 1000)))::int as n`,
+    [windowMs],
+  );
+  return rows[0]?.n ?? 0;
 }

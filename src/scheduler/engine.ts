@@ -9,10 +9,12 @@ import { createHolding } from './engine/holding.ts';
 import { abortRun, createState, type EngineOptions, type EngineState, every, waitingCount } from './engine/state.ts';
 import { type Listener, listen } from './listener.ts';
 import { sweepOrphans } from './record.ts';
+import { beat, processExists, sameHostReplicas, takeOverDead } from './replicas.ts';
 import { startupSync } from './sync.ts';
 import { expireWaits } from './wait.ts';
 
 export type { EngineEvents, FiredEvent, PeriodicJob } from './engine/events.ts';
+export type { Takeover } from './replicas.ts';
 export type { EngineOptions } from './engine/state.ts';
 
 export interface EngineStats {
@@ -85,12 +87,45 @@ export function createEngine(opts: EngineOptions): Engine {
     if (moved) s.table.rearm();
   }
 
+  let beats = 0;
   async function heartbeat(): Promise<void> {
-    await pool.query(
-      `insert into scheduler_instances (id, host, pid, mode, running, queued, last_lag_ms) values ($1, $2, $3, $4, $5, $6, $7)
-       on conflict (id) do update set last_seen = now(), running = excluded.running, queued = excluded.queued, last_lag_ms = excluded.last_lag_ms`,
-      [s.id, hostname(), process.pid, opts.mode ?? 'all', s.running.size, s.table.size + waitingCount(s), s.lastLagMs === null ? null : Math.round(s.lastLagMs)],
+    const r = await beat(
+      pool,
+      {
+        id: s.id,
+        host: hostname(),
+        pid: process.pid,
+        mode: opts.mode ?? 'all',
+        concurrency: s.concurrency,
+        running: s.running.size,
+        queued: s.table.size + waitingCount(s),
+        lastLagMs: s.lastLagMs === null ? null : Math.round(s.lastLagMs),
+      },
+      s.replicaDeadMs,
     );
+    s.replicas = r.live;
+    if (r.revived && beats > 0) {
+      // Declared dead while paused or cut off: what it held was taken over, so drop it now.
+      logger.warn({ engine: s.id }, 'this replica was declared dead by another (its heartbeat was late); dropping what it lost');
+      await holding.renew();
+    }
+    beats++;
+  }
+
+  async function takeover(gone: string[] = []): Promise<void> {
+    const t = await takeOverDead(pool, { self: s.id, deadAfterMs: s.replicaDeadMs, gone });
+    if (!t.replicas.length) return;
+    // Their shares of a burst are this replica's to take now, not at the next heartbeat.
+    s.replicas = s.replicas.filter((r) => !t.replicas.includes(r.id));
+    logger.warn({ engine: s.id, ...t }, 'took over from dead replicas');
+    s.events.emit('takeover', t);
+    void claiming.request();
+  }
+
+  /** Replicas of this host whose process is gone (a previous incarnation killed): dead at once, no need to wait out their heartbeat. */
+  async function goneOnThisHost(): Promise<string[]> {
+    const rows = await sameHostReplicas(pool, s.id, hostname());
+    return rows.filter((r) => !processExists(r.pid)).map((r) => r.id);
   }
 
   return {
@@ -101,6 +136,7 @@ export function createEngine(opts: EngineOptions): Engine {
     async start() {
       await measureOffset();
       await heartbeat();
+      await takeover(await goneOnThisHost());
       listener = listen({
         url: db.url,
         channels: [CHANNELS.tasks, CHANNELS.work, CHANNELS.cancel],
@@ -118,7 +154,8 @@ export function createEngine(opts: EngineOptions): Engine {
       every(s, sweepMs, 'orphan sweep', () => sweepOrphans(pool, s.retryBaseMs));
       every(s, sweepMs, 'dependency sweep', () => sweepDependencies(pool));
       every(s, 1_000, 'wait expiry', () => expireWaits(pool));
-      every(s, 5_000, 'heartbeat', heartbeat);
+      every(s, s.heartbeatMs, 'heartbeat', heartbeat);
+      every(s, s.heartbeatMs, 'takeover', () => takeover());
       every(s, 30_000, 'clock offset', measureOffset);
       await claiming.request();
     },

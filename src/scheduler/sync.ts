@@ -4,6 +4,7 @@ import type { StoredSchedule } from '../models/task.ts';
 import { claimDueTasks } from './claim.ts';
 import { sweepDependencies } from './dependencies.ts';
 import type { PlanOptions } from './plan.ts';
+import { resolveStaleFires } from './misfires.ts';
 import { sweepOrphans } from './record.ts';
 import { nextFire, type ScheduleSpec } from './schedule.ts';
 
@@ -77,7 +78,8 @@ export async function recomputeIfRulesChanged(pool: pg.Pool, logger: Logger): Pr
 /**
  * Start-up: release dead leases, recompute next runs if the rules changed, then apply the misfire
  * policy to every past-due task — set-based, in parallel batches, inserting the resulting fires
- * unowned so that every replica shares the catch-up work as it has room.
+ * unowned so that every replica shares the catch-up work as it has room — and to every fire a
+ * previous process claimed ahead and let go before its instant (misfires.ts).
  */
 export async function startupSync(
   pool: pg.Pool,
@@ -102,6 +104,12 @@ export async function startupSync(
     }
   };
   await Promise.all(Array.from({ length: opts.workers ?? 3 }, worker));
+  // After the catch-ups above exist, so that each task's misfires coalesce with them into one.
+  for (let i = 0; i < 1000; i++) {
+    const r = await resolveStaleFires(pool, { misfireAfterMs: opts.plan.misfireAfterMs, limit: BATCH });
+    missed += r.missed;
+    if (r.examined < BATCH) break;
+  }
   // Joins satisfied while no scheduler ran (or whose trigger a crash cut short).
   await sweepDependencies(pool);
   return { ms: Date.now() - t0, interrupted, recomputed, pastDue, missed };
