@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { CHANNELS } from '../models/notify.ts';
+import { databaseClockMs } from '../store/claims.ts';
 import { sweepDependencies } from './dependencies.ts';
 import { createClaiming } from './engine/claiming.ts';
 import { createDispatching, type Dispatching } from './engine/dispatching.ts';
@@ -9,7 +10,7 @@ import { createHolding } from './engine/holding.ts';
 import { abortRun, createState, type EngineOptions, type EngineState, every, waitingCount } from './engine/state.ts';
 import { type Listener, listen } from './listener.ts';
 import { sweepOrphans } from './record.ts';
-import { beat, processExists, sameHostReplicas, takeOverDead } from './replicas.ts';
+import { beat, forgetReplica, processExists, sameHostReplicas, takeOverDead } from './replicas.ts';
 import { startupSync } from './sync.ts';
 import { expireWaits } from './wait.ts';
 
@@ -78,9 +79,9 @@ export function createEngine(opts: EngineOptions): Engine {
     for (let i = 0; i < 3; i++) {
       const t0 = clock.now().getTime();
       const p0 = performance.now();
-      const { rows } = await pool.query<{ now: number }>('select (extract(epoch from clock_timestamp()) * 1000)::float8 as now');
+      const dbNow = await databaseClockMs(pool);
       const rtt = performance.now() - p0;
-      if (rtt < best.rtt) best = { rtt, offset: (rows[0] as { now: number }).now - (t0 + rtt / 2) };
+      if (rtt < best.rtt) best = { rtt, offset: dbNow - (t0 + rtt / 2) };
     }
     const moved = Math.abs(best.offset - s.offsetMs) > 5;
     s.offsetMs = best.offset;
@@ -113,8 +114,8 @@ export function createEngine(opts: EngineOptions): Engine {
   }
 
   async function takeover(gone: string[] = []): Promise<void> {
-    const t = await takeOverDead(pool, { self: s.id, deadAfterMs: s.replicaDeadMs, gone });
-    if (!t.replicas.length) return;
+    const t = await takeOverDead(pool, { self: s.id, deadAfterMs: s.replicaDeadMs, leaseMs: s.leaseMs, gone });
+    if (!t.replicas.length && !t.interrupted && !t.released) return;
     // Their shares of a burst are this replica's to take now, not at the next heartbeat.
     s.replicas = s.replicas.filter((r) => !t.replicas.includes(r.id));
     logger.warn({ engine: s.id, ...t }, 'took over from dead replicas');
@@ -172,7 +173,7 @@ export function createEngine(opts: EngineOptions): Engine {
       for (const xid of s.running.keys()) abortRun(s, xid, 'released');
       await runsEnded(s, 5_000);
       await finishing.close();
-      await pool.query('delete from scheduler_instances where id = $1', [s.id]).catch(() => undefined);
+      await forgetReplica(pool, s.id).catch(() => undefined);
       s.ready = false;
     },
   };

@@ -1,10 +1,26 @@
 import type pg from 'pg';
-import { CHANNELS } from '../models/notify.ts';
+import {
+  deleteHeartbeat,
+  deleteReplicas,
+  fenceRun,
+  insertImmediateRetries,
+  interruptRunsOf,
+  lockDeadReplicas,
+  markTasksInterrupted,
+  notifyWork,
+  ownersStillRunning,
+  releaseQueuedOf,
+  selectSameHostReplicas,
+  upsertHeartbeat,
+} from '../store/replicas.ts';
+import { withTx } from '../store/tx.ts';
 
 // Replica liveness: every engine heartbeats its row in scheduler_instances; a row not refreshed for
 // `deadAfterMs` (the database's clock, as leases are) belongs to a dead replica, and whichever live
 // replica notices first takes over what it held. The takeover changes owner, status or epoch of
-// every execution it touches, so a replica that was only paused cannot record over it when it wakes.
+// every execution it touches, so a replica that was only paused cannot record over it when it wakes,
+// and the runner passes a fence (stillHolds) before each request it sends out, so it cannot call
+// the model for a run it lost either.
 
 export interface Beat {
   id: string;
@@ -33,26 +49,13 @@ export interface BeatResult {
 
 /** Refreshes this replica's row and reads which replicas are alive. */
 export async function beat(pool: pg.Pool, b: Beat, deadAfterMs: number): Promise<BeatResult> {
-  const { rows } = await pool.query<{ id: string; free: number; revived: boolean | null }>(
-    `with me as (
-       insert into scheduler_instances (id, host, pid, mode, concurrency, running, queued, last_lag_ms) values ($1, $2, $3, $4, $5, $6, $7, $8)
-       on conflict (id) do update set last_seen = now(), concurrency = excluded.concurrency, running = excluded.running,
-                                      queued = excluded.queued, last_lag_ms = excluded.last_lag_ms
-       returning (xmax = 0) as inserted
-     )
-     select $1::text as id, greatest($5::int - $6::int, 0) as free, (select inserted from me) as revived
-     union all
-     select id, greatest(concurrency - running, 0), null from scheduler_instances
-      where id <> $1 and last_seen >= now() - make_interval(secs => $9::float8 / 1000)`,
-    [b.id, b.host, b.pid, b.mode, b.concurrency, b.running, b.queued, b.lastLagMs, deadAfterMs],
-  );
+  const rows = await upsertHeartbeat(pool, b, deadAfterMs);
   return { revived: rows[0]?.revived === true, live: rows.map((r) => ({ id: r.id, free: r.free })) };
 }
 
 /** Same-host replicas, for the start-up check of which of them are gone processes. */
-export async function sameHostReplicas(pool: pg.Pool, self: string, host: string): Promise<Array<{ id: string; pid: number }>> {
-  const { rows } = await pool.query<{ id: string; pid: number }>(`select id, pid from scheduler_instances where host = $1 and id <> $2`, [host, self]);
-  return rows;
+export function sameHostReplicas(pool: pg.Pool, self: string, host: string): Promise<Array<{ id: string; pid: number }>> {
+  return selectSameHostReplicas(pool, self, host);
 }
 
 export interface Takeover {
@@ -68,57 +71,47 @@ export interface Takeover {
  * Declares dead every replica whose heartbeat is older than `deadAfterMs`, plus `gone` (replicas of
  * this host whose process no longer exists), and takes over what they held in one transaction: their
  * runs become `interrupted` with an immediate retry, their unstarted fires go back to the pool
- * (claimed again with a bumped epoch; past their instant they meet the misfire policy).
+ * (claimed again with a bumped epoch; past their instant they meet the misfire policy). A run whose
+ * lease was refreshed within `deadAfterMs` (its runner just passed the fence) is spared until it
+ * goes quiet too; `replicas` lists only the replicas taken over entirely.
  */
-export async function takeOverDead(pool: pg.Pool, opts: { self: string; deadAfterMs: number; gone?: string[] }): Promise<Takeover> {
-  const client = await pool.connect();
-  try {
-    await client.query('begin');
-    const dead = await client.query<{ id: string }>(
-      `delete from scheduler_instances where id in (
-         select id from scheduler_instances
-          where id <> $1 and (last_seen < now() - make_interval(secs => $2::float8 / 1000) or id = any($3::text[]))
-            for update skip locked)
-       returning id`,
-      [opts.self, opts.deadAfterMs, opts.gone ?? []],
+export async function takeOverDead(pool: pg.Pool, opts: { self: string; deadAfterMs: number; leaseMs: number; gone?: string[] }): Promise<Takeover> {
+  const gone = opts.gone ?? [];
+  return withTx(pool, async (client) => {
+    const dead = await lockDeadReplicas(client, opts.self, opts.deadAfterMs, gone);
+    if (!dead.length) return { replicas: dead, interrupted: 0, retried: 0, released: 0 };
+    const runs = await interruptRunsOf(client, dead, { leaseMs: opts.leaseMs, deadAfterMs: opts.deadAfterMs, gone });
+    // A replica with a run fenced or renewed within the threshold is slow, not gone: its row stays
+    // (still stale), so a later pass takes the rest once they too go quiet, or its next beat revives it.
+    const busy = new Set(await ownersStillRunning(client, dead));
+    const replicas = dead.filter((id) => !busy.has(id));
+    await deleteReplicas(client, replicas);
+    const retry = runs.filter((r) => r.attempt < r.max_attempts);
+    await insertImmediateRetries(
+      client,
+      retry.map((r) => ({ taskId: r.task_id, userId: r.user_id, attempt: r.attempt + 1, dryRun: r.dry_run })),
     );
-    const replicas = dead.rows.map((r) => r.id);
-    if (!replicas.length) {
-      await client.query('commit');
-      return { replicas, interrupted: 0, retried: 0, released: 0 };
-    }
-    const runs = await client.query<{ id: string; task_id: string; user_id: string; attempt: number; dry_run: boolean; max_attempts: number }>(
-      `update executions x
-          set status = 'interrupted', finished_at = now(), lease_until = null,
-              error = '{"type":"interrupted","message":"the scheduler running this execution stopped heartbeating before it finished (replica dead)"}'::jsonb
-         from tasks t
-        where x.owner = any($1::text[]) and x.status = 'running' and t.id = x.task_id
-        returning x.id::text as id, x.task_id::text as task_id, x.user_id::text as user_id, x.attempt, x.dry_run, t.max_attempts`,
-      [replicas],
+    await markTasksInterrupted(
+      client,
+      runs.map((r) => r.task_id),
     );
-    const retry = runs.rows.filter((r) => r.attempt < r.max_attempts);
-    if (retry.length) {
-      await client.query(
-        `insert into executions (task_id, user_id, status, trigger, attempt, scheduled_for, dry_run)
-         select v.task_id, v.user_id, 'queued', 'retry', v.attempt, clock_timestamp(), v.dry_run
-           from unnest($1::bigint[], $2::bigint[], $3::int[], $4::bool[]) as v(task_id, user_id, attempt, dry_run)
-         on conflict (task_id, scheduled_for) do nothing`,
-        [retry.map((r) => r.task_id), retry.map((r) => r.user_id), retry.map((r) => r.attempt + 1), retry.map((r) => r.dry_run)],
-      );
-    }
-    if (runs.rows.length) {
-      await client.query(`update tasks set last_status = 'interrupted', updated_at = now() where id = any($1::bigint[])`, [runs.rows.map((r) => r.task_id)]);
-    }
-    const released = await client.query(`update executions set owner = null, lease_until = null where owner = any($1::text[]) and status = 'queued'`, [replicas]);
-    await client.query('select pg_notify($1, $2)', [CHANNELS.work, '{"takeover":true}']);
-    await client.query('commit');
-    return { replicas, interrupted: runs.rows.length, retried: retry.length, released: released.rowCount ?? 0 };
-  } catch (err) {
-    await client.query('rollback').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+    const released = await releaseQueuedOf(client, dead);
+    await notifyWork(client, '{"takeover":true}');
+    return { replicas, interrupted: runs.length, retried: retry.length, released };
+  });
+}
+
+/** Removes this replica's heartbeat row at a clean shutdown: nobody has to wait it out. */
+export function forgetReplica(pool: pg.Pool, id: string): Promise<void> {
+  return deleteHeartbeat(pool, id);
+}
+
+/**
+ * The runner's fence (RunRequest.fence): whether this replica still holds the running execution,
+ * checked against the database right before a request leaves the process.
+ */
+export function stillHolds(pool: pg.Pool, run: { id: string; owner: string; epoch: number; leaseMs: number }): Promise<boolean> {
+  return fenceRun(pool, run);
 }
 
 /** Whether a process of this host still exists (EPERM: it exists, owned by someone else). */

@@ -2,7 +2,8 @@
 // this replica has room for and, beside other live replicas, its fair share (sharing.ts). Rounds
 // never overlap; a request during a round runs one more after it.
 import type { TimerHandle } from '../../clock.ts';
-import { type ClaimedFire, claimDueTasks, claimQueued, countWindowWork } from '../claim.ts';
+import { countWindowWork, earliestNextRunMs } from '../../store/claims.ts';
+import { type ClaimedFire, claimDueTasks, claimQueued } from '../claim.ts';
 import { resolveStaleFires } from '../misfires.ts';
 import type { Holding } from './holding.ts';
 import { heldCount } from './holding.ts';
@@ -86,10 +87,7 @@ export function createClaiming(s: EngineState, holding: Holding): Claiming {
   // Wake up exactly when the earliest unclaimed fire enters the window, so a fire created just
   // outside it is not left to the next poll (one index probe: the first entry of tasks_due).
   async function armWake(): Promise<void> {
-    const { rows } = await pool.query<{ ms: number | null }>(
-      `select (extract(epoch from min(t.next_run_at)) * 1000)::float8 as ms from tasks t where t.enabled and t.next_run_at is not null`,
-    );
-    const next = rows[0]?.ms;
+    const next = await earliestNextRunMs(pool);
     clock.clearTimeout(wakeTimer);
     wakeTimer = undefined;
     if (next == null || s.stopping) return;
