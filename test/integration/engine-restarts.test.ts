@@ -51,7 +51,7 @@ async function heldAhead(ids: string[]): Promise<void> {
       [ids],
     );
     return rows[0]?.n === ids.length;
-  }, 8000, 'fires claimed ahead');
+  }, 30_000, 'fires claimed ahead');
 }
 
 interface Fire {
@@ -88,7 +88,9 @@ async function restartAcross(signal: 'SIGTERM' | 'SIGKILL', env: Record<string, 
        from executions where status = 'queued' and task_id = any($1::bigint[])`,
     [[skip, runOnce]],
   );
-  await sleep(3000); // nothing runs across these instants
+  // A fixed downtime on purpose: it must span a few of the every-second instants, and no event of a
+  // process that is not running can say when enough of them have passed.
+  await sleep(3000);
   const up = Date.now();
   await spawnEngine(tdb.url, env);
   // The catch-up, then an ordinary fire after it: the restarted replica is past its start-up.
@@ -96,8 +98,8 @@ async function restartAcross(signal: 'SIGTERM' | 'SIGKILL', env: Record<string, 
     const xs = await firesOf(runOnce);
     const c = xs.find((x) => x.trigger === 'catchup');
     return c && c.runs === 1 && xs.some((x) => x.at > c.at && x.runs === 1);
-  }, 15_000, 'the catch-up and the next fire');
-  await until(async () => (await firesOf(skip)).some((x) => x.at > up && x.runs === 1), 10_000, 'the skip task firing again');
+  }, 45_000, 'the catch-up and the next fire');
+  await until(async () => (await firesOf(skip)).some((x) => x.at > up && x.runs === 1), 30_000, 'the skip task firing again');
   return { skip: await firesOf(skip), runOnce: await firesOf(runOnce), held: held.rows[0], down, up };
 }
 
@@ -123,7 +125,7 @@ function checkPolicies(r: Awaited<ReturnType<typeof restartAcross>>) {
 }
 
 describe('restarts obey the misfire policy', () => {
-  it('SIGTERM hands claimed fires back at once; after the restart skip runs none late and run_once runs one catchup', { timeout: 60_000 }, async () => {
+  it('SIGTERM hands claimed fires back at once; after the restart skip runs none late and run_once runs one catchup', { timeout: 240_000 }, async () => {
     // A 30 s lease: fires left to their lease would still be held by the stopped process.
     const r = await restartAcross('SIGTERM', { LEASE_SECONDS: '30' });
     expect(r.held).toMatchObject({ owned: 0 });
@@ -131,7 +133,7 @@ describe('restarts obey the misfire policy', () => {
     checkPolicies(r);
   });
 
-  it('SIGKILL leaves claimed fires owned; the restart takes them from the gone process at once and applies the policy', { timeout: 60_000 }, async () => {
+  it('SIGKILL leaves claimed fires owned; the restart takes them from the gone process at once and applies the policy', { timeout: 240_000 }, async () => {
     // The lease would keep them for 30 s: the restart sees that the process holding them is gone.
     const r = await restartAcross('SIGKILL', { LEASE_SECONDS: '30' });
     expect(r.held?.owned).toBeGreaterThanOrEqual(2);

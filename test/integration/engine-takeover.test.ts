@@ -60,13 +60,13 @@ const succeededTasks = async (ids: string[]) =>
   (await db.pool.query<{ n: number }>(`select count(distinct task_id)::int as n from executions where status = 'succeeded' and task_id = any($1::bigint[])`, [ids])).rows[0]?.n;
 
 describe('a dead replica is taken over within seconds', () => {
-  it('retries the runs of a SIGKILLed replica and fires what it held within 10 s, each exactly once', { timeout: 60_000 }, async () => {
+  it('retries the runs of a SIGKILLed replica and fires what it held within 10 s, each exactly once', { timeout: 150_000 }, async () => {
     const [a, b] = await Promise.all([spawnEngine(tdb.url, { ...ENV, RUN_MS: '5000' }), spawnEngine(tdb.url, { ...ENV, RUN_MS: '5000' })]);
     const t1 = at(1500);
     const running = await insertTasks(db, userId, Array.from({ length: 40 }, () => once(t1)));
     const held = await insertTasks(db, userId, Array.from({ length: 40 }, () => once(new Date(t1.getTime() + 1500))));
-    await until(async () => (await db.pool.query('select count(*)::int as n from test_runs')).rows[0].n === 40, 8000, 'the first 40 runs');
-    await until(async () => (await db.pool.query(`select count(*)::int as n from executions where task_id = any($1::bigint[])`, [held])).rows[0].n === 40, 3000, 'the next 40 claimed');
+    await until(async () => (await db.pool.query('select count(*)::int as n from test_runs')).rows[0].n === 40, 30_000, 'the first 40 runs');
+    await until(async () => (await db.pool.query(`select count(*)::int as n from executions where task_id = any($1::bigint[])`, [held])).rows[0].n === 40, 15_000, 'the next 40 claimed');
     const [victim, survivor] = await busier(a as ChildProcess, b as ChildProcess);
     const victimId = (await db.pool.query<{ id: string }>('select id from scheduler_instances where pid = $1', [victim.pid])).rows[0]?.id;
     const victimHeld = (await db.pool.query<{ n: number }>(`select count(*)::int as n from executions where owner = $1 and status = 'queued'`, [victimId])).rows[0]?.n ?? 0;
@@ -106,10 +106,10 @@ describe('a dead replica is taken over within seconds', () => {
     expect(await runsBy(survivor.pid as number)).toBeGreaterThan(0);
   });
 
-  it('a paused replica that wakes after the takeover records nothing over it', { timeout: 60_000 }, async () => {
+  it('a paused replica that wakes after the takeover records nothing over it', { timeout: 150_000 }, async () => {
     const [a, b] = await Promise.all([spawnEngine(tdb.url, { ...ENV, RUN_MS: '3000' }), spawnEngine(tdb.url, { ...ENV, RUN_MS: '3000' })]);
     const ids = await insertTasks(db, userId, Array.from({ length: 30 }, () => once(at(1500))));
-    await until(async () => (await db.pool.query('select count(*)::int as n from test_runs')).rows[0].n === 30, 8000, 'the 30 runs');
+    await until(async () => (await db.pool.query('select count(*)::int as n from test_runs')).rows[0].n === 30, 30_000, 'the 30 runs');
     const [victim] = await busier(a as ChildProcess, b as ChildProcess);
     const victimRuns = await db.pool.query<{ execution_id: string }>('select execution_id::text from test_runs where pid = $1', [victim.pid]);
     victim.kill('SIGSTOP');
