@@ -67,7 +67,7 @@ function looksLikeSchedule(t: Toks, i: number): boolean {
   const tok = t[i];
   if (!tok) return false;
   if (tok.kind === 'time' || tok.kind === 'isodate' || tok.kind === 'slashdate') return true;
-  if (tok.kind === 'num' && MERIDIEMS.has(wordAt(t, i + 1))) return true;
+  if (tok.kind === 'num' && (MERIDIEMS.has(wordAt(t, i + 1)) || wordAt(t, i + 1) === "o'clock" || wordAt(t, i + 1) === 'oclock')) return true;
   const w = wordAt(t, i);
   // A range of hours or days ("9-5", "mon-fri", "monday to friday") is a window we did not place.
   const dash = isPunct(t, i + 1, '-') || wordAt(t, i + 1) === 'to' || wordAt(t, i + 1) === 'through';
@@ -199,7 +199,8 @@ export function extractTask(
   }
   if (parts.length === 0) return null;
   // A stray letter ("every day at 9 a") is a typo in the schedule, not an instruction.
-  if (parts.length === 1 && /^\p{L}$/u.test(parts[0] ?? '')) return decline('ambiguous', UNCLEAR);
+  // Nor are single letters joined by signs ("m/w/f at 9"): a shorthand we did not read.
+  if (parts.length === 1 && /^\p{L}(?:\s*[/&+,-]?\s*\p{L})*$/u.test(parts[0] ?? '') && !/\p{L}{2}/u.test(parts[0] ?? '')) return decline('ambiguous', UNCLEAR);
   let prompt = parts.join(' ').replace(/\s+/g, ' ').trim();
   if (/^".*"$/.test(prompt) || /^'.*'$/.test(prompt)) prompt = prompt.slice(1, -1).trim();
   if (!prompt) return null;
