@@ -3,6 +3,7 @@
 // cache once, and only once, the revocation is committed.
 import type pg from 'pg';
 import { CHANNELS } from '../models/notify.ts';
+import { pgNotify } from './notify.ts';
 
 export interface KeyRow {
   id: string;
@@ -67,6 +68,6 @@ export async function revokeKeys(db: pg.ClientBase, ids: string[]): Promise<stri
   if (ids.length === 0) return [];
   const { rows } = await db.query<{ id: string }>(`update api_keys set revoked_at = now() where id = any($1::bigint[]) and revoked_at is null returning id::text as id`, [ids]);
   const revoked = rows.map((r) => r.id);
-  if (revoked.length) await db.query('select pg_notify($1, $2)', [CHANNELS.keys, JSON.stringify({ ids: revoked })]);
+  if (revoked.length) await pgNotify(db, CHANNELS.keys, { ids: revoked });
   return revoked;
 }
