@@ -3,6 +3,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type pg from 'pg';
 import { Notification } from '../models/notification.ts';
+import { columnsOf, insertMany, rowMapper } from './columns.ts';
+
+const RETURNING = columnsOf(Notification, { omit: ['userId', 'taskId', 'executionId', 'title', 'body', 'readAt'] });
+const notificationOf = rowMapper<{ id: string; createdAt: Date }>(Notification);
 
 /** The body of the task's latest notification, or null when it has sent none. */
 export async function lastNotificationBody(db: pg.Pool | pg.ClientBase, taskId: string): Promise<string | null> {
@@ -21,14 +25,9 @@ export interface NewNotification {
 
 /** Stores a notification; returns its id and stored creation time. */
 export async function insertNotification(db: pg.Pool | pg.ClientBase, n: NewNotification): Promise<{ id: string; createdAt: Date }> {
-  // The ORM's pool keeps timestamps as strings.
-  const { rows } = await db.query<{ id: string; created_at: string }>(
-    `insert into notifications (user_id, task_id, execution_id, title, body, created_at)
-     values ($1, $2, $3, $4, $5, $6) returning id::text, created_at`,
-    [n.userId, n.taskId, n.executionId, n.title, n.body, n.createdAt],
-  );
-  const row = rows[0] as { id: string; created_at: string };
-  return { id: row.id, createdAt: new Date(row.created_at) };
+  const { text, values } = insertMany(Notification, [{ ...n }], { now: n.createdAt, returning: RETURNING });
+  const { rows } = await db.query(text, values);
+  return notificationOf(rows[0]);
 }
 
 export interface NotifyDelivery {
