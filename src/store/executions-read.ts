@@ -11,6 +11,11 @@ export async function findExecution(em: EntityManager, userId: string, id: strin
   return await em.findOne(Execution, { id, userId });
 }
 
+/** Re-reads an execution the entity manager already holds (after a statement on another connection changed it). */
+export async function reloadExecution(em: EntityManager, x: Execution): Promise<void> {
+  await em.refresh(x);
+}
+
 /** An execution's steps in the order they happened. */
 export async function listSteps(em: EntityManager, executionId: string): Promise<ExecutionStep[]> {
   return await em.find(ExecutionStep, { executionId }, { orderBy: { index: 'asc' } });

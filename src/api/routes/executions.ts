@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ConflictError, NotFoundError } from '../../errors.ts';
 import type { Execution } from '../../models/execution.ts';
-import { cancelExecution, findExecution, listSteps } from '../../store/executions-read.ts';
+import { cancelExecution, findExecution, listSteps, reloadExecution } from '../../store/executions-read.ts';
 import { withTx } from '../../store/tx.ts';
 import type { AppDeps } from '../deps.ts';
 import { type RouteDef, route } from '../route.ts';
@@ -42,7 +42,7 @@ export function executionRoutes(deps: AppDeps): RouteDef[] {
         const e = em(ctx);
         const found = await loadExecution(e, principal.userId, params.id as string);
         const cancelled = await withTx(deps.db.pool, (c) => cancelExecution(c, found.id));
-        await e.refresh(found);
+        await reloadExecution(e, found);
         if (!cancelled) throw new ConflictError(`execution already ${found.status}`, { executionStatus: found.status });
         ctx.body = executionJson(found);
       },
