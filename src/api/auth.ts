@@ -1,8 +1,11 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Context, Next } from 'koa';
+import type pg from 'pg';
 import { AppError, UnauthorizedError } from '../errors.ts';
-import { findKeyByHash, findOrCreateAdmin, insertUserWithKey } from '../store/users.ts';
+import { insertKey } from '../store/api-keys.ts';
+import { withTx } from '../store/tx.ts';
+import { findKeyByHash, findOrCreateAdmin, insertUser } from '../store/users.ts';
 import type { KeyCache } from './key-cache.ts';
 
 export interface Principal {
@@ -34,17 +37,21 @@ export function newApiKey(): { key: string; prefix: string; hash: string } {
 }
 
 /** Creates a user with one API key; the plain key is returned once and only its hash is stored. */
-export async function createUser(em: EntityManager, name: string, isAdmin = false): Promise<{ id: string; name: string; apiKey: string }> {
+export async function createUser(pool: pg.Pool, name: string, isAdmin = false): Promise<{ id: string; name: string; apiKey: string }> {
   const { key, prefix, hash } = newApiKey();
-  const user = await insertUserWithKey(em, { name, isAdmin }, { prefix, keyHash: hash });
+  const user = await withTx(pool, async (c) => {
+    const u = await insertUser(c, { name, isAdmin }, new Date());
+    await insertKey(c, u.id, prefix, hash);
+    return u;
+  });
   return { id: user.id, name: user.name, apiKey: key };
 }
 
 export const LOCAL_USER_NAME = 'local';
 
 /** The built-in user of `local` auth mode (created once, found by name afterwards). */
-export async function ensureLocalUser(em: EntityManager): Promise<string> {
-  const id = await findOrCreateAdmin(em, LOCAL_USER_NAME);
+export async function ensureLocalUser(pool: pg.Pool): Promise<string> {
+  const id = await findOrCreateAdmin(pool, LOCAL_USER_NAME);
   if (!id) throw new Error('could not create the local user');
   return id;
 }

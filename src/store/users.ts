@@ -1,26 +1,26 @@
 // Statements on users, and the key lookup that turns an API key's hash into its user.
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ApiKey } from '../models/api-key.ts';
+import type pg from 'pg';
 import { User } from '../models/user.ts';
+import { columnsOf, insertMany, rowMapper } from './columns.ts';
 
-/** Creates a user and its first API key (only the key's hash is stored), in one transaction. */
-export async function insertUserWithKey(em: EntityManager, user: { name: string; isAdmin: boolean }, key: { prefix: string; keyHash: string }): Promise<User> {
-  return await em.transactional(async (tx) => {
-    const u = tx.create(User, { name: user.name, isAdmin: user.isAdmin, createdAt: new Date() });
-    await tx.flush();
-    tx.create(ApiKey, { userId: u.id, prefix: key.prefix, keyHash: key.keyHash, createdAt: new Date() });
-    await tx.flush();
-    return u;
-  });
+const RETURNING = columnsOf(User, { omit: ['isSystem'] });
+const userOf = rowMapper<{ id: string; name: string; isAdmin: boolean; createdAt: Date }>(User);
+
+/** Stores a new user (the caller's transaction adds its first key). */
+export async function insertUser(db: pg.ClientBase, user: { name: string; isAdmin: boolean }, now: Date): Promise<{ id: string; name: string; isAdmin: boolean; createdAt: Date }> {
+  const { text, values } = insertMany(User, [user], { now, returning: RETURNING });
+  const { rows } = await db.query(text, values);
+  return userOf(rows[0]);
 }
 
 /** The id of the first admin user called `name`, created when there is none. */
-export async function findOrCreateAdmin(em: EntityManager, name: string): Promise<string | undefined> {
-  const rows = await em.execute<{ id: string }[]>(
-    `with found as (select id from users where name = ? and is_admin order by id limit 1),
-          made as (insert into users (name, is_admin) select ?, true where not exists (select 1 from found) returning id)
+export async function findOrCreateAdmin(db: pg.Pool | pg.ClientBase, name: string): Promise<string | undefined> {
+  const { rows } = await db.query<{ id: string }>(
+    `with found as (select id from users where name = $1 and is_admin order by id limit 1),
+          made as (insert into users (name, is_admin) select $1, true where not exists (select 1 from found) returning id)
      select id::text as id from found union all select id::text from made`,
-    [name, name],
+    [name],
   );
   return rows[0]?.id;
 }
