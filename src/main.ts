@@ -112,7 +112,7 @@ async function main(): Promise<void> {
   if (stopping) return;
 
   if (mode === 'all' || mode === 'api') {
-    const localUserId = config.authMode === 'local' ? await step(ensureLocalUser(infra.db.orm.em.fork())) : undefined;
+    const localUserId = config.authMode === 'local' ? await step(ensureLocalUser(infra.db.pool)) : undefined;
     const parser = createParser({ llm, logger });
     // Keys revoked on any replica leave this one's auth cache when their NOTIFY arrives.
     const keyCache = createKeyCache();

@@ -175,7 +175,7 @@ describe('create_reminder', () => {
   });
 
   it('refuses a time in the past and a user at MAX_TASKS_PER_USER, telling the model', async () => {
-    const other = await createUser(h.db.orm.em.fork(), 'full-user');
+    const other = await createUser(h.db.pool, 'full-user');
     const task = await h.task({ tools: ['create_reminder'], userId: other.id });
     await h.task({ userId: other.id });
     h.fake.script(

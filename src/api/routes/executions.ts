@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ConflictError, NotFoundError } from '../../errors.ts';
-import { Execution } from '../../models/execution.ts';
-import { ExecutionStep } from '../../models/execution-step.ts';
-import { CHANNELS, notify } from '../../models/notify.ts';
+import type { Execution } from '../../models/execution.ts';
+import { cancelExecution, findExecution, listSteps, reloadExecution } from '../../store/executions-read.ts';
+import { withTx } from '../../store/tx.ts';
 import type { AppDeps } from '../deps.ts';
 import { type RouteDef, route } from '../route.ts';
 import { ExecutionOut, isRowId, StepOut } from '../schemas.ts';
@@ -11,12 +11,12 @@ import { em } from './tasks.ts';
 
 async function loadExecution(e: EntityManager, userId: string, id: string): Promise<Execution> {
   if (!isRowId(id)) throw new NotFoundError('execution');
-  const x = await e.findOne(Execution, { id, userId });
+  const x = await findExecution(e, userId, id);
   if (!x) throw new NotFoundError('execution');
   return x;
 }
 
-export function executionRoutes(_deps: AppDeps): RouteDef[] {
+export function executionRoutes(deps: AppDeps): RouteDef[] {
   return [
     route({
       method: 'get',
@@ -27,7 +27,7 @@ export function executionRoutes(_deps: AppDeps): RouteDef[] {
       responses: { 200: { description: 'the execution', schema: ExecutionOut.extend({ steps: StepOut.array() }) }, 404: { description: 'no such execution' } },
       async handler(ctx, { params, principal }) {
         const x = await loadExecution(em(ctx), principal.userId, params.id as string);
-        const steps = await em(ctx).find(ExecutionStep, { executionId: x.id }, { orderBy: { index: 'asc' } });
+        const steps = await listSteps(em(ctx), x.id);
         ctx.body = { ...executionJson(x), steps: steps.map(stepJson) };
       },
     }),
@@ -41,18 +41,8 @@ export function executionRoutes(_deps: AppDeps): RouteDef[] {
       async handler(ctx, { params, principal }) {
         const e = em(ctx);
         const found = await loadExecution(e, principal.userId, params.id as string);
-        // The owner's later attempt to record a result is fenced on status, so it cannot undo this.
-        const cancelled = await e.transactional(async (tx) => {
-          const rows = await tx.execute<{ id: string }[]>(
-            `update executions set status = 'cancelled', finished_at = now(), lease_until = null,
-                    error = '{"type":"cancelled","message":"cancelled by the user"}'::jsonb
-              where id = ? and status in ('queued', 'running') returning id`,
-            [found.id],
-          );
-          if (rows.length) await notify(tx, CHANNELS.cancel, { id: found.id });
-          return rows.length > 0;
-        });
-        await e.refresh(found);
+        const cancelled = await withTx(deps.db.pool, (c) => cancelExecution(c, found.id));
+        await reloadExecution(e, found);
         if (!cancelled) throw new ConflictError(`execution already ${found.status}`, { executionStatus: found.status });
         ctx.body = executionJson(found);
       },
