@@ -56,7 +56,7 @@ export async function syncSystemJobs(pool: pg.Pool, jobs: readonly DeclaredJob[]
       }
       const timingChanged = row.schedule?.kind !== 'cron' || row.schedule.cron !== spec.value.cron || row.timezone !== job.timezone;
       // Recompute the next run when the timing changed, when the job comes back, or when it lost it.
-      await updateSystemJob(client, row.id, declared, timingChanged || row.orphaned || !row.enabled || !row.hasNext);
+      await updateSystemJob(client, row.id, declared, timingChanged || row.orphaned || !row.enabled || !row.nextRunAt);
       if (row.orphaned) out.restored.push(job.name);
       else if (timingChanged) {
         out.rescheduled.push(job.name);

@@ -1,7 +1,10 @@
 // Statements of the reset-monthly-budgets system job (src/scheduler/jobs/reset-budgets.ts).
 import type pg from 'pg';
-import type { StoredSchedule } from '../models/task.ts';
+import { type StoredSchedule, Task } from '../models/task.ts';
 import { type ScheduleSpec, withZone } from '../scheduler/schedule.ts';
+import { columnsOf, rowMapper } from './columns.ts';
+
+const toTask = rowMapper<{ id: string; schedule: StoredSchedule | null; timezone: string; startAt: Date | null; endAt: Date | null }>(Task);
 
 export interface BudgetPausedTask {
   id: string;
@@ -17,9 +20,8 @@ export interface BudgetPausedTask {
  * in id order, at most `limit`.
  */
 export async function findBudgetPausedUnderBudget(db: pg.Pool | pg.ClientBase, after: string, reason: string, limit: number): Promise<BudgetPausedTask[]> {
-  const { rows } = await db.query<{ id: string; schedule: StoredSchedule | null; timezone: string; start_ms: number | null; end_ms: number | null }>(
-    `select t.id::text as id, t.schedule, t.timezone,
-            (extract(epoch from t.start_at) * 1000)::float8 as start_ms, (extract(epoch from t.end_at) * 1000)::float8 as end_ms
+  const { rows } = await db.query(
+    `select ${columnsOf(Task, { alias: 't' })}
        from tasks t
       where t.id > $1 and not t.enabled and t.kind = 'user' and starts_with(t.paused_reason, $2)
         and (t.monthly_token_budget is null or t.monthly_token_budget > (
@@ -28,12 +30,10 @@ export async function findBudgetPausedUnderBudget(db: pg.Pool | pg.ClientBase, a
       order by t.id limit $3`,
     [after, reason, limit],
   );
-  return rows.map((r) => ({
-    id: r.id,
-    spec: r.schedule ? withZone(r.schedule, r.timezone) : null,
-    startAt: r.start_ms === null ? null : new Date(r.start_ms),
-    endAt: r.end_ms === null ? null : new Date(r.end_ms),
-  }));
+  return rows.map((row) => {
+    const t = toTask(row);
+    return { id: t.id, spec: t.schedule ? withZone(t.schedule, t.timezone) : null, startAt: t.startAt, endAt: t.endAt };
+  });
 }
 
 /**

@@ -1,6 +1,7 @@
 // Statements on the tasks of kind `system` (src/scheduler/system-jobs-sync.ts upserts them).
 import type pg from 'pg';
-import type { StoredSchedule } from '../models/task.ts';
+import { type StoredSchedule, Task } from '../models/task.ts';
+import { columnsOf, rowMapper } from './columns.ts';
 
 // Replicas starting together take turns: each sees what the previous one wrote.
 const SYSTEM_JOBS_LOCK = 7_361_524_904;
@@ -23,16 +24,15 @@ export interface StoredSystemJob {
   timezone: string;
   orphaned: boolean;
   enabled: boolean;
-  hasNext: boolean;
+  nextRunAt: Date | null;
 }
+
+const toSystemJob = rowMapper<StoredSystemJob>(Task);
 
 /** Every system job, locked (no key update). */
 export async function lockStoredSystemJobs(client: pg.ClientBase): Promise<StoredSystemJob[]> {
-  const { rows } = await client.query<{ id: string; system_name: string; schedule: StoredSchedule | null; timezone: string; orphaned: boolean; enabled: boolean; has_next: boolean }>(
-    `select id::text as id, system_name, schedule, timezone, orphaned, enabled, next_run_at is not null as has_next
-       from tasks where kind = 'system' for no key update`,
-  );
-  return rows.map((r) => ({ id: r.id, systemName: r.system_name, schedule: r.schedule, timezone: r.timezone, orphaned: r.orphaned, enabled: r.enabled, hasNext: r.has_next }));
+  const { rows } = await client.query(`select ${columnsOf(Task)} from tasks where kind = 'system' for no key update`);
+  return rows.map(toSystemJob);
 }
 
 export interface SystemJobRow {
