@@ -1,13 +1,13 @@
 import type { Execution } from '../models/execution.ts';
 import type { ExecutionStep } from '../models/execution-step.ts';
 import type { Task } from '../models/task.ts';
-import { describe, type ScheduleSpec } from '../scheduler/schedule.ts';
+import { describe, type ScheduleSpec, withZone } from '../scheduler/schedule.ts';
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
 /** The task's schedule with its zone; null for a task that only runs after others. */
 export function specOf(task: Pick<Task, 'schedule' | 'timezone'>): ScheduleSpec | null {
-  return task.schedule ? ({ ...task.schedule, timezone: task.timezone } as ScheduleSpec) : null;
+  return task.schedule ? withZone(task.schedule, task.timezone) : null;
 }
 
 export function scheduleJson(spec: ScheduleSpec) {

@@ -11,6 +11,7 @@ import {
   nextFire,
   type ScheduleInput,
   type ScheduleSpec,
+  splitZone,
   toSpec,
 } from '../scheduler/schedule.ts';
 import type { Reading } from '../store/schedule-readings.ts';
@@ -112,10 +113,9 @@ function firstRun(spec: ScheduleSpec, enabled: boolean, b: { startAt: Date | nul
   return nextFire(spec, now, b) ?? neverFires(b);
 }
 
-/** Strips the zone, which the task keeps in its own column. */
+/** The schedule column's part of the spec (the zone goes in the timezone column). */
 export function storedSchedule(spec: ScheduleSpec): Task['schedule'] {
-  const { timezone: _zone, ...rest } = spec;
-  return rest as Task['schedule'];
+  return splitZone(spec).schedule;
 }
 
 export type NewTaskFields = Omit<NewTask, 'userId'>;

@@ -1,9 +1,8 @@
 import { defineEntity, type InferEntity, p } from '@mikro-orm/postgresql';
-import type { ScheduleSpec } from '../scheduler/schedule.ts';
+import type { ZonelessSpec } from '../scheduler/schedule.ts';
 
-/** The spec as stored: the zone lives in its own column, so it is not repeated here. */
-export type StoredSchedule = DistributiveOmit<ScheduleSpec, 'timezone'>;
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+/** The spec as stored: the zone lives in its own column, so it is not repeated here (withZone joins them). */
+export type StoredSchedule = ZonelessSpec;
 
 export const MISFIRE_POLICIES = ['run_once', 'skip'] as const;
 export const OVERLAP_POLICIES = ['skip', 'allow'] as const;
