@@ -78,7 +78,9 @@ const TOOL_NAME = z.enum(TOOL_NAMES, { error: `must be one of the runner's tools
  * so a new one is declared here and on the entity (with its migration), nowhere else. Each is a
  * nullable column; null or absent on create stores null.
  */
-export const plainTaskFields = {} satisfies Record<string, z.ZodType>;
+export const plainTaskFields = {
+  description: z.string().max(2000).nullable().describe('your own note on the task; shown back, never sent to the model'),
+} satisfies Record<string, z.ZodType>;
 export const PLAIN_TASK_FIELDS = Object.keys(plainTaskFields) as Array<keyof typeof plainTaskFields>;
 
 const taskFields = {
