@@ -72,7 +72,19 @@ const TASK_ID = z.union([rowId('must be a task id'), z.number().int().positive()
 
 const TOOL_NAME = z.enum(TOOL_NAMES, { error: `must be one of the runner's tools: ${TOOL_NAMES.join(', ')}` });
 
+/**
+ * Task columns a client sets and reads as they are stored (no derivation, no validation beyond
+ * this schema): create, update and the response copy them by key (task-input.ts, serialize.ts),
+ * so a new one is declared here and on the entity (with its migration), nowhere else. Each is a
+ * nullable column; null or absent on create stores null.
+ */
+export const plainTaskFields = {
+  description: z.string().max(2000).nullable().describe('your own note on the task; shown back, never sent to the model'),
+} satisfies Record<string, z.ZodType>;
+export const PLAIN_TASK_FIELDS = Object.keys(plainTaskFields) as Array<keyof typeof plainTaskFields>;
+
 const taskFields = {
+  ...plainTaskFields,
   name: nameField,
   prompt: z.string().max(20_000),
   schedule: ScheduleInputSchema.nullable().describe('null: the task runs only after the tasks in `after`'),
@@ -178,6 +190,7 @@ export const ScheduleOut = z.object({
 export const EDIT_FIELDS = ['schedule', 'timezone', 'enabled', 'startAt', 'endAt', 'name', 'prompt'] as const;
 
 export const TaskOut = z.object({
+  ...plainTaskFields,
   id: z.string(),
   name: z.string(),
   prompt: z.string(),

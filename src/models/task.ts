@@ -56,6 +56,7 @@ export const Task = defineEntity({
     /** `system`: a job declared in code (src/scheduler/system-jobs.ts), owned by the system user. */
     kind: p.enum(TASK_KINDS).default('user'),
     systemName: p.text().nullable(),
+    /** A user's own note on the task (at most 2,000 characters); for a system job, what it does. */
     description: p.text().nullable(),
     /** A system job no longer declared in code: disabled and never fired. */
     orphaned: p.boolean().default(false),
