@@ -326,6 +326,10 @@ async function throughput() {
   );
   const manualRow = manual.rows[0] ?? { last_ms: Number.NaN, n: 0 };
   const totalMs = manualRow.last_ms - mWall;
+  // Why runs did not succeed, if any did not: a figure without them would hide failures.
+  const notOk = await sql.query<{ status: string; type: string | null; n: number }>(
+    `select status, error->>'type' as type, count(*)::int as n from executions where status <> 'succeeded' group by 1, 2 order by 3 desc`,
+  );
   await sql.end();
   await Promise.all([api, sched].map((x) => stop(x.child)));
   // The bare client against the same chat server, with tickler's processes gone, as many in flight as
@@ -339,6 +343,7 @@ async function throughput() {
       target('no-op runs due at once vs 50% of the bare client rate', duePerSec, '>=', bare / 2, 'runs/s'),
     ],
     bareClientPerSec: round(bare, 0),
+    notSucceeded: notOk.rows,
     n,
     createPerSec: round(n / (createMs / 1000), 0),
     setupOverran,
