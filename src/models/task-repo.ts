@@ -11,7 +11,7 @@ const ms = (col: string) => `(extract(epoch from ${col}) * 1000)::float8`;
 export const TASK_COLUMNS = `t.id::text as id, t.user_id::text as user_id, t.name, t.prompt, t.schedule, t.timezone, t.enabled, t.tools,
   t.max_attempts, t.misfire_policy, t.misfire_grace_seconds, t.overlap, t.pause_after_failures, t.consecutive_failures,
   t.paused_reason, ${ms('t.start_at')} as start_ms, ${ms('t.end_at')} as end_ms, ${ms('t.next_run_at')} as next_ms,
-  ${ms('t.last_run_at')} as last_ms, t.last_status, t.model, t.webhook_url, t.webhook_secret, t.monthly_token_budget,
+  ${ms('t.last_run_at')} as last_ms, t.last_status, t.model, t.webhook_url, t.webhook_secret, t.webhook_events, t.monthly_token_budget,
   ${ms('t.created_at')} as created_ms, ${ms('t.updated_at')} as updated_ms, t.wait_seconds,
   array(select d.depends_on_id::text from task_dependencies d where d.task_id = t.id order by d.depends_on_id) as after`;
 
@@ -39,6 +39,7 @@ export interface TaskRow {
   model: string | null;
   webhook_url: string | null;
   webhook_secret: string | null;
+  webhook_events: string[] | null;
   monthly_token_budget: number | null;
   created_ms: number;
   updated_ms: number;
@@ -76,6 +77,7 @@ export function taskFromRow(r: TaskRow): TaskView {
     model: r.model,
     webhookUrl: r.webhook_url,
     webhookSecret: r.webhook_secret,
+    webhookEvents: r.webhook_events,
     monthlyTokenBudget: r.monthly_token_budget,
     createdAt: new Date(r.created_ms),
     updatedAt: new Date(r.updated_ms),

@@ -6,9 +6,11 @@ import { Task } from './task.ts';
 /** Every column a new user task needs; the rest (ids, run history, system-job columns) start empty. */
 export type NewTask = Omit<
   Task,
-  'id' | 'createdAt' | 'updatedAt' | 'lastRunAt' | 'lastStatus' | 'pausedReason' | 'consecutiveFailures' | 'kind' | 'systemName' | 'description' | 'orphaned' | 'waitSeconds' | 'hasDependencies'
+  'id' | 'createdAt' | 'updatedAt' | 'lastRunAt' | 'lastStatus' | 'pausedReason' | 'consecutiveFailures' | 'kind' | 'systemName' | 'description' | 'orphaned' | 'waitSeconds' | 'hasDependencies' | 'webhookEvents'
 > & {
   waitSeconds?: number;
+  /** Null or absent: a run webhook for every finish status. */
+  webhookEvents?: Task['webhookEvents'];
   /** Tasks of the same user this one runs after (task_dependencies rows; the group-commit writer writes them). */
   after?: string[];
 };

@@ -103,16 +103,17 @@ export function createTaskWriter(opts: { pool: pg.Pool; maxTasks: number; logger
       const inserted = await client.query<{ id: string; created_ms: number }>(
         `insert into tasks (user_id, name, prompt, schedule, timezone, enabled, tools, max_attempts, misfire_policy,
                             misfire_grace_seconds, overlap, pause_after_failures, start_at, end_at, next_run_at,
-                            model, webhook_url, webhook_secret, monthly_token_budget, wait_seconds)
+                            model, webhook_url, webhook_secret, monthly_token_budget, wait_seconds, webhook_events)
          select v.user_id, v.name, v.prompt, v.schedule, v.timezone, v.enabled, array(select jsonb_array_elements_text(v.tools)),
                 v.max_attempts, v.misfire_policy, v.misfire_grace_seconds, v.overlap, v.pause_after_failures, v.start_at, v.end_at,
-                v.next_run_at, v.model, v.webhook_url, v.webhook_secret, v.monthly_token_budget, v.wait_seconds
+                v.next_run_at, v.model, v.webhook_url, v.webhook_secret, v.monthly_token_budget, v.wait_seconds,
+                case when v.webhook_events is not null then array(select jsonb_array_elements_text(v.webhook_events)) end
            from unnest($1::bigint[], $2::text[], $3::text[], $4::jsonb[], $5::text[], $6::bool[], $7::jsonb[], $8::int[], $9::text[],
                        $10::int[], $11::text[], $12::int[], $13::timestamptz[], $14::timestamptz[], $15::timestamptz[],
-                       $16::text[], $17::text[], $18::text[], $19::int[], $20::int[])
+                       $16::text[], $17::text[], $18::text[], $19::int[], $20::int[], $21::jsonb[])
                 with ordinality as v(user_id, name, prompt, schedule, timezone, enabled, tools, max_attempts, misfire_policy,
                                      misfire_grace_seconds, overlap, pause_after_failures, start_at, end_at, next_run_at,
-                                     model, webhook_url, webhook_secret, monthly_token_budget, wait_seconds, ord)
+                                     model, webhook_url, webhook_secret, monthly_token_budget, wait_seconds, webhook_events, ord)
           order by v.ord
          returning id::text as id, ${ms('created_at')} as created_ms`,
         [
@@ -136,6 +137,7 @@ export function createTaskWriter(opts: { pool: pg.Pool; maxTasks: number; logger
           f.map((x) => x.webhookSecret ?? null),
           f.map((x) => x.monthlyTokenBudget ?? null),
           f.map((x) => x.waitSeconds ?? DEFAULT_WAIT_SECONDS),
+          f.map((x) => (x.webhookEvents ? JSON.stringify(x.webhookEvents) : null)),
         ],
       );
       // INSERT … SELECT … ORDER BY returns rows in insertion order (the same guarantee ORMs' bulk inserts rely on).

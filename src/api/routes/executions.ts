@@ -3,9 +3,10 @@ import { ConflictError, NotFoundError } from '../../errors.ts';
 import { Execution } from '../../models/execution.ts';
 import { ExecutionStep } from '../../models/execution-step.ts';
 import { CHANNELS, notify } from '../../models/notify.ts';
+import { listRunWebhookDeliveries } from '../../store/run-webhooks.ts';
 import type { AppDeps } from '../deps.ts';
 import { type RouteDef, route } from '../route.ts';
-import { ExecutionOut, isRowId, StepOut } from '../schemas.ts';
+import { ExecutionOut, isRowId, RunWebhookDeliveryOut, StepOut } from '../schemas.ts';
 import { executionJson, stepJson } from '../serialize.ts';
 import { em } from './tasks.ts';
 
@@ -16,19 +17,22 @@ async function loadExecution(e: EntityManager, userId: string, id: string): Prom
   return x;
 }
 
-export function executionRoutes(_deps: AppDeps): RouteDef[] {
+export function executionRoutes(deps: AppDeps): RouteDef[] {
   return [
     route({
       method: 'get',
       path: '/api/executions/:id',
       tag: 'executions',
-      summary: 'One execution with its steps (LLM calls and tool calls)',
+      summary: "One execution with its steps (LLM calls and tool calls) and its task webhook's deliveries",
       access: 'user',
-      responses: { 200: { description: 'the execution', schema: ExecutionOut.extend({ steps: StepOut.array() }) }, 404: { description: 'no such execution' } },
+      responses: { 200: { description: 'the execution', schema: ExecutionOut.extend({ steps: StepOut.array(), webhookDeliveries: RunWebhookDeliveryOut.array() }) }, 404: { description: 'no such execution' } },
       async handler(ctx, { params, principal }) {
         const x = await loadExecution(em(ctx), principal.userId, params.id as string);
-        const steps = await em(ctx).find(ExecutionStep, { executionId: x.id }, { orderBy: { index: 'asc' } });
-        ctx.body = { ...executionJson(x), steps: steps.map(stepJson) };
+        const [steps, webhookDeliveries] = await Promise.all([
+          em(ctx).find(ExecutionStep, { executionId: x.id }, { orderBy: { index: 'asc' } }),
+          listRunWebhookDeliveries(deps.db.pool, x.id),
+        ]);
+        ctx.body = { ...executionJson(x), steps: steps.map(stepJson), webhookDeliveries };
       },
     }),
     route({
