@@ -241,6 +241,28 @@ export const ExecutionOut = z.object({
   waitUntil: z.string().nullable().describe('a waiting fire is skipped at this instant unless its dependencies succeed first'),
 });
 
+/** The JSON a task's webhookUrl receives for each finished execution (src/webhooks/run-dispatcher.ts builds it). */
+export const RunWebhookBody = z
+  .object({
+    type: z.literal('execution.finished'),
+    deliveryId: z.string().describe('also the X-Tickler-Delivery header: the same on every attempt, dedupe on it'),
+    event: z.enum(RUN_WEBHOOK_EVENTS),
+    execution: z.object({
+      id: z.string(),
+      taskId: z.string(),
+      status: z.enum(RUN_WEBHOOK_EVENTS),
+      trigger: z.enum(TRIGGERS),
+      attempt: z.number(),
+      scheduledFor: z.string(),
+      startedAt: z.string().nullable(),
+      finishedAt: z.string().nullable(),
+      output: z.string().nullable(),
+      error: z.object({ type: z.string(), message: z.string() }).nullable(),
+      usage: z.object({ promptTokens: z.number(), completionTokens: z.number(), totalTokens: z.number(), llmCalls: z.number(), toolCalls: z.number() }),
+    }),
+  })
+  .describe('POSTed to a task\'s webhookUrl when one of its executions finishes (webhookEvents), signed with X-Tickler-Signature: t=<unix seconds>,v1=<HMAC-SHA256 of "<t>.<raw body>">');
+
 export const RunWebhookDeliveryOut = z.object({
   deliveryId: z.string().describe('the X-Tickler-Delivery header, the same on every attempt'),
   event: z.enum(RUN_WEBHOOK_EVENTS),

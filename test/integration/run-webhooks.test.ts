@@ -5,6 +5,7 @@
 // advancing the dispatcher's clock and awaiting its events.
 import { once } from 'node:events';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { RunWebhookBody } from '../../src/api/schemas.ts';
 import { createLogger } from '../../src/log.ts';
 import type { Database } from '../../src/models/db.ts';
 import type { Engine } from '../../src/scheduler/engine.ts';
@@ -142,11 +143,15 @@ describe('run webhooks', () => {
         usage: { promptTokens: 120, completionTokens: 30, totalTokens: 150, llmCalls: 2, toolCalls: 1 },
       },
     });
+    // The body is what the OpenAPI document's RunWebhook schema promises.
+    expect(RunWebhookBody.safeParse(got.body).success).toBe(true);
     // Nothing is left to send: a second drain sends nothing.
     expect(await d.drain()).toEqual([]);
     expect(received).toHaveLength(1);
     const res = await app.request('GET', `/api/executions/${executionId}`, { key: user.apiKey });
     expect(res.status, res.text).toBe(200);
+    const spec = await app.request('GET', '/openapi.json');
+    expect(spec.body.components.schemas.RunWebhook.properties.execution.required).toContain('usage');
     expect(res.body.webhookDeliveries).toEqual([
       {
         deliveryId: got.deliveryId,
