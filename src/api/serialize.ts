@@ -1,6 +1,6 @@
 import type { Execution } from '../models/execution.ts';
 import type { ExecutionStep } from '../models/execution-step.ts';
-import type { Task } from '../models/task.ts';
+import { RUN_WEBHOOK_EVENTS, type Task } from '../models/task.ts';
 import { describe, type ScheduleSpec, withZone } from '../scheduler/schedule.ts';
 import { PLAIN_TASK_FIELDS } from './schemas.ts';
 
@@ -63,6 +63,7 @@ export function taskJson(t: Task, after: readonly string[]) {
     webhookUrl: t.webhookUrl ?? null,
     // The secret itself never leaves the server: clients learn only whether deliveries are signed.
     webhookConfigured: Boolean(t.webhookUrl && t.webhookSecret),
+    webhookEvents: t.webhookEvents ?? [...RUN_WEBHOOK_EVENTS],
     monthlyTokenBudget: t.monthlyTokenBudget ?? null,
     after: [...after],
     waitSeconds: t.waitSeconds,

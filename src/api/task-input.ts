@@ -191,6 +191,7 @@ function runnerSettings(body: CreateTaskBody | UpdateTaskBody, current: Pick<Tas
     model: body.model ?? null,
     webhookUrl: webhookUrl ?? null,
     webhookSecret: webhookSecret ?? null,
+    webhookEvents: body.webhookEvents ? [...new Set(body.webhookEvents)] : null,
     monthlyTokenBudget: body.monthlyTokenBudget ?? null,
   };
 }
@@ -240,6 +241,7 @@ export async function applyUpdate(task: Task, body: UpdateTaskBody, deps: InputD
   if (body.monthlyTokenBudget !== undefined) task.monthlyTokenBudget = runner.monthlyTokenBudget;
   task.webhookUrl = runner.webhookUrl;
   task.webhookSecret = runner.webhookSecret;
+  if (body.webhookEvents !== undefined) task.webhookEvents = runner.webhookEvents;
   const b = bounds(body.startAt !== undefined ? body.startAt : task.startAt, body.endAt !== undefined ? body.endAt : task.endAt);
   task.startAt = b.startAt;
   task.endAt = b.endAt;

@@ -20,6 +20,9 @@ export const MAX_DEPENDENCIES = 20;
  * A user's scheduled task. `nextRunAt` is the job store: the engine claims rows whose nextRunAt
  * falls inside its look-ahead window, so nothing else keeps a copy of the schedule.
  */
+/** The finish statuses a run webhook can be sent for (tasks.webhook_events; null means all). */
+export const RUN_WEBHOOK_EVENTS = ['succeeded', 'failed', 'cancelled', 'skipped', 'missed'] as const;
+
 export const Task = defineEntity({
   name: 'Task',
   tableName: 'tasks',
@@ -50,6 +53,8 @@ export const Task = defineEntity({
     webhookUrl: p.text().nullable(),
     /** Signs webhook bodies; stays server-side (never serialized, never in a prompt). */
     webhookSecret: p.text().nullable(),
+    /** The finish statuses POSTed to webhookUrl (run webhooks); null: all of them. */
+    webhookEvents: p.array<(typeof RUN_WEBHOOK_EVENTS)[number]>().nullable(),
     monthlyTokenBudget: p.integer().nullable(),
     /** How long a scheduled fire waits for its dependencies before it is recorded `skipped`. */
     waitSeconds: p.integer().default(DEFAULT_WAIT_SECONDS),

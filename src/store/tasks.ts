@@ -14,9 +14,11 @@ export type TaskView = Task & { after: string[] };
 /** Every column a new user task may set; the rest start at the entity's defaults. */
 export type NewTask = Omit<
   Task,
-  'id' | 'createdAt' | 'updatedAt' | 'lastRunAt' | 'lastStatus' | 'pausedReason' | 'consecutiveFailures' | 'kind' | 'systemName' | 'orphaned' | 'waitSeconds' | 'hasDependencies' | 'description'
+  'id' | 'createdAt' | 'updatedAt' | 'lastRunAt' | 'lastStatus' | 'pausedReason' | 'consecutiveFailures' | 'kind' | 'systemName' | 'orphaned' | 'waitSeconds' | 'hasDependencies' | 'description' | 'webhookEvents'
 > & {
   waitSeconds?: number;
+  /** Null or absent: a run webhook for every finish status. */
+  webhookEvents?: Task['webhookEvents'];
   description?: string | null;
   /** Tasks of the same user this one runs after (task_dependencies rows). */
   after?: string[];

@@ -3,9 +3,10 @@ import { ConflictError, NotFoundError } from '../../errors.ts';
 import type { Execution } from '../../models/execution.ts';
 import { cancelExecution, findExecution, listSteps, reloadExecution } from '../../store/executions-read.ts';
 import { withTx } from '../../store/tx.ts';
+import { listRunWebhookDeliveries } from '../../store/run-webhooks.ts';
 import type { AppDeps } from '../deps.ts';
 import { type RouteDef, route } from '../route.ts';
-import { ExecutionOut, isRowId, StepOut } from '../schemas.ts';
+import { ExecutionOut, isRowId, RunWebhookDeliveryOut, StepOut } from '../schemas.ts';
 import { executionJson, stepJson } from '../serialize.ts';
 import { em } from './tasks.ts';
 
@@ -22,13 +23,13 @@ export function executionRoutes(deps: AppDeps): RouteDef[] {
       method: 'get',
       path: '/api/executions/:id',
       tag: 'executions',
-      summary: 'One execution with its steps (LLM calls and tool calls)',
+      summary: "One execution with its steps (LLM calls and tool calls) and its task webhook's deliveries",
       access: 'user',
-      responses: { 200: { description: 'the execution', schema: ExecutionOut.extend({ steps: StepOut.array() }) }, 404: { description: 'no such execution' } },
+      responses: { 200: { description: 'the execution', schema: ExecutionOut.extend({ steps: StepOut.array(), webhookDeliveries: RunWebhookDeliveryOut.array() }) }, 404: { description: 'no such execution' } },
       async handler(ctx, { params, principal }) {
         const x = await loadExecution(em(ctx), principal.userId, params.id as string);
-        const steps = await listSteps(em(ctx), x.id);
-        ctx.body = { ...executionJson(x), steps: steps.map(stepJson) };
+        const [steps, webhookDeliveries] = await Promise.all([listSteps(em(ctx), x.id), listRunWebhookDeliveries(deps.db.pool, x.id)]);
+        ctx.body = { ...executionJson(x), steps: steps.map(stepJson), webhookDeliveries };
       },
     }),
     route({
