@@ -163,7 +163,11 @@ export function insertMany(entity: AnySchema, rows: readonly Record<string, unkn
     }),
   );
   const names = cols.map((c) => c.name).join(', ');
-  const picks = cols.map((c) => (c.kind === 'text[]' ? `array(select jsonb_array_elements_text(v.${c.name}))` : `v.${c.name}`)).join(', ');
+  // A null array stays null (array(select … from null) would be an empty array, not null).
+  const arrayOf = (c: Column) => `array(select jsonb_array_elements_text(v.${c.name}))`;
+  const picks = cols
+    .map((c) => (c.kind !== 'text[]' ? `v.${c.name}` : c.nullable ? `case when v.${c.name} is null then null else ${arrayOf(c)} end` : arrayOf(c)))
+    .join(', ');
   const unnest = cols.map((c, i) => `$${i + 1}::${ARRAY_CAST[c.kind]}`).join(', ');
   const text = `insert into ${table.name} (${names})
     select ${picks} from unnest(${unnest}) with ordinality as v(${names}, ord__) order by v.ord__
