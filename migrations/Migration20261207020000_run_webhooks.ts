@@ -4,6 +4,36 @@ import { Migration } from '@mikro-orm/migrations';
 // `interrupted` is not one: an interrupted run is retried, and its retry's finish is the news.
 const EVENTS = `('succeeded', 'failed', 'cancelled', 'skipped', 'missed')`;
 
+/** The task.updated trigger's column list (events_task_columns) with webhook_events, the column added here. */
+const TASK_COLUMNS = [
+  'user_id', 'name', 'prompt', 'schedule', 'timezone', 'enabled', 'tools', 'max_attempts', 'misfire_policy',
+  'misfire_grace_seconds', 'overlap', 'pause_after_failures', 'consecutive_failures', 'paused_reason', 'start_at',
+  'end_at', 'last_run_at', 'last_status', 'created_at', 'model', 'webhook_url', 'webhook_secret', 'monthly_token_budget',
+  'kind', 'system_name', 'description', 'orphaned', 'wait_seconds', 'has_dependencies',
+];
+
+/** Columns compared one by one, not as to_jsonb(row): see the events migration for the measured reason. */
+function taskUpdateTrigger(columns: string[]): string {
+  return `
+      create or replace function tickler_events_tasks_update() returns trigger language plpgsql as $fn$
+      declare last_id bigint;
+      begin
+        with ins as (
+          insert into events (user_id, type, task_id, data)
+          select n.user_id, 'task.updated', n.id,
+                 jsonb_build_object('name', n.name, 'enabled', n.enabled, 'lastStatus', n.last_status)
+            from new_rows n join old_rows o on o.id = n.id
+           where (${columns.map((c) => `n.${c}`).join(', ')})
+                 is distinct from (${columns.map((c) => `o.${c}`).join(', ')})
+          returning id
+        )
+        select max(id) into last_id from ins;
+        perform tickler_events_notify(last_id);
+        return null;
+      end $fn$;
+      alter function tickler_events_tasks_update() set enable_nestloop = off;`;
+}
+
 /**
  * Run webhooks: every finished execution of a task with a webhook gets a pending row in
  * webhook_deliveries, written by a trigger in the very statement that records the finish. Five
@@ -16,6 +46,7 @@ export class Migration20261207020000_run_webhooks extends Migration {
   override async up(): Promise<void> {
     this.addSql(`
       alter table tasks add column webhook_events text[];
+      ${taskUpdateTrigger([...TASK_COLUMNS, 'webhook_events'])}
 
       alter table webhook_deliveries
         alter column notification_id drop not null,
@@ -64,6 +95,7 @@ export class Migration20261207020000_run_webhooks extends Migration {
         drop column execution_id, drop column event, drop column next_attempt_at, drop column delivered_at,
         alter column notification_id set not null,
         alter column finished_at set not null;
+      ${taskUpdateTrigger(TASK_COLUMNS)}
       alter table tasks drop column if exists webhook_events;
     `);
   }
