@@ -1,34 +1,35 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ConflictError, NotFoundError } from '../../errors.ts';
-import { Execution } from '../../models/execution.ts';
-import { ExecutionStep } from '../../models/execution-step.ts';
-import { CHANNELS, notify } from '../../models/notify.ts';
+import type { Execution } from '../../models/execution.ts';
+import { cancelExecution, findExecution, listSteps, reloadExecution } from '../../store/executions-read.ts';
+import { withTx } from '../../store/tx.ts';
+import { listRunWebhookDeliveries } from '../../store/run-webhooks.ts';
 import type { AppDeps } from '../deps.ts';
 import { type RouteDef, route } from '../route.ts';
-import { ExecutionOut, isRowId, StepOut } from '../schemas.ts';
+import { ExecutionOut, isRowId, RunWebhookDeliveryOut, StepOut } from '../schemas.ts';
 import { executionJson, stepJson } from '../serialize.ts';
 import { em } from './tasks.ts';
 
 async function loadExecution(e: EntityManager, userId: string, id: string): Promise<Execution> {
   if (!isRowId(id)) throw new NotFoundError('execution');
-  const x = await e.findOne(Execution, { id, userId });
+  const x = await findExecution(e, userId, id);
   if (!x) throw new NotFoundError('execution');
   return x;
 }
 
-export function executionRoutes(_deps: AppDeps): RouteDef[] {
+export function executionRoutes(deps: AppDeps): RouteDef[] {
   return [
     route({
       method: 'get',
       path: '/api/executions/:id',
       tag: 'executions',
-      summary: 'One execution with its steps (LLM calls and tool calls)',
+      summary: "One execution with its steps (LLM calls and tool calls) and its task webhook's deliveries",
       access: 'user',
-      responses: { 200: { description: 'the execution', schema: ExecutionOut.extend({ steps: StepOut.array() }) }, 404: { description: 'no such execution' } },
+      responses: { 200: { description: 'the execution', schema: ExecutionOut.extend({ steps: StepOut.array(), webhookDeliveries: RunWebhookDeliveryOut.array() }) }, 404: { description: 'no such execution' } },
       async handler(ctx, { params, principal }) {
         const x = await loadExecution(em(ctx), principal.userId, params.id as string);
-        const steps = await em(ctx).find(ExecutionStep, { executionId: x.id }, { orderBy: { index: 'asc' } });
-        ctx.body = { ...executionJson(x), steps: steps.map(stepJson) };
+        const [steps, webhookDeliveries] = await Promise.all([listSteps(em(ctx), x.id), listRunWebhookDeliveries(deps.db.pool, x.id)]);
+        ctx.body = { ...executionJson(x), steps: steps.map(stepJson), webhookDeliveries };
       },
     }),
     route({
@@ -41,18 +42,8 @@ export function executionRoutes(_deps: AppDeps): RouteDef[] {
       async handler(ctx, { params, principal }) {
         const e = em(ctx);
         const found = await loadExecution(e, principal.userId, params.id as string);
-        // The owner's later attempt to record a result is fenced on status, so it cannot undo this.
-        const cancelled = await e.transactional(async (tx) => {
-          const rows = await tx.execute<{ id: string }[]>(
-            `update executions set status = 'cancelled', finished_at = now(), lease_until = null,
-                    error = '{"type":"cancelled","message":"cancelled by the user"}'::jsonb
-              where id = ? and status in ('queued', 'running') returning id`,
-            [found.id],
-          );
-          if (rows.length) await notify(tx, CHANNELS.cancel, { id: found.id });
-          return rows.length > 0;
-        });
-        await e.refresh(found);
+        const cancelled = await withTx(deps.db.pool, (c) => cancelExecution(c, found.id));
+        await reloadExecution(e, found);
         if (!cancelled) throw new ConflictError(`execution already ${found.status}`, { executionStatus: found.status });
         ctx.body = executionJson(found);
       },

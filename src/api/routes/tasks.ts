@@ -8,8 +8,8 @@ import { Execution } from '../../models/execution.ts';
 import { CHANNELS, notify, type TaskOp } from '../../models/notify.ts';
 import { sqlOfEm } from '../../models/sql.ts';
 import { Task } from '../../models/task.ts';
-import { dependenciesOf, dependentsOf, normalizeAfter } from '../../models/task-graph.ts';
-import { findTask, listTasks } from '../../models/task-repo.ts';
+import { dependenciesOf, dependentsOf, normalizeAfter } from '../../store/task-graph.ts';
+import { deleteTask, dropClaimedFires, findTask, listTasks, lockTask } from '../../store/tasks.ts';
 import { createRunWriter } from '../../models/run-writer.ts';
 import { createTaskWriter } from '../../models/task-writer.ts';
 import { setDependencies } from '../../scheduler/set-dependencies.ts';
@@ -84,13 +84,13 @@ function canonical(value: unknown): string {
 export async function saveTask(tx: EntityManager, task: Task, op: TaskOp, timingChanged: boolean): Promise<void> {
   await tx.flush();
   if (timingChanged) {
-    await tx.execute(`delete from executions where task_id = ? and status in ('queued', 'waiting') and trigger <> 'manual'`, [task.id]);
+    await dropClaimedFires(sqlOfEm(tx), task.id);
   }
   await notify(tx, CHANNELS.tasks, { id: task.id, op: timingChanged && op === 'updated' ? 'rescheduled' : op });
 }
 
 export function taskRoutes(deps: AppDeps): RouteDef[] {
-  const writer = createTaskWriter({ pool: deps.db.pool, maxTasks: deps.config.limits.maxTasksPerUser, logger: deps.logger });
+  const writer = createTaskWriter({ pool: deps.db.pool, maxTasks: deps.config.limits.maxTasksPerUser, logger: deps.logger, clock: deps.clock });
   const runs = createRunWriter({ pool: deps.db.pool, clock: deps.clock, logger: deps.logger });
   return [
     route({
@@ -183,14 +183,14 @@ export function taskRoutes(deps: AppDeps): RouteDef[] {
         await em(ctx).transactional(async (tx) => {
           const t = await loadTask(tx, principal.userId, params.id as string);
           // Locked first, so no new dependent can appear between the check and the delete.
-          await tx.execute('select id from tasks where id = ? for update', [t.id]);
+          await lockTask(sqlOfEm(tx), t.id);
           const dependents = await dependentsOf(sqlOfEm(tx), t.id);
           if (dependents.length && !query.detach) {
             const list = dependents.map((d) => `#${d.id} ${JSON.stringify(d.name)}`).join(', ');
             throw new ConflictError(`${list} ${dependents.length === 1 ? 'runs' : 'run'} after this task: delete ${dependents.length === 1 ? 'it' : 'them'} first, or pass ?detach=true to remove these dependencies`, { dependents });
           }
           // Edges go with the task (on delete cascade): that is what detaching means.
-          await tx.execute('delete from tasks where id = ?', [t.id]);
+          await deleteTask(sqlOfEm(tx), t.id);
           await notify(tx, CHANNELS.tasks, { id: t.id, op: 'deleted' });
         });
         ctx.status = 204;
