@@ -6,7 +6,7 @@ import { sweepDependencies } from './dependencies.ts';
 import type { PlanOptions } from './plan.ts';
 import { resolveStaleFires } from './misfires.ts';
 import { sweepOrphans } from './record.ts';
-import { nextFire, type ScheduleSpec } from './schedule.ts';
+import { nextFire, withZone } from './schedule.ts';
 
 /**
  * What stored next_run_at values depend on besides the spec: the time-zone rules and our cron
@@ -41,7 +41,7 @@ export async function recomputeIfRulesChanged(pool: pg.Pool, logger: Logger): Pr
         const ids: string[] = [];
         const next: (string | null)[] = [];
         for (const r of batch) {
-          const spec = { ...r.schedule, timezone: r.timezone } as ScheduleSpec;
+          const spec = withZone(r.schedule, r.timezone);
           const b = { startAt: r.start_ms === null ? null : new Date(r.start_ms), endAt: r.end_ms === null ? null : new Date(r.end_ms) };
           ids.push(r.id);
           next.push(nextFire(spec, now, b)?.toISOString() ?? null);
