@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import pg from 'pg';
 import { CHANNELS } from '../models/notify.ts';
 import { databaseClockMs } from '../store/claims.ts';
 import { sweepDependencies } from './dependencies.ts';
@@ -45,6 +46,12 @@ export interface Engine {
 export function createEngine(opts: EngineOptions): Engine {
   const { db, logger, config, clock } = opts;
   const pool = db.pool;
+  // Liveness on a connection of its own: in a burst the shared pool queues thousands of run writes,
+  // and a heartbeat waiting behind them for longer than SCHEDULER_REPLICA_DEAD_MS made a busy, live
+  // replica look dead to the others, who took over its runs and ran them again (bench/fire.ts, K =
+  // 10,000 on 3 replicas: 2,731 duplicates before this).
+  const livePool = new pg.Pool({ connectionString: db.url, max: 1, keepAlive: true });
+  livePool.on('error', (err) => logger.warn({ err: err.message }, 'liveness connection error'));
   const s = createState(opts);
   // Dispatching is built last (it needs finishing, which needs holding): the table calls it late.
   let dispatching: Dispatching | undefined;
@@ -91,7 +98,7 @@ export function createEngine(opts: EngineOptions): Engine {
   let beats = 0;
   async function heartbeat(): Promise<void> {
     const r = await beat(
-      pool,
+      livePool,
       {
         id: s.id,
         host: hostname(),
@@ -173,7 +180,8 @@ export function createEngine(opts: EngineOptions): Engine {
       for (const xid of s.running.keys()) abortRun(s, xid, 'released');
       await runsEnded(s, 5_000);
       await finishing.close();
-      await forgetReplica(pool, s.id).catch(() => undefined);
+      await forgetReplica(livePool, s.id).catch(() => undefined);
+      await livePool.end().catch(() => undefined);
       s.ready = false;
     },
   };
