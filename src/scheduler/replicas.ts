@@ -13,6 +13,7 @@ import {
   selectSameHostReplicas,
   upsertHeartbeat,
 } from '../store/replicas.ts';
+import type { BeatRow } from '../store/replicas.ts';
 import { withTx } from '../store/tx.ts';
 
 // Replica liveness: every engine heartbeats its row in scheduler_instances; a row not refreshed for
@@ -22,16 +23,8 @@ import { withTx } from '../store/tx.ts';
 // and the runner passes a fence (stillHolds) before each request it sends out, so it cannot call
 // the model for a run it lost either.
 
-export interface Beat {
-  id: string;
-  host: string;
-  pid: number;
-  mode: string;
-  concurrency: number;
-  running: number;
-  queued: number;
-  lastLagMs: number | null;
-}
+/** What a heartbeat writes: the row of src/store/replicas.ts. */
+export type Beat = BeatRow;
 
 /** A live replica as the heartbeat table shows it. */
 export interface Replica {
