@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import {
+  type BeatRow,
   deleteHeartbeat,
   deleteReplicas,
   fenceRun,
@@ -13,8 +14,8 @@ import {
   selectSameHostReplicas,
   upsertHeartbeat,
 } from '../store/replicas.ts';
-import type { BeatRow } from '../store/replicas.ts';
 import { withTx } from '../store/tx.ts';
+import { retriesOf } from './record.ts';
 
 // Replica liveness: every engine heartbeats its row in scheduler_instances; a row not refreshed for
 // `deadAfterMs` (the database's clock, as leases are) belongs to a dead replica, and whichever live
@@ -79,11 +80,8 @@ export async function takeOverDead(pool: pg.Pool, opts: { self: string; deadAfte
     const busy = new Set(await ownersStillRunning(client, dead));
     const replicas = dead.filter((id) => !busy.has(id));
     await deleteReplicas(client, replicas);
-    const retry = runs.filter((r) => r.attempt < r.max_attempts);
-    await insertImmediateRetries(
-      client,
-      retry.map((r) => ({ taskId: r.task_id, userId: r.user_id, attempt: r.attempt + 1, dryRun: r.dry_run })),
-    );
+    const retry = retriesOf(runs);
+    await insertImmediateRetries(client, retry);
     await markTasksInterrupted(
       client,
       runs.map((r) => r.task_id),

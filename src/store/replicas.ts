@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { CHANNELS } from '../models/notify.ts';
+import type { InterruptedRun } from './executions.ts';
 
 // scheduler_instances (one heartbeat row per engine replica) and the statements of a takeover.
 // Every age is measured by the database's clock, never a replica's.
@@ -66,15 +67,6 @@ export async function lockDeadReplicas(client: pg.ClientBase, self: string, dead
 
 export async function deleteReplicas(client: pg.ClientBase, ids: string[]): Promise<void> {
   await client.query('delete from scheduler_instances where id = any($1::text[])', [ids]);
-}
-
-export interface InterruptedRun {
-  id: string;
-  task_id: string;
-  user_id: string;
-  attempt: number;
-  dry_run: boolean;
-  max_attempts: number;
 }
 
 /**
