@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { createLogger } from '../src/log.ts';
 import { openDatabase } from '../src/models/db.ts';
 import { startEmbeddedPostgres } from '../src/models/embedded.ts';
-import { sqlOfEm } from '../src/models/sql.ts';
+import { sqlOfEm } from '../src/store/sql.ts';
 import { loadUserEdges } from '../src/models/task-graph.ts';
 import { findCycle, graphFromBytes } from '../src/scheduler/graph.ts';
 import { setDependencies } from '../src/scheduler/set-dependencies.ts';

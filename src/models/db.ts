@@ -3,12 +3,11 @@ import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM } from '@mikro-orm/postgresql';
 import type pg from 'pg';
 import type { Logger } from '../log.ts';
+import { lockMigrations, unlockMigrations } from '../store/migration-lock.ts';
 import { entities } from './entities.ts';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url));
 
-// Any 64-bit constant unique to tickler: serialises migrations when several replicas start at once.
-const MIGRATION_LOCK = 7_361_524_901;
 
 export interface Database {
   orm: MikroORM;
@@ -61,12 +60,12 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
 export async function migrate(db: Database, logger: Logger): Promise<string[]> {
   const client = await db.pool.connect();
   try {
-    await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    await lockMigrations(client);
     const applied = await db.orm.migrator.up();
     if (applied.length) logger.info({ migrations: applied.map((m) => m.name) }, 'applied migrations');
     return applied.map((m) => m.name);
   } finally {
-    await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+    await unlockMigrations(client).catch(() => undefined);
     client.release();
   }
 }

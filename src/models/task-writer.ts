@@ -9,7 +9,7 @@ import { deleteTasks, findTask, insertTasks, lockTaskCounts, type NewTask, notif
 import { withTx } from '../store/tx.ts';
 import { groupCommit } from './group-commit.ts';
 import { CHANNELS } from './notify.ts';
-import { sqlOf } from './sql.ts';
+import { sqlOf } from '../store/sql.ts';
 
 /**
  * Task creation with group commit. Creates that arrive while a write is in flight are written

@@ -1,5 +1,5 @@
 import { ValidationError } from '../errors.ts';
-import type { Sql } from '../models/sql.ts';
+import type { Sql } from '../store/sql.ts';
 import { findTargets, loadUserEdges, lockUserGraph, normalizeAfter, replaceEdges, targetProblem } from '../models/task-graph.ts';
 import { taskNames } from '../store/task-names.ts';
 import { describeCycle, findCycle, graphFromBytes } from './graph.ts';

@@ -36,3 +36,11 @@ export async function cancelExecution(db: pg.ClientBase, id: string): Promise<bo
   if (rows.length) await pgNotify(db, CHANNELS.cancel, { id });
   return rows.length > 0;
 }
+
+/** A page of a task's executions, newest first; `limit + 1` rows tell the caller whether a next page exists. */
+export async function listExecutions(em: EntityManager, q: { taskId: string; status?: string | undefined; before?: string | undefined }, limit: number): Promise<Execution[]> {
+  const where: Record<string, unknown> = { taskId: q.taskId };
+  if (q.status) where.status = q.status;
+  if (q.before) where.id = { $lt: q.before };
+  return await em.find(Execution, where, { orderBy: { id: 'desc' }, limit });
+}

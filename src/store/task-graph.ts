@@ -2,7 +2,7 @@
 // dependents that block a delete, and the graph the web app draws. Every function runs in the
 // caller's transaction (see sql.ts); the cycle check lives in scheduler/set-dependencies.ts.
 import { ValidationError } from '../errors.ts';
-import type { Sql } from '../models/sql.ts';
+import type { Sql } from './sql.ts';
 import { MAX_DEPENDENCIES } from '../models/task.ts';
 
 export interface TargetRow {

@@ -1,4 +1,4 @@
-import type { Sql } from '../models/sql.ts';
+import type { Sql } from './sql.ts';
 
 /** The names of the tasks `ids` (any owner), by id; an id with no task is absent. */
 export async function taskNames(sql: Sql, ids: readonly string[]): Promise<Map<string, string>> {

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { Task } from '../models/task.ts';
-import type { Sql } from '../models/sql.ts';
+import type { Sql } from './sql.ts';
 import { columnsOf, insertMany, rowMapper } from './columns.ts';
 
 // The tasks table's statements. Column lists and the row mapper come from the Task entity

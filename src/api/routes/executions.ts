@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ConflictError, NotFoundError } from '../../errors.ts';
 import type { Execution } from '../../models/execution.ts';
-import { cancelExecution, findExecution, listSteps, reloadExecution } from '../../store/executions-read.ts';
+import { cancelExecution, findExecution, listExecutions, listSteps, reloadExecution } from '../../store/executions-read.ts';
 import { withTx } from '../../store/tx.ts';
 import { listRunWebhookDeliveries } from '../../store/run-webhooks.ts';
 import type { AppDeps } from '../deps.ts';
@@ -9,6 +9,13 @@ import { type RouteDef, route } from '../route.ts';
 import { ExecutionOut, isRowId, RunWebhookDeliveryOut, StepOut } from '../schemas.ts';
 import { executionJson, stepJson } from '../serialize.ts';
 import { em } from './tasks.ts';
+
+/** A page of a task's (or a system job's) executions, newest first, for the two list routes. */
+export async function executionPage(e: EntityManager, taskId: string, query: { status?: string | undefined; cursor?: string | undefined; limit: number }) {
+  const rows = await listExecutions(e, { taskId, status: query.status, before: query.cursor }, query.limit + 1);
+  const items = rows.slice(0, query.limit);
+  return { items: items.map(executionJson), nextCursor: rows.length > query.limit ? (items[items.length - 1]?.id ?? null) : null };
+}
 
 async function loadExecution(e: EntityManager, userId: string, id: string): Promise<Execution> {
   if (!isRowId(id)) throw new NotFoundError('execution');

@@ -1,4 +1,4 @@
-import { sqlOf } from '../../models/sql.ts';
+import { sqlOf } from '../../store/sql.ts';
 import { dependencyGraph } from '../../models/task-graph.ts';
 import type { AppDeps } from '../deps.ts';
 import { type RouteDef, route } from '../route.ts';

@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { AppError, ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
-import { Execution } from '../../models/execution.ts';
 import { deleteOrphanedJob, findJob, type JobRow, type JobService, listJobs, serviceOf } from '../../store/jobs.ts';
 import { createRunWriter } from '../../models/run-writer.ts';
 import type { AppDeps } from '../deps.ts';
 import { type RouteDef, route } from '../route.ts';
 import { queuedRunJson, queueRunNow } from '../run-now.ts';
 import { ExecutionOut, isRowId, JOB_SERVICES, JobOut, ListExecutionsQuery, page, RunTaskSchema } from '../schemas.ts';
-import { executionJson, scheduleJson, specOf } from '../serialize.ts';
+import { scheduleJson, specOf } from '../serialize.ts';
+import { executionPage } from './executions.ts';
 import { em } from './tasks.ts';
 
 // One listing of everything scheduled, for admins: the system jobs declared in code
@@ -91,12 +91,7 @@ export function jobRoutes(deps: AppDeps): RouteDef[] {
       responses: { 200: { description: 'a page of executions', schema: page(ExecutionOut) }, 404: { description: 'no such job' } },
       async handler(ctx, { params, query }) {
         const job = await load(params.service, params.id);
-        const where: Record<string, unknown> = { taskId: job.id };
-        if (query.status) where.status = query.status;
-        if (query.cursor) where.id = { $lt: query.cursor };
-        const rows = await em(ctx).find(Execution, where, { orderBy: { id: 'desc' }, limit: query.limit + 1 });
-        const items = rows.slice(0, query.limit);
-        ctx.body = { items: items.map(executionJson), nextCursor: rows.length > query.limit ? (items[items.length - 1]?.id ?? null) : null };
+        ctx.body = await executionPage(em(ctx), job.id, query);
       },
     }),
     route({

@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import { AppError, ConflictError, ServiceUnavailableError, ValidationError } from '../../errors.ts';
-import { sqlOfEm } from '../../models/sql.ts';
+import { sqlOfEm } from '../../store/sql.ts';
 import type { Task } from '../../models/task.ts';
 import { dependenciesOf } from '../../models/task-graph.ts';
 import { readEditRules } from '../../nl-parser/edit-rules.ts';
@@ -13,7 +13,8 @@ import { type RouteDef, route } from '../route.ts';
 import { EDIT_FIELDS, EditOut, EditTaskSchema, UpdateTaskSchema } from '../schemas.ts';
 import { specOf, taskJson } from '../serialize.ts';
 import { applyUpdate } from '../task-input.ts';
-import { em, inputDeps, loadTask, saveTask } from './tasks.ts';
+import { saveTask } from '../../store/task-entities.ts';
+import { em, inputDeps, loadTask } from './tasks.ts';
 
 function viewOf(t: Task): EditTaskView {
   const spec = specOf(t);

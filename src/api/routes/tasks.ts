@@ -4,12 +4,12 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { AppError, ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
 import { findReading, type Reading } from '../../store/schedule-readings.ts';
-import { Execution } from '../../models/execution.ts';
-import { CHANNELS, notify, type TaskOp } from '../../models/notify.ts';
-import { sqlOfEm } from '../../models/sql.ts';
-import { Task } from '../../models/task.ts';
+import { CHANNELS, notify } from '../../models/notify.ts';
+import { sqlOfEm } from '../../store/sql.ts';
+import type { Task } from '../../models/task.ts';
+import { findUserTask, saveTask } from '../../store/task-entities.ts';
 import { dependenciesOf, dependentsOf, normalizeAfter } from '../../store/task-graph.ts';
-import { deleteTask, dropClaimedFires, findTask, listTasks, lockTask } from '../../store/tasks.ts';
+import { deleteTask, findTask, listTasks, lockTask } from '../../store/tasks.ts';
 import { createRunWriter } from '../../models/run-writer.ts';
 import { createTaskWriter } from '../../models/task-writer.ts';
 import { setDependencies } from '../../scheduler/set-dependencies.ts';
@@ -28,7 +28,8 @@ import {
   TaskOut,
   UpdateTaskSchema,
 } from '../schemas.ts';
-import { executionJson, taskJson, taskState } from '../serialize.ts';
+import { taskJson, taskState } from '../serialize.ts';
+import { executionPage } from './executions.ts';
 import { applyUpdate, type InputDeps, type NewTaskFields, resolveCreate, setEnabled } from '../task-input.ts';
 import { localeFromAcceptLanguage } from '../../nl-parser/locale.ts';
 
@@ -39,7 +40,7 @@ export const em = (ctx: Context) => ctx.state.em as EntityManager;
 /** Loads a task of this user; another user's task is indistinguishable from a missing one. */
 export async function loadTask(e: EntityManager, userId: string, id: string): Promise<Task> {
   if (!isRowId(id)) throw new NotFoundError('task');
-  const task = await e.findOne(Task, { id, userId });
+  const task = await findUserTask(e, userId, id);
   if (!task) throw new NotFoundError('task');
   return task;
 }
@@ -75,18 +76,6 @@ function canonical(value: unknown): string {
       .join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
-}
-
-/**
- * Saves a task and tells every engine. When its timing changed (paused, rescheduled), fires
- * already claimed for the old timing are deleted in the same transaction, so none of them can run.
- */
-export async function saveTask(tx: EntityManager, task: Task, op: TaskOp, timingChanged: boolean): Promise<void> {
-  await tx.flush();
-  if (timingChanged) {
-    await dropClaimedFires(sqlOfEm(tx), task.id);
-  }
-  await notify(tx, CHANNELS.tasks, { id: task.id, op: timingChanged && op === 'updated' ? 'rescheduled' : op });
 }
 
 export function taskRoutes(deps: AppDeps): RouteDef[] {
@@ -262,12 +251,7 @@ export function taskRoutes(deps: AppDeps): RouteDef[] {
       responses: { 200: { description: 'a page of executions', schema: page(ExecutionOut) }, 404: { description: 'no such task' } },
       async handler(ctx, { query, params, principal }) {
         const t = await loadTask(em(ctx), principal.userId, params.id as string);
-        const where: Record<string, unknown> = { taskId: t.id };
-        if (query.status) where.status = query.status;
-        if (query.cursor) where.id = { $lt: query.cursor };
-        const rows = await em(ctx).find(Execution, where, { orderBy: { id: 'desc' }, limit: query.limit + 1 });
-        const items = rows.slice(0, query.limit);
-        ctx.body = { items: items.map(executionJson), nextCursor: rows.length > query.limit ? (items[items.length - 1]?.id ?? null) : null };
+        ctx.body = await executionPage(em(ctx), t.id, query);
       },
     }),
   ];
