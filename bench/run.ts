@@ -250,7 +250,7 @@ function describeOne(r: Record<string, any>): string {
   }
   if (r.test === 'pg-ceiling') return `${head}: select p50 ${r.selectRoundTripMs?.p50} ms, insert ${r.insertSequentialPerSec}/s (1) ${r.insert16InFlightPerSec}/s (16), claim 10k ${r.claim10kOneStatementMs} ms ${load}`;
   if (r.test === 'throughput') return `${head}: ${r.endToEndPerSec} jobs/s end to end (enqueue ${r.enqueuePerSec}/s)${r.duePerSec ? `; due at once: ${r.duePerSec}/s, all done ${r.dueAllDoneMs} ms after T` : ''}${r.bareClientPerSec ? `; bare client ${r.bareClientPerSec}/s` : ''} ${load}`;
-  if (r.test === 'create') return `${head}: ${r.sequentialPerSec}/s sequential, ${r.concurrentPerSec ?? '-'}/s with 16 in flight ${load}`;
+  if (r.test === 'create') return `${head}: ${r.sequentialPerSec}/s sequential, ${r.concurrentPerSec ?? '-'}/s with 16 in flight${r.batchPerSec ? `, ${r.batchPerSec}/s in batches of 1,000` : ''} ${load}`;
   if (r.test === 'scale-create') return `${head}: created in ${r.createMs} ms (${r.createPerSec}/s) ${load}`;
   if (r.test === 'pastdue') return `${head}: start-up sync over ${r.pastDue} past-due tasks in ${r.syncMs} ms ${load}`;
   return `${head}: startup ${r.startupMs} ms, rss ${r.rssMB} MB, idle cpu ${r.idle?.cpuPctOfOneCore}%, worst stall ${r.idle?.maxLoopStallMs} ms ${load}`;

@@ -122,6 +122,40 @@ export const CreateTaskSchema = z
   .strict();
 export type CreateTaskBody = z.infer<typeof CreateTaskSchema>;
 
+export const MAX_BATCH_TASKS = 1000;
+/** One task of a batch: a create body; a preview's parseId is for single creates only. */
+export const BatchTaskSchema = CreateTaskSchema.omit({ parseId: true });
+
+/**
+ * POST /api/tasks/batch. Each task is checked here so that its issues are named `tasks[i].field`
+ * (the batch is refused as a whole, so a client must know which one to fix).
+ */
+export const BatchCreateSchema = z
+  .object({
+    tasks: z
+      .array(z.unknown())
+      .min(1)
+      .max(MAX_BATCH_TASKS)
+      .describe(`1–${MAX_BATCH_TASKS} tasks, each a POST /api/tasks body (without parseId); all are created or none`),
+  })
+  .strict()
+  .transform((b, ctx) => {
+    const tasks: CreateTaskBody[] = [];
+    for (const [i, t] of b.tasks.entries()) {
+      const r = BatchTaskSchema.safeParse(t);
+      if (r.success) {
+        tasks.push(r.data);
+        continue;
+      }
+      for (const issue of r.error.issues) {
+        const path = [`tasks[${i}]`, ...issue.path.map(String)];
+        if (issue.code === 'unrecognized_keys') for (const k of issue.keys) ctx.addIssue({ code: 'custom', path: [...path, k], message: 'unknown field' });
+        else ctx.addIssue({ code: 'custom', path, message: issue.message });
+      }
+    }
+    return { tasks };
+  });
+
 export const UpdateTaskSchema = z
   .object(Object.fromEntries(Object.entries(taskFields).map(([k, v]) => [k, v.optional()])) as {
     [K in keyof typeof taskFields]: z.ZodOptional<(typeof taskFields)[K]>;

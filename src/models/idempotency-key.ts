@@ -9,6 +9,8 @@ export const IdempotencyKey = defineEntity({
     key: p.text().primary(),
     requestHash: p.text(),
     taskId: p.bigint('string'),
+    /** A batch create's tasks, in request order (taskId is the first). */
+    taskIds: p.json<string[]>().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
   },
 });

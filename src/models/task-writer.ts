@@ -2,10 +2,10 @@ import { AppError } from '../errors.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type pg from 'pg';
-import { claimIdempotencyKeys, findIdempotencyKey } from '../store/idempotency-keys.ts';
+import { claimBatchKey, claimIdempotencyKeys, findIdempotencyKey } from '../store/idempotency-keys.ts';
 import { findTargets, insertEdges, normalizeAfter, targetProblem } from '../store/task-graph.ts';
 import { taskQuotaError } from '../store/task-quota.ts';
-import { deleteTasks, findTask, insertTasks, lockTaskCounts, type NewTask, notifyTasks, type TaskView } from '../store/tasks.ts';
+import { deleteTasks, findTask, findTasks, insertTasks, lockTaskCounts, type NewTask, notifyTasks, type TaskView } from '../store/tasks.ts';
 import { withTx } from '../store/tx.ts';
 import { groupCommit } from './group-commit.ts';
 import { CHANNELS } from './notify.ts';
@@ -32,13 +32,34 @@ interface Pending extends CreateRequest {
   reject: (err: unknown) => void;
 }
 
+export type BatchResult = { tasks: TaskView[]; replayed: boolean };
+
 export interface TaskWriter {
   create(req: CreateRequest): Promise<CreateResult>;
+  /**
+   * All of `tasks` for one user in one transaction and one multi-row insert, or none of them: a
+   * bad `after` is a 422 naming `tasks[i].after.j`, a batch past the user's limit a 422.
+   */
+  createMany(userId: string, tasks: NewTask[], idempotency?: { key: string; hash: string }): Promise<BatchResult>;
+  /** The batch an earlier request with this key created, a 422 if its body differed, or null. */
+  replayMany(userId: string, key: string, hash: string): Promise<BatchResult | null>;
   /** The result of an earlier request with this key (within 24 h), a 422 if its body differed, or null. */
   replay(userId: string, key: string, hash: string): Promise<CreateResult | null>;
 }
 
 const MAX_BATCH = 500;
+
+/** The error of the batch's i-th task, its field paths under `tasks[i]`. */
+export function atIndex(err: unknown, i: number): unknown {
+  if (!(err instanceof AppError)) return err;
+  const at = (path: string) => `tasks[${i}].${path}`;
+  return new AppError(err.status, err.code, at(err.message), {
+    ...(err.errors ? { errors: err.errors.map((e) => ({ ...e, path: at(e.path) })) } : {}),
+    ...(err.details ? { details: err.details } : {}),
+    ...(err.headers ? { headers: err.headers } : {}),
+    cause: err,
+  });
+}
 
 const keyReused = () =>
   new AppError(422, 'idempotency_key_reused', 'this Idempotency-Key was already used with a different request body', {
@@ -159,8 +180,54 @@ export function createTaskWriter(opts: { pool: pg.Pool; maxTasks: number; logger
     }
   });
 
+  async function replayMany(userId: string, key: string, hash: string): Promise<BatchResult | null> {
+    const claim = await findIdempotencyKey(pool, userId, key);
+    if (!claim) return null;
+    if (claim.requestHash !== hash || !claim.taskIds) throw keyReused();
+    const found = new Map((await findTasks(pool, userId, claim.taskIds)).map((t) => [t.id, t]));
+    const tasks = claim.taskIds.map((id) => found.get(id));
+    if (tasks.some((t) => !t)) throw new AppError(409, 'conflict', 'a task created with this Idempotency-Key has since been deleted');
+    return { tasks: tasks as TaskView[], replayed: true };
+  }
+
+  async function createMany(userId: string, tasks: NewTask[], idempotency?: { key: string; hash: string }): Promise<BatchResult> {
+    const lost = Symbol('key lost');
+    const written = await withTx(pool, async (client) => {
+      const counts = await lockTaskCounts(client, [userId]);
+      const owned = counts.get(userId) ?? 0;
+      if (owned + tasks.length > opts.maxTasks) throw taskQuotaError(opts.maxTasks, { owned, adding: tasks.length });
+      const named = tasks.flatMap((t) => t.after ?? []);
+      const targets = named.length ? await findTargets(sqlOf(client), named) : new Map();
+      for (const [i, t] of tasks.entries()) {
+        const problem = targetProblem(t.after ?? [], userId, targets);
+        if (problem) throw atIndex(problem, i);
+      }
+      const made = await insertTasks(client, tasks, opts.clock.now());
+      const ids = made.map((t) => t.id);
+      // Lost to a concurrent request with the same key (which blocked us until it committed):
+      // this transaction rolls back and that request's batch is returned.
+      if (idempotency && !(await claimBatchKey(client, { userId, key: idempotency.key, hash: idempotency.hash, taskIds: ids }))) throw lost;
+      await insertEdges(
+        sqlOf(client),
+        made.flatMap((t, i) => normalizeAfter(tasks[i]?.after ?? []).map((dependsOn) => ({ userId, taskId: t.id, dependsOn }))),
+      );
+      await notifyTasks(client, CHANNELS.tasks, { op: 'created', n: made.length });
+      return made;
+    }).catch((err: unknown) => {
+      if (err === lost) return null;
+      throw err;
+    });
+    if (written) return { tasks: written, replayed: false };
+    const key = idempotency as { key: string; hash: string };
+    const earlier = await replayMany(userId, key.key, key.hash);
+    if (!earlier) throw new AppError(409, 'conflict', 'a concurrent request with this Idempotency-Key did not complete; retry');
+    return earlier;
+  }
+
   return {
     replay: replayOf,
+    replayMany,
+    createMany,
     async create(req) {
       return await new Promise<CreateResult>((resolve, reject) => enqueue({ ...req, resolve, reject }));
     },

@@ -1,8 +1,13 @@
 import type pg from 'pg';
 import { LimitError } from '../errors.ts';
 
-export const taskQuotaError = (maxTasks: number) =>
-  new LimitError('MAX_TASKS_PER_USER', `you already have ${maxTasks} tasks, the most this server allows (MAX_TASKS_PER_USER)`);
+export const taskQuotaError = (maxTasks: number, batch?: { owned: number; adding: number }) =>
+  new LimitError(
+    'MAX_TASKS_PER_USER',
+    batch
+      ? `you have ${batch.owned} tasks and this batch adds ${batch.adding} more; this server allows at most ${maxTasks} (MAX_TASKS_PER_USER)`
+      : `you already have ${maxTasks} tasks, the most this server allows (MAX_TASKS_PER_USER)`,
+  );
 
 /**
  * Refuses when the user already owns `maxTasks` tasks: the check a create makes under its row lock,

@@ -11,12 +11,14 @@ import { findUserTask, saveTask } from '../../store/task-entities.ts';
 import { dependenciesOf, dependentsOf, normalizeAfter } from '../../store/task-graph.ts';
 import { deleteTask, findTask, listTasks, lockTask } from '../../store/tasks.ts';
 import { createRunWriter } from '../../models/run-writer.ts';
-import { createTaskWriter } from '../../models/task-writer.ts';
+import { atIndex, createTaskWriter } from '../../models/task-writer.ts';
+import type { NewTask } from '../../store/tasks.ts';
 import { setDependencies } from '../../scheduler/set-dependencies.ts';
 import type { AppDeps } from '../deps.ts';
 import { type RouteDef, route } from '../route.ts';
 import { queuedRunJson, queueRunNow } from '../run-now.ts';
 import {
+  BatchCreateSchema,
   CreateTaskSchema,
   DeleteTaskQuery,
   ExecutionOut,
@@ -78,6 +80,15 @@ function canonical(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
+/** The request's Idempotency-Key claim: the key and a hash of the body it came with. */
+function idempotencyOf(ctx: Context, body: unknown): { key: string; hash: string } | undefined {
+  const rawKey = ctx.get('idempotency-key');
+  if (!rawKey) return undefined;
+  const k = IdempotencyKeyHeader.safeParse(rawKey);
+  if (!k.success) throw new ValidationError('Idempotency-Key header is invalid', [{ path: 'Idempotency-Key', message: k.error.issues[0]?.message ?? 'invalid' }]);
+  return { key: k.data, hash: createHash('sha256').update(canonical(body)).digest('hex') };
+}
+
 export function taskRoutes(deps: AppDeps): RouteDef[] {
   const writer = createTaskWriter({ pool: deps.db.pool, maxTasks: deps.config.limits.maxTasksPerUser, logger: deps.logger, clock: deps.clock });
   const runs = createRunWriter({ pool: deps.db.pool, clock: deps.clock, logger: deps.logger });
@@ -93,13 +104,7 @@ export function taskRoutes(deps: AppDeps): RouteDef[] {
       headers: { 'Idempotency-Key': 'the same key and body within 24 h returns the first task instead of a twin' },
       responses: { 201: { description: 'the task', schema: TaskOut }, 410: { description: '`parseId` has expired' }, 422: { description: 'invalid input or a limit reached' }, 503: { description: 'the LLM needed to read the text is unavailable' } },
       async handler(ctx, { body, principal }) {
-        const rawKey = ctx.get('idempotency-key');
-        let idempotency: { key: string; hash: string } | undefined;
-        if (rawKey) {
-          const k = IdempotencyKeyHeader.safeParse(rawKey);
-          if (!k.success) throw new ValidationError('Idempotency-Key header is invalid', [{ path: 'Idempotency-Key', message: k.error.issues[0]?.message ?? 'invalid' }]);
-          idempotency = { key: k.data, hash: createHash('sha256').update(canonical(body)).digest('hex') };
-        }
+        const idempotency = idempotencyOf(ctx, body);
         // A retry is answered before the body is resolved again (no second LLM parse for it).
         const earlier = idempotency ? await writer.replay(principal.userId, idempotency.key, idempotency.hash) : null;
         const reading = !earlier && body.parseId ? await confirmedReading(deps, principal.userId, body.parseId) : undefined;
@@ -109,6 +114,41 @@ export function taskRoutes(deps: AppDeps): RouteDef[] {
         if (replayed) ctx.set('Idempotent-Replayed', 'true');
         ctx.set('Location', `/api/tasks/${task.id}`);
         ctx.body = taskJson(task, task.after);
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/api/tasks/batch',
+      tag: 'tasks',
+      summary: 'Create up to 1,000 tasks at once: all of them or none',
+      access: 'user',
+      rateLimit: 'create',
+      body: BatchCreateSchema,
+      headers: { 'Idempotency-Key': 'the same key and body within 24 h returns the first batch instead of a second one' },
+      responses: {
+        201: { description: 'the tasks, in request order', schema: z.object({ items: z.array(TaskOut) }) },
+        422: { description: 'a task is invalid (named `tasks[i].field`; nothing is created) or the batch would pass the task limit' },
+        503: { description: 'the LLM needed to read a text is unavailable' },
+      },
+      async handler(ctx, { body, principal }) {
+        const idempotency = idempotencyOf(ctx, { batch: body.tasks });
+        const earlier = idempotency ? await writer.replayMany(principal.userId, idempotency.key, idempotency.hash) : null;
+        let result = earlier;
+        if (!result) {
+          const d = inputDeps(deps, ctx);
+          const fields: NewTask[] = [];
+          for (const [i, t] of body.tasks.entries()) {
+            try {
+              fields.push({ ...(await resolveCreate(t, d)), userId: principal.userId });
+            } catch (err) {
+              throw atIndex(err, i);
+            }
+          }
+          result = await writer.createMany(principal.userId, fields, idempotency);
+        }
+        ctx.status = 201;
+        if (result.replayed) ctx.set('Idempotent-Replayed', 'true');
+        ctx.body = { items: result.tasks.map((t) => taskJson(t, t.after)) };
       },
     }),
     route({

@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/models/db.ts';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+
+let tdb: TestDatabase;
+let db: Database;
+let app: TestApp;
+let alice: { id: string; apiKey: string };
+let bob: { id: string; apiKey: string };
+
+beforeAll(async () => {
+  tdb = await createTestDatabase();
+  db = await tdb.open();
+  app = await startTestApp(db, { env: { MAX_TASKS_PER_USER: '1500' } });
+  alice = await app.user('alice');
+  bob = await app.user('bob');
+});
+
+afterAll(async () => {
+  await app?.close();
+  await tdb?.drop();
+});
+
+const task = (i: number) => ({ name: `T${i}`, prompt: `do ${i}`, schedule: { cron: '0 9 * * *' }, timezone: 'UTC' });
+const count = async (userId: string) => Number((await db.pool.query('select count(*)::int as n from tasks where user_id = $1', [userId])).rows[0].n);
+
+describe('POST /api/tasks/batch', () => {
+  it('creates every task in request order, each as a single create would, readable by GET', async () => {
+    const before = await count(alice.id);
+    const res = await app.request('POST', '/api/tasks/batch', { key: alice.apiKey, body: { tasks: [task(1), { ...task(2), description: 'note', maxAttempts: 5 }, task(3)] } });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    expect(res.body.items.map((t: { name: string }) => t.name)).toEqual(['T1', 'T2', 'T3']);
+    expect(res.body.items[1]).toMatchObject({ description: 'note', maxAttempts: 5, misfire: { policy: 'run_once', graceSeconds: 3600 }, overlap: 'skip', waitSeconds: 3600 });
+    expect(res.body.items[0].nextRunAt).not.toBeNull();
+    expect(await count(alice.id)).toBe(before + 3);
+    const single = await app.request('POST', '/api/tasks', { key: alice.apiKey, body: task(1) });
+    const got = await app.request('GET', `/api/tasks/${res.body.items[0].id}`, { key: alice.apiKey });
+    const strip = ({ id: _i, createdAt: _c, updatedAt: _u, ...rest }: Record<string, unknown>) => rest;
+    expect(strip(got.body)).toEqual(strip(single.body));
+    expect(strip(res.body.items[0])).toEqual(strip(single.body));
+  });
+
+  it('stores nothing when one task is bad, and names it tasks[i].field', async () => {
+    const before = await count(alice.id);
+    const bad = await app.request('POST', '/api/tasks/batch', { key: alice.apiKey, body: { tasks: [task(1), task(2), { ...task(3), maxAttempts: 0 }, { ...task(4), bogus: 1 }] } });
+    expect(bad.status).toBe(422);
+    expect(bad.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    const paths = bad.body.errors.map((e: { path: string }) => e.path);
+    expect(paths).toContain('tasks[2].maxAttempts');
+    expect(paths).toContain('tasks[3].bogus');
+    // Found only when the task is resolved (after the schema): still named, still nothing stored.
+    const zone = await app.request('POST', '/api/tasks/batch', { key: alice.apiKey, body: { tasks: [task(1), { ...task(2), timezone: 'Mars/Olympus' }] } });
+    expect(zone.status).toBe(422);
+    expect(zone.body.errors.map((e: { path: string }) => e.path)).toEqual(['tasks[1].timezone']);
+    const mine = await app.request('POST', '/api/tasks', { key: bob.apiKey, body: task(9) });
+    const after = await app.request('POST', '/api/tasks/batch', { key: alice.apiKey, body: { tasks: [task(1), { ...task(2), after: [mine.body.id] }] } });
+    expect(after.status).toBe(422);
+    expect(after.body.errors.map((e: { path: string }) => e.path)).toEqual(['tasks[1].after.0']);
+    expect(await count(alice.id)).toBe(before);
+  });
+
+  it('refuses an empty batch, more than 1,000 tasks, and a batch past the task limit, storing nothing', async () => {
+    expect((await app.request('POST', '/api/tasks/batch', { key: alice.apiKey, body: { tasks: [] } })).status).toBe(422);
+    const big = await app.request('POST', '/api/tasks/batch', { key: alice.apiKey, body: { tasks: Array.from({ length: 1001 }, (_, i) => task(i)) } });
+    expect(big.status).toBe(422);
+    expect(big.body.errors.map((e: { path: string }) => e.path)).toContain('tasks');
+    expect(await count(alice.id)).toBe(4);
+    // The limit (1,500 here) counts the tasks already owned: 1,000 fit, then 501 more do not, and none of them is kept.
+    const carol = await app.user('carol');
+    expect((await app.request('POST', '/api/tasks/batch', { key: carol.apiKey, body: { tasks: Array.from({ length: 1000 }, (_, i) => task(i)) } })).status).toBe(201);
+    const over = await app.request('POST', '/api/tasks/batch', { key: carol.apiKey, body: { tasks: Array.from({ length: 501 }, (_, i) => task(i)) } });
+    expect(over.status).toBe(422);
+    expect(over.body.type).toMatch(/limit_exceeded$/);
+    expect(over.body.limit).toBe('MAX_TASKS_PER_USER');
+    expect(over.body.detail).toMatch(/1000 tasks.*501 more.*1500/);
+    expect(await count(carol.id)).toBe(1000);
+    expect((await app.request('POST', '/api/tasks/batch', { key: carol.apiKey, body: { tasks: Array.from({ length: 500 }, (_, i) => task(i)) } })).status).toBe(201);
+  });
+
+  it('creates 1,000 tasks with dependencies between existing tasks', async () => {
+    const dep = await app.request('POST', '/api/tasks', { key: bob.apiKey, body: task(0) });
+    const res = await app.request('POST', '/api/tasks/batch', {
+      key: bob.apiKey,
+      body: { tasks: Array.from({ length: 1000 }, (_, i) => (i % 2 ? { ...task(i), after: [dep.body.id] } : task(i))) },
+    });
+    expect(res.status, JSON.stringify(res.body).slice(0, 500)).toBe(201);
+    expect(res.body.items).toHaveLength(1000);
+    expect(res.body.items[1].after).toEqual([dep.body.id]);
+    const edges = await db.pool.query('select count(*)::int as n from task_dependencies where depends_on_id = $1', [dep.body.id]);
+    expect(edges.rows[0].n).toBe(500);
+  });
+
+  it('is idempotent with Idempotency-Key: a retry returns the same tasks, another body with the key is a 422', async () => {
+    const body = { tasks: [task(1), task(2)] };
+    const headers = { 'Idempotency-Key': 'batch-1' };
+    const first = await app.request('POST', '/api/tasks/batch', { key: bob.apiKey, body, headers });
+    expect(first.status).toBe(201);
+    const before = await count(bob.id);
+    const again = await app.request('POST', '/api/tasks/batch', { key: bob.apiKey, body, headers });
+    expect(again.status).toBe(201);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.body.items.map((t: { id: string }) => t.id)).toEqual(first.body.items.map((t: { id: string }) => t.id));
+    expect(await count(bob.id)).toBe(before);
+    const other = await app.request('POST', '/api/tasks/batch', { key: bob.apiKey, body: { tasks: [task(3)] }, headers });
+    expect(other.status).toBe(422);
+    expect(other.body.errors[0].path).toBe('Idempotency-Key');
+    // Concurrent retries of one keyed batch create it once.
+    const race = await Promise.all(Array.from({ length: 4 }, () => app.request('POST', '/api/tasks/batch', { key: bob.apiKey, body, headers: { 'Idempotency-Key': 'batch-2' } })));
+    expect(race.map((r) => r.status)).toEqual([201, 201, 201, 201]);
+    expect(new Set(race.map((r) => r.body.items[0].id)).size).toBe(1);
+    expect(await count(bob.id)).toBe(before + 2);
+  });
+});
