@@ -101,6 +101,16 @@ describe('parts of the day as times', () => {
     expect(declineOf('every morning and evening at 8')).toBe('contradictory');
   });
 
+  it('reads midnight every night as 00:00 each day, but asks on set nights', () => {
+    expect(cronOf('every night at midnight')).toBe('0 0 * * *');
+    expect(cronOf('at midnight every night')).toBe('0 0 * * *');
+    expect(declineOf('every friday night at midnight')).toBe('ambiguous');
+  });
+
+  it('declines military slang instead of reading "zero" as midnight', () => {
+    expect(declineOf('at zero dark thirty')).toBe('ambiguous');
+  });
+
   it('notes a default time and a part of the day', () => {
     expect(notesOf('dec 24')).toEqual(['no time given: 09:00']);
     expect(notesOf('tomorrow evening')).toEqual(['evening: 19:00']);
@@ -208,6 +218,18 @@ describe('the instruction', () => {
     expect(declineOf('monday meeting at 10')).toBe('ambiguous');
     expect(declineOf('send the friday newsletter every week')).toBe('ambiguous');
     expect(onceOf('monday meeting on monday at 10')).toBe('2026-11-30T10:00:00');
+  });
+
+  it('declines when a number ending the instruction may be the missing time', () => {
+    // "for 7" is most likely 7 o'clock; a default 09:00 would be a wrong reading.
+    expect(declineOf('set an alarm for 7 tomorrow')).toBe('ambiguous');
+    expect(onceOf('call room 101 tomorrow at 4pm')).toBe('2026-11-25T16:00:00');
+    expect(onceOf('book a table for 2 at 7pm')).toBe('2026-11-24T19:00:00');
+  });
+
+  it('reads "once daily" as a frequency, not a one-off', () => {
+    expect(cronOf('once daily at 9')).toBe('0 9 * * *');
+    expect(onceOf('once at 5pm')).toBe('2026-11-24T17:00:00');
   });
 
   it('keeps numbers that are not times in the instruction', () => {
