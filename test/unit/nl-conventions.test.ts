@@ -69,6 +69,15 @@ describe('a day or date without a repeat word is one time', () => {
     expect(cronOf(text)).toBe(cron);
   });
 
+  it('asks whether the last day (or first or last weekday) of one named month is once or yearly', () => {
+    // Cron front-ends read "the 11th day of November" as yearly; to-do apps read a date as once.
+    expect(declineOf('last day of feb')).toBe('ambiguous');
+    expect(declineOf('the last weekday of january at 5pm')).toBe('ambiguous');
+    expect(cronOf('the last day of every february')).toBe('0 9 L 2 *');
+    expect(cronOf('the last day of february every year')).toBe('0 9 L 2 *');
+    expect(cronOf('every month on the last day at 6pm')).toBe('0 18 L * *');
+  });
+
   it('declines a weekday that the date contradicts', () => {
     expect(declineOf('friday the 13th at 9')).toBe('contradictory');
   });
