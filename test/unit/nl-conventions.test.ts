@@ -158,6 +158,38 @@ describe('hours by office convention', () => {
   });
 });
 
+describe('a bare month word is not a set of months', () => {
+  it.each(['call jan at 3pm', 'meet may on friday at noon', 'march at 9am'])('"%s" is not read as a month', (text) => {
+    expect(declineOf(text)).toBe('ambiguous');
+  });
+
+  it('keeps a month after a lead word, in a list, or in timetable order', () => {
+    expect(cronOf('every day in march')).toBe('0 9 * 3 *');
+    expect(cronOf('jan feb mar at 9:30')).toBe('30 9 * 1-3 *');
+    expect(cronOf('august friday 15:44')).toBe('44 15 * 8 5');
+  });
+});
+
+describe('repeats in compound amounts and insisting words', () => {
+  it.each([
+    ['every 2 and a half hours', 9000],
+    ['every 1 hour 30 minutes', 5400],
+    ['every 1h30m', 5400],
+    ['once an hour', 3600],
+  ])('%s → every %i s', (text, seconds) => {
+    expect(intervalOf(text)).toBe(seconds);
+  });
+
+  it('reads "exactly" and "on the dot" as the time itself', () => {
+    expect(onceOf('at exactly 9am')).toBe('2026-11-25T09:00:00');
+    expect(cronOf('every day at 9am on the dot')).toBe('0 9 * * *');
+  });
+
+  it('declines a compound amount with calendar days', () => {
+    expect(declineOf('every 2 days 3 hours')).toBe('ambiguous');
+  });
+});
+
 describe('durations', () => {
   it.each([
     ['in half an hour', '2026-11-24T10:30:00'],
