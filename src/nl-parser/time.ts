@@ -20,10 +20,12 @@ function meridiemAt(t: Toks, i: number): 'am' | 'pm' | null {
 }
 
 /** "19h30", "16h00": the French-style clock, hours and two-digit minutes glued around an "h". */
-function hClock(t: Toks, i: number): ClockResult {
+function hClock(t: Toks, i: number, bare: boolean): ClockResult {
   const h = t[i];
   const m = t[i + 2];
   if (h?.kind !== 'num' || h.norm.length > 2 || !isWord(t, i + 1, 'h') || t[i + 1]?.spaced) return null;
+  // "at 21h": the hour alone, only after "at" ("every 2h" is a repeat of two hours).
+  if (bare && (m?.kind !== 'num' || m.spaced)) return clock(h.value, 0, 0, null, true, i + 2);
   if (m?.kind !== 'num' || m.norm.length !== 2 || m.spaced) return null;
   return clock(h.value, m.value, 0, null, true, i + 3);
 }
@@ -122,7 +124,7 @@ export function readClock(t: Toks, i: number, bare: boolean): ClockResult {
     }
     if (digits.length <= 2) {
       const v = tok.value;
-      const french = hClock(t, i);
+      const french = hClock(t, i, bare);
       if (french) return withEcho(t, french);
       if (mer) return withEcho(t, clock(v, 0, 0, mer, false, i + 2));
       const oclock = isWord(t, i + 1, "o'clock") || isWord(t, i + 1, 'oclock') ? i + 2 : isWord(t, i + 1, 'o') && isWord(t, i + 2, 'clock') ? i + 3 : -1;

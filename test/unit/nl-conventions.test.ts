@@ -180,6 +180,16 @@ describe('repeats in compound amounts and insisting words', () => {
     expect(intervalOf(text)).toBe(seconds);
   });
 
+  it('reads "at 21h" (the French-style hour alone) only after "at"', () => {
+    expect(cronOf('every day at 21h')).toBe('0 21 * * *');
+    expect(intervalOf('every 2h')).toBe(7200);
+  });
+
+  it('reads "other than" as an exception of weekdays', () => {
+    expect(cronOf('every weekday other than friday at 8')).toBe('0 8 * * 1-4');
+    expect(onceOf('eat anything other than pizza at 5pm')).toBe('2026-11-24T17:00:00');
+  });
+
   it('reads "exactly" and "on the dot" as the time itself', () => {
     expect(onceOf('at exactly 9am')).toBe('2026-11-25T09:00:00');
     expect(cronOf('every day at 9am on the dot')).toBe('0 9 * * *');
