@@ -238,7 +238,9 @@ export function buildRecurring(d: Draft, today: Today, notes: string[] = []): Re
   if ((d.phase && d.phase.unit !== 'day') || d.startAt) return decline('unsupported', 'a starting point needs a repeat such as "every 15 minutes"');
   times = timesOrDefault(times, null, notes);
   // "every night at 2am" is 02:00 every day; "every friday night at 1am" would be Saturday's 01:00.
-  if (times.some((x) => x.nextDay && !(x.h === 0 && x.m === 0))) {
+  // "every night at midnight": on every day, the midnight that ends one day starts the next, so the
+  // day it belongs to does not matter; on set days ("friday night at midnight") it does.
+  if (times.some((x) => x.nextDay && (!f.constrained || !(x.h === 0 && x.m === 0)))) {
     if (f.constrained) return decline('ambiguous', 'a time after midnight on those nights falls on the next day; name that day instead');
     times = times.map((x) => ({ ...x, nextDay: false }));
   }

@@ -87,6 +87,12 @@ export function buildSpec(draft: Draft, opts: ParseOptions, notes: string[] = []
     if (!day) return decline('impossible', 'that weekday does not occur in that month');
     d = { ...d, date: { month: onlyMonth, day: day.day, year: day.year }, months: null, nth: null };
   }
+  // "the last day of february": once (a date without a repeat word) or every year (as cron front-ends
+  // read "the 11th day of November")? Both are said; a guess either way would be a wrong reading.
+  const edge = d.dom?.kind === 'last' || d.dom?.kind === 'lastWeekday' || d.dom?.kind === 'firstWeekday';
+  if (edge && d.months?.length === 1 && !d.every && !d.recur && !d.date && !d.weekdays && !d.nth && !d.minutes) {
+    return decline('ambiguous', 'once, or every year? say "every year on the last day of …" or give the date, e.g. "on february 28"');
+  }
   if (loneWeekdayIsOnce(d, ctx.instruction)) d = { ...d, weekdays: null, day: { kind: 'weekday', dow: d.weekdays?.[0] ?? 0, which: 'upcoming' } };
   if (d.date?.alt) {
     // The request's locale decides (en-US month first, en-GB day first); without one, the zone's habit.

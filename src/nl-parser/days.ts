@@ -86,6 +86,8 @@ export const exceptClause: Clause = (t, i) => {
   if (w === 'except' || w === 'excluding' || w === 'besides') j = opt(t, i + 1, 'for', 'on');
   else if (w === 'but') j = opt(t, opt(t, i + 1, 'not'), 'on');
   else if (w === 'not' && isWord(t, i + 1, 'on')) j = i + 2;
+  // "every weekday other than friday"
+  else if (w === 'other' && isWord(t, i + 1, 'than')) j = opt(t, i + 2, 'on');
   else return null;
   const set = readDaySet(t, j);
   if (set) return hit(set.end, [{ f: 'except', days: set.days }]);

@@ -9,7 +9,7 @@ import type { Fact } from './facts.ts';
 import { LETTER_UNITS, PERIODS, UNIT_SECONDS, UNITS, type Unit, WEEKDAYS } from './lexicon.ts';
 import { type Clause, type ClauseMatch, hit, isPunct, isWord, longest, opt, readNumber, readOrdinal, refuse, wordAt, words } from './match.ts';
 import { domClause } from './monthdays.ts';
-import { vagueAmountEnd } from './relative.ts';
+import { readDuration, vagueAmountEnd } from './relative.ts';
 import type { Toks } from './tokenize.ts';
 
 const every = (n: number, unit: Unit, aligned = false): Fact => ({ f: 'every', n, unit, aligned });
@@ -60,7 +60,7 @@ export const everyClause: Clause = (t, i) => {
   const once = isWord(t, start, 'once');
   if (once) j++;
   const lead = wordAt(t, j);
-  if (once && (lead === 'a' || lead === 'per')) {
+  if (once && (lead === 'a' || lead === 'an' || lead === 'per')) {
     const unit = UNITS.get(wordAt(t, j + 1));
     return unit && !LETTER_UNITS.has(wordAt(t, j + 1)) ? everyOf(j + 2, 1, unit) : null;
   }
@@ -84,6 +84,12 @@ export const everyClause: Clause = (t, i) => {
   if (w === 'half' || w === 'quarter') {
     const h = opt(t, opt(t, isPunct(t, k + 1, '-') ? k + 2 : k + 1, 'of'), 'an', 'a');
     if (isWord(t, h, 'hour')) return everyOf(h + 1, w === 'half' ? 30 : 15, 'minute');
+  }
+  // "every 2 and a half hours", "every 1 hour 30 minutes", "every 1h30m": one sub-day amount in parts.
+  const compound = readDuration(t, k);
+  if (compound && compound !== 'vague' && compound.end > k + 2 && compound.dur.seconds > 0) {
+    const { years, months, weeks, days, seconds } = compound.dur;
+    if (years + months + weeks + days === 0) return everyOf(compound.end, seconds, 'second');
   }
   const n = readNumber(t, k);
   if (n) {

@@ -64,6 +64,7 @@ export const domClause: Clause = (t, i) => {
     const tail = monthTail(t, j + 2);
     const facts: Fact[] = [{ f: 'dom', dom: { kind: 'last' } }];
     if (tail?.months) facts.push({ f: 'months', months: tail.months });
+    if (tail?.months && tail.every) facts.push({ f: 'recur' });
     return hit(tail ? tail.end : j + 2, facts);
   }
   // "day 15", "days 1 and 15"

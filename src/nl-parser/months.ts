@@ -1,7 +1,7 @@
 // Months and years: "in march and june", "during January and July", "in the month of March",
 // "on jan feb mar", "jan-mar"; a year ("during 2013") bounds a schedule, which one cron cannot.
 import type { Fact } from './facts.ts';
-import { MONTHS } from './lexicon.ts';
+import { DAY_GROUPS, MONTHS, WEEKDAYS } from './lexicon.ts';
 import { type Clause, hit, isPunct, listSep, opt, refuse, wordAt, words } from './match.ts';
 import type { Toks } from './tokenize.ts';
 
@@ -71,6 +71,10 @@ export const monthClause: Clause = (t, i) => {
   }
   const set = lead === 'between' ? betweenMonths(t, j) : readMonthSet(t, j);
   if (!set) return null;
+  // "call jan at 3pm", "meet may on friday": one bare month word is as often a name; only a lead
+  // ("in may", "every march"), a list, a range or the timetable order "august friday 15:44" makes
+  // it a set of months.
+  if (j === i && set.end === i + 1 && !WEEKDAYS.has(wordAt(t, i + 1)) && !DAY_GROUPS.has(wordAt(t, i + 1))) return null;
   // "from january to march" must be a range, not a list that stops early.
   if (lead === 'from' && set.end === j + 1) return null;
   if (readYear(t, set.end) !== null || (isPunct(t, set.end, ',') && readYear(t, set.end + 1) !== null)) {

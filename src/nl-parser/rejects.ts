@@ -92,6 +92,9 @@ const PHRASES: readonly (readonly [readonly string[], 'ambiguous' | 'unsupported
   [['end', 'of', 'month'], 'ambiguous', 'say "the last day of the month"'],
   [['end', 'of', 'week'], 'ambiguous', 'say which day and time'],
   [['first', 'thing'], 'ambiguous', 'say what time'],
+  // Military slang ("zero dark thirty", "oh dark hundred"): no clock time anyone agrees on.
+  [['dark', 'thirty'], 'ambiguous', 'say what time'],
+  [['dark', 'hundred'], 'ambiguous', 'say what time'],
   [['give', 'or', 'take'], 'ambiguous', 'only an approximate time'],
   [['close', 'of', 'business'], 'ambiguous', 'say what time'],
   [['business', 'hours'], 'ambiguous', 'say which hours'],
@@ -176,6 +179,8 @@ export const fillerClause: Clause = (t, i) => {
     return hit(isWord(t, article + 1, 'for') ? article + 2 : article + 1, [], false);
   }
   // "once at 5pm", "once on dec 24": a one-off said outright ("once every …" is a frequency).
+  // "once daily", "once weekly": the word says how often, and the frequency that follows is read as usual.
+  if (w === 'once' && LY_UNITS.has(wordAt(t, i + 1))) return hit(i + 1, [], false);
   if (w === 'once' && !['every', 'each', 'a', 'per'].includes(wordAt(t, i + 1))) return hit(i + 1, [{ f: 'single' }], false);
   return null;
 };

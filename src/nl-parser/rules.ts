@@ -21,6 +21,9 @@ function tokensOf(text: string): Token[] {
   return t;
 }
 
+/** A number that could be an hour of the day: "7", "19" (not "101", not "2.5"). */
+const couldBeHour = (tok: Token | undefined) => tok?.kind === 'num' && tok.norm.length <= 2 && tok.value <= 23;
+
 /** Validates with the scheduler's own rules, so what the parser returns is what the API accepts. */
 function checked(spec: ScheduleSpec, now: Date): ScheduleSpec | Decline {
   const r = checkSpec(spec, { now });
@@ -120,6 +123,11 @@ export function parseRules(text: string, opts: ParseOptions): RulesOutcome {
   const weekAnchored = notes.some((n) => n.includes("today's weekday"));
   if (!isDecline(spec) && chosen.task && (weekAnchored || (spec.kind === 'once' && loneTime && !draft.weekdays && !draft.dom)) && mentionsWeekday(tokens, chosen.split.pieces)) {
     return decline('ambiguous', 'the instruction names a day the schedule does not; say e.g. "every friday at 9am" or "on monday at 10"');
+  }
+  // "set an alarm for 7 tomorrow": a number that ends the instruction right before a schedule with
+  // no time of day is most likely the time the grammar did not read; a default time would be wrong.
+  if (!isDecline(spec) && chosen.task && draft.times.length === 0 && !draft.offset && !draft.period && chosen.split.pieces.some((p) => p.beforeSchedule && couldBeHour(tokens[p.to - 1]))) {
+    return decline('ambiguous', 'is the number before the day the time? say e.g. "tomorrow at 7am"');
   }
   // "every day besides monday" read as "every day" with the task "besides monday": text after the
   // schedule naming a day it does not run on may be a part of the schedule we did not read

@@ -3,7 +3,7 @@
 // and keeps its 24-hour reading (09:00) unless a part of the day ("tonight") says otherwise.
 import type { ClockTime } from './facts.ts';
 import { MERIDIEMS, NUMBER_WORDS } from './lexicon.ts';
-import { type Clause, hit, isPunct, isWord, listSep, opt, readNumber, refuse, wordAt } from './match.ts';
+import { type Clause, hit, isPunct, isWord, listSep, opt, readNumber, refuse, wordAt, words } from './match.ts';
 import type { Toks } from './tokenize.ts';
 import { type Decline, decline } from './types.ts';
 
@@ -20,10 +20,12 @@ function meridiemAt(t: Toks, i: number): 'am' | 'pm' | null {
 }
 
 /** "19h30", "16h00": the French-style clock, hours and two-digit minutes glued around an "h". */
-function hClock(t: Toks, i: number): ClockResult {
+function hClock(t: Toks, i: number, bare: boolean): ClockResult {
   const h = t[i];
   const m = t[i + 2];
   if (h?.kind !== 'num' || h.norm.length > 2 || !isWord(t, i + 1, 'h') || t[i + 1]?.spaced) return null;
+  // "at 21h": the hour alone, only after "at" ("every 2h" is a repeat of two hours).
+  if (bare && (m?.kind !== 'num' || m.spaced)) return clock(h.value, 0, 0, null, true, i + 2);
   if (m?.kind !== 'num' || m.norm.length !== 2 || m.spaced) return null;
   return clock(h.value, m.value, 0, null, true, i + 3);
 }
@@ -44,6 +46,8 @@ function clock(h: number, m: number, s: number, mer: 'am' | 'pm' | null, leading
 /** A time followed by "sharp" or by the same time in brackets, as in "12pm (noon)". */
 function withEcho(t: Toks, r: ClockResult): ClockResult {
   if (r && 'time' in r && isWord(t, r.end, 'sharp')) return { end: r.end + 1, time: r.time };
+  // "9am on the dot" says no more than "9am sharp".
+  if (r && 'time' in r && words(t, r.end, 'on', 'the', 'dot') > 0) return { end: r.end + 3, time: r.time };
   if (!r || 'decline' in r || !isPunct(t, r.end, '(')) return r;
   const echo = readClock(t, r.end + 1, false);
   if (echo && 'time' in echo && echo.time.h === r.time.h && echo.time.m === r.time.m && isPunct(t, echo.end, ')')) {
@@ -120,7 +124,7 @@ export function readClock(t: Toks, i: number, bare: boolean): ClockResult {
     }
     if (digits.length <= 2) {
       const v = tok.value;
-      const french = hClock(t, i);
+      const french = hClock(t, i, bare);
       if (french) return withEcho(t, french);
       if (mer) return withEcho(t, clock(v, 0, 0, mer, false, i + 2));
       const oclock = isWord(t, i + 1, "o'clock") || isWord(t, i + 1, 'oclock') ? i + 2 : isWord(t, i + 1, 'o') && isWord(t, i + 2, 'clock') ? i + 3 : -1;
@@ -195,7 +199,8 @@ function timesClause(results: ClockResult[] | null, at = false): ReturnType<Clau
 /** "at 9am and 5pm", "at 10, 12 and 17", "at 2:10pm and at 2:44pm", "@ 9". */
 export const atTimes: Clause = (t, i) => {
   if (!isWord(t, i, 'at') && !isPunct(t, i, '@')) return null;
-  return timesClause(readTimeList(t, i + 1, true, (tt, j) => opt(tt, j, 'at')), true);
+  // "at exactly 9am": the adverb only insists on the time.
+  return timesClause(readTimeList(t, opt(t, i + 1, 'exactly', 'precisely'), true, (tt, j) => opt(tt, j, 'at')), true);
 };
 
 /** Unmistakable times without "at": "5:15am", "friday 15:44", "noon", "9 pm and 5 pm", "11 tonight". */

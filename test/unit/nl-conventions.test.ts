@@ -69,6 +69,15 @@ describe('a day or date without a repeat word is one time', () => {
     expect(cronOf(text)).toBe(cron);
   });
 
+  it('asks whether the last day (or first or last weekday) of one named month is once or yearly', () => {
+    // Cron front-ends read "the 11th day of November" as yearly; to-do apps read a date as once.
+    expect(declineOf('last day of feb')).toBe('ambiguous');
+    expect(declineOf('the last weekday of january at 5pm')).toBe('ambiguous');
+    expect(cronOf('the last day of every february')).toBe('0 9 L 2 *');
+    expect(cronOf('the last day of february every year')).toBe('0 9 L 2 *');
+    expect(cronOf('every month on the last day at 6pm')).toBe('0 18 L * *');
+  });
+
   it('declines a weekday that the date contradicts', () => {
     expect(declineOf('friday the 13th at 9')).toBe('contradictory');
   });
@@ -99,6 +108,16 @@ describe('parts of the day as times', () => {
   it('reads several parts of the day as several times', () => {
     expect(cronOf('every morning and evening')).toBe('0 9,19 * * *');
     expect(declineOf('every morning and evening at 8')).toBe('contradictory');
+  });
+
+  it('reads midnight every night as 00:00 each day, but asks on set nights', () => {
+    expect(cronOf('every night at midnight')).toBe('0 0 * * *');
+    expect(cronOf('at midnight every night')).toBe('0 0 * * *');
+    expect(declineOf('every friday night at midnight')).toBe('ambiguous');
+  });
+
+  it('declines military slang instead of reading "zero" as midnight', () => {
+    expect(declineOf('at zero dark thirty')).toBe('ambiguous');
   });
 
   it('notes a default time and a part of the day', () => {
@@ -136,6 +155,48 @@ describe('hours by office convention', () => {
 
   it.each(['every hour between 2 and 4', 'at 9 and 5', 'every weekday at 9 and 5'])('asks am or pm for "%s"', (text) => {
     expect(declineOf(text)).toBe('ambiguous');
+  });
+});
+
+describe('a bare month word is not a set of months', () => {
+  it.each(['call jan at 3pm', 'meet may on friday at noon', 'march at 9am'])('"%s" is not read as a month', (text) => {
+    expect(declineOf(text)).toBe('ambiguous');
+  });
+
+  it('keeps a month after a lead word, in a list, or in timetable order', () => {
+    expect(cronOf('every day in march')).toBe('0 9 * 3 *');
+    expect(cronOf('jan feb mar at 9:30')).toBe('30 9 * 1-3 *');
+    expect(cronOf('august friday 15:44')).toBe('44 15 * 8 5');
+  });
+});
+
+describe('repeats in compound amounts and insisting words', () => {
+  it.each([
+    ['every 2 and a half hours', 9000],
+    ['every 1 hour 30 minutes', 5400],
+    ['every 1h30m', 5400],
+    ['once an hour', 3600],
+  ])('%s → every %i s', (text, seconds) => {
+    expect(intervalOf(text)).toBe(seconds);
+  });
+
+  it('reads "at 21h" (the French-style hour alone) only after "at"', () => {
+    expect(cronOf('every day at 21h')).toBe('0 21 * * *');
+    expect(intervalOf('every 2h')).toBe(7200);
+  });
+
+  it('reads "other than" as an exception of weekdays', () => {
+    expect(cronOf('every weekday other than friday at 8')).toBe('0 8 * * 1-4');
+    expect(onceOf('eat anything other than pizza at 5pm')).toBe('2026-11-24T17:00:00');
+  });
+
+  it('reads "exactly" and "on the dot" as the time itself', () => {
+    expect(onceOf('at exactly 9am')).toBe('2026-11-25T09:00:00');
+    expect(cronOf('every day at 9am on the dot')).toBe('0 9 * * *');
+  });
+
+  it('declines a compound amount with calendar days', () => {
+    expect(declineOf('every 2 days 3 hours')).toBe('ambiguous');
   });
 });
 
@@ -208,6 +269,18 @@ describe('the instruction', () => {
     expect(declineOf('monday meeting at 10')).toBe('ambiguous');
     expect(declineOf('send the friday newsletter every week')).toBe('ambiguous');
     expect(onceOf('monday meeting on monday at 10')).toBe('2026-11-30T10:00:00');
+  });
+
+  it('declines when a number ending the instruction may be the missing time', () => {
+    // "for 7" is most likely 7 o'clock; a default 09:00 would be a wrong reading.
+    expect(declineOf('set an alarm for 7 tomorrow')).toBe('ambiguous');
+    expect(onceOf('call room 101 tomorrow at 4pm')).toBe('2026-11-25T16:00:00');
+    expect(onceOf('book a table for 2 at 7pm')).toBe('2026-11-24T19:00:00');
+  });
+
+  it('reads "once daily" as a frequency, not a one-off', () => {
+    expect(cronOf('once daily at 9')).toBe('0 9 * * *');
+    expect(onceOf('once at 5pm')).toBe('2026-11-24T17:00:00');
   });
 
   it('keeps numbers that are not times in the instruction', () => {

@@ -176,7 +176,7 @@ describe('months and yearly dates', () => {
     ['at 2:10pm and 2:44pm every Wednesday in the month of March', '10,44 14 * 3 3'],
     ['every 15 minutes on dec 24', '*/15 * 24 12 *'],
     ['every 15 minutes from 5 through 15 of december and january', '*/15 * 5-15 1,12 *'],
-    ['last day of february', '0 9 L 2 *'],
+    ['the last day of every february', '0 9 L 2 *'],
     ['every January on the 15th', '0 9 15 1 *'],
     ['every April and December on the 1st and 24th', '0 9 1,24 4,12 *'],
     ['on march and april from 15 through 25 on every 2 hours', '0 */2 15-25 3,4 *'],
