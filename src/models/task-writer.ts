@@ -5,7 +5,7 @@ import type pg from 'pg';
 import { claimBatchKey, claimIdempotencyKeys, findIdempotencyKey } from '../store/idempotency-keys.ts';
 import { findTargets, insertEdges, normalizeAfter, targetProblem } from '../store/task-graph.ts';
 import { taskQuotaError } from '../store/task-quota.ts';
-import { deleteTasks, findTask, findTasks, insertTasks, lockTaskCounts, type NewTask, notifyTasks, type TaskView } from '../store/tasks.ts';
+import { deleteTasks, findTask, findTasks, insertTasks, insertTasksAtOnce, lockTaskCounts, type NewTask, notifyTasks, type TaskView } from '../store/tasks.ts';
 import { withTx } from '../store/tx.ts';
 import { groupCommit } from './group-commit.ts';
 import { CHANNELS } from './notify.ts';
@@ -81,6 +81,20 @@ export function createTaskWriter(opts: { pool: pg.Pool; maxTasks: number; logger
 
   /** Writes one batch in one transaction; returns the requests whose key lost a race (to replay). */
   async function writeBatch(batch: Pending[]): Promise<Pending[]> {
+    // The common create (no dependencies, no key) is one statement; a batch that would pass a
+    // user's limit falls through to the transaction below, which says whose create is refused.
+    if (batch.every((p) => !p.idempotency && !p.fields.after?.length)) {
+      const made = await insertTasksAtOnce(
+        pool,
+        batch.map((p) => p.fields),
+        opts.clock.now(),
+        { maxTasks: opts.maxTasks, channel: CHANNELS.tasks, payload: { op: 'created', n: batch.length } },
+      );
+      if (made) {
+        for (const [i, p] of batch.entries()) p.resolve({ task: made[i] as TaskView, replayed: false });
+        return [];
+      }
+    }
     const { lost, created } = await withTx(pool, async (client) => {
       const counts = await lockTaskCounts(
         client,

@@ -152,7 +152,11 @@ function param(c: Column, v: unknown): unknown {
  * onCreate value (`now` for timestamps). Rows come back in input order: INSERT … SELECT … ORDER BY
  * returns them in insertion order (the guarantee ORMs' bulk inserts rely on).
  */
-export function insertMany(entity: AnySchema, rows: readonly Record<string, unknown>[], opts: { now: Date; returning: string }): { text: string; values: unknown[] } {
+export function insertMany(
+  entity: AnySchema,
+  rows: readonly Record<string, unknown>[],
+  opts: { now: Date; returning: string; /** A condition on the whole insert (parameters from $columns+1 on). */ where?: string },
+): { text: string; values: unknown[] } {
   const table = tableOf(entity);
   const cols = table.columns.filter((c) => !c.primary);
   const values = cols.map((c) =>
@@ -170,7 +174,7 @@ export function insertMany(entity: AnySchema, rows: readonly Record<string, unkn
     .join(', ');
   const unnest = cols.map((c, i) => `$${i + 1}::${ARRAY_CAST[c.kind]}`).join(', ');
   const text = `insert into ${table.name} (${names})
-    select ${picks} from unnest(${unnest}) with ordinality as v(${names}, ord__) order by v.ord__
+    select ${picks} from unnest(${unnest}) with ordinality as v(${names}, ord__)${opts.where ? ` where ${opts.where}` : ''} order by v.ord__
     returning ${opts.returning}`;
   return { text, values };
 }
