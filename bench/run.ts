@@ -252,7 +252,7 @@ function describeOne(r: Record<string, any>): string {
   if (r.test === 'throughput') return `${head}: ${r.endToEndPerSec} jobs/s end to end (enqueue ${r.enqueuePerSec}/s)${r.duePerSec ? `; due at once: ${r.duePerSec}/s, all done ${r.dueAllDoneMs} ms after T` : ''}${r.bareClientPerSec ? `; bare client ${r.bareClientPerSec}/s` : ''} ${load}`;
   if (r.test === 'create') return `${head}: ${r.sequentialPerSec}/s sequential, ${r.concurrentPerSec ?? '-'}/s with 16 in flight${r.batchPerSec ? `, ${r.batchPerSec}/s in batches of 1,000` : ''} ${load}`;
   if (r.test === 'scale-create') return `${head}: created in ${r.createMs} ms (${r.createPerSec}/s) ${load}`;
-  if (r.test === 'pastdue') return `${head}: start-up sync over ${r.pastDue} past-due tasks in ${r.syncMs} ms ${load}`;
+  if (r.test === 'pastdue') return `${head}: start-up sync over ${r.pastDue} past-due tasks in ${r.syncMs} ms${r.phasesMs ? ` (${Object.entries(r.phasesMs).map(([k, v]) => `${k} ${v}`).join(', ')} ms)` : ''} ${load}`;
   return `${head}: startup ${r.startupMs} ms, rss ${r.rssMB} MB, idle cpu ${r.idle?.cpuPctOfOneCore}%, worst stall ${r.idle?.maxLoopStallMs} ms ${load}`;
 }
 

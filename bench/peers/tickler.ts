@@ -495,9 +495,9 @@ async function pastDue() {
     OPENAI_API_KEY: 'bench',
     SHUTDOWN_GRACE_SECONDS: '0',
   });
-  const sync = JSON.parse(s.log().split('\n').find((l) => l.includes('start-up sync done')) ?? '{}') as { ms?: number; pastDue?: number };
+  const sync = JSON.parse(s.log().split('\n').find((l) => l.includes('start-up sync done')) ?? '{}') as { ms?: number; pastDue?: number; phasesMs?: Record<string, number> };
   await stop(s.child);
-  return { n, startupMs: round(s.startupMs, 0), syncMs: sync.ms ?? null, pastDue: sync.pastDue ?? null };
+  return { n, startupMs: round(s.startupMs, 0), syncMs: sync.ms ?? null, pastDue: sync.pastDue ?? null, phasesMs: sync.phasesMs ?? null };
 }
 
 const tests: Record<string, () => Promise<Record<string, unknown>>> = { lateness, throughput, create, scale, pastdue: pastDue };

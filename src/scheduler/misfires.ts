@@ -6,7 +6,7 @@ export interface StaleResult {
   missed: number;
   /** Fires kept as the one `catchup` of their task (run_once, within the grace period). */
   kept: number;
-  /** Rows examined: a full batch means there may be more. */
+  /** Scheduled fires examined: a full batch means there may be more. */
   examined: number;
 }
 
@@ -22,5 +22,5 @@ export interface StaleResult {
 export async function resolveStaleFires(pool: pg.Pool | pg.ClientBase, opts: { misfireAfterMs: number; limit: number }): Promise<StaleResult> {
   const rows = await settleStaleFires(pool, opts);
   const kept = rows.filter((r) => r.kept).length;
-  return { missed: rows.length - kept, kept, examined: rows.length };
+  return { missed: rows.length - kept, kept, examined: rows.filter((r) => r.driving).length };
 }

@@ -21,6 +21,8 @@ export interface SyncResult {
   recomputed: number;
   pastDue: number;
   missed: number;
+  /** Where the time went, for the start-up log line: ms per phase. */
+  phasesMs: { orphans: number; rules: number; pastDue: number; stale: number; dependencies: number };
 }
 
 /** Recomputes future next_run_at of cron tasks when the rules signature changed; returns how many. */
@@ -70,13 +72,22 @@ export async function startupSync(
   opts: { owner: string; leaseMs: number; retryDelayMs: number; plan: PlanOptions; logger: Logger; workers?: number },
 ): Promise<SyncResult> {
   const t0 = Date.now();
+  let mark = t0;
+  const lap = () => {
+    const now = Date.now();
+    const ms = now - mark;
+    mark = now;
+    return ms;
+  };
   let interrupted = 0;
   for (;;) {
     const r = await sweepOrphans(pool, opts.retryDelayMs, BATCH);
     interrupted += r.interrupted;
     if (r.interrupted < BATCH) break;
   }
+  const orphansMs = lap();
   const recomputed = await recomputeIfRulesChanged(pool, opts.logger);
+  const rulesMs = lap();
   let pastDue = 0;
   let missed = 0;
   const worker = async () => {
@@ -88,13 +99,16 @@ export async function startupSync(
     }
   };
   await Promise.all(Array.from({ length: opts.workers ?? 3 }, worker));
+  const pastDueMs = lap();
   // After the catch-ups above exist, so that each task's misfires coalesce with them into one.
   for (let i = 0; i < 1000; i++) {
     const r = await resolveStaleFires(pool, { misfireAfterMs: opts.plan.misfireAfterMs, limit: BATCH });
     missed += r.missed;
     if (r.examined < BATCH) break;
   }
+  const staleMs = lap();
   // Joins satisfied while no scheduler ran (or whose trigger a crash cut short).
   await sweepDependencies(pool);
-  return { ms: Date.now() - t0, interrupted, recomputed, pastDue, missed };
+  const phasesMs = { orphans: orphansMs, rules: rulesMs, pastDue: pastDueMs, stale: staleMs, dependencies: lap() };
+  return { ms: Date.now() - t0, interrupted, recomputed, pastDue, missed, phasesMs };
 }
