@@ -1,0 +1,59 @@
+// The stale-fire pass (misfires.ts) on its own: it is driven by scheduled fires let go past their
+// instant, coalesces them with the task's catch-ups under run_once, and does not re-read catch-ups
+// already decided — start-up sync and every claim round call it until it reports a short batch.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/models/db.ts';
+import { resolveStaleFires } from '../../src/scheduler/misfires.ts';
+import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { insertTasks, insertUser } from '../support/engine.ts';
+
+let tdb: TestDatabase;
+let db: Database;
+let userId: string;
+
+beforeAll(async () => {
+  tdb = await createTestDatabase();
+  db = await tdb.open(4);
+  userId = await insertUser(db);
+});
+
+afterAll(async () => tdb?.drop());
+
+const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000);
+const daily = { schedule: { kind: 'cron', cron: '0 9 * * *', timezone: 'UTC' }, nextRunAt: new Date(Date.now() + 86_400_000) };
+
+async function queue(taskId: string, trigger: 'schedule' | 'catchup', at: Date): Promise<string> {
+  const { rows } = await db.pool.query(
+    `insert into executions (task_id, user_id, status, trigger, scheduled_for) values ($1, $2, 'queued', $3, $4) returning id::text as id`,
+    [taskId, userId, trigger, at],
+  );
+  return rows[0].id as string;
+}
+
+const states = async (ids: string[]) =>
+  (await db.pool.query('select id::text as id, status, trigger from executions where id = any($1::bigint[]) order by id', [ids])).rows.map((r) => `${r.status}/${r.trigger}`);
+
+describe('the stale-fire pass', () => {
+  it('leaves a backlog of decided catch-ups alone and reports nothing examined', async () => {
+    const tasks = await insertTasks(db, userId, Array.from({ length: 30 }, () => daily));
+    const ids = await Promise.all(tasks.map((t) => queue(t, 'catchup', minutesAgo(5))));
+    const r = await resolveStaleFires(db.pool, { misfireAfterMs: 1000, limit: 10 });
+    expect(r).toEqual({ missed: 0, kept: 0, examined: 0 });
+    expect(new Set(await states(ids))).toEqual(new Set(['queued/catchup']));
+  });
+
+  it('coalesces a task\'s stale scheduled fires with its earlier catch-up into one (run_once), and records skip\'s as missed', async () => {
+    const [runOnce, skip] = await insertTasks(db, userId, [
+      { ...daily, misfirePolicy: 'run_once' },
+      { ...daily, misfirePolicy: 'skip' },
+    ]);
+    const a = [await queue(runOnce as string, 'catchup', minutesAgo(9)), await queue(runOnce as string, 'schedule', minutesAgo(6)), await queue(runOnce as string, 'schedule', minutesAgo(3))];
+    const b = [await queue(skip as string, 'schedule', minutesAgo(4))];
+    const r = await resolveStaleFires(db.pool, { misfireAfterMs: 1000, limit: 10 });
+    expect(r).toMatchObject({ kept: 1, missed: 3, examined: 3 });
+    expect(await states(a)).toEqual(['missed/catchup', 'missed/schedule', 'queued/catchup']);
+    expect(await states(b)).toEqual(['missed/schedule']);
+    // Nothing is left to decide: a second pass examines nothing.
+    expect((await resolveStaleFires(db.pool, { misfireAfterMs: 1000, limit: 10 })).examined).toBe(0);
+  });
+});
