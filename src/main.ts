@@ -19,6 +19,10 @@ import { createMetrics } from './metrics.ts';
 import { createEngine, type Engine } from './scheduler/engine.ts';
 import { instrumentEngine } from './scheduler/metrics.ts';
 import type { RunFn } from './scheduler/runner-port.ts';
+import { createActionRunner } from './actions/action-runner.ts';
+import { createAmqpConnection } from './actions/amqp-connection.ts';
+import { createAmqpPublisher } from './actions/amqp-publisher.ts';
+import { systemFetchDeps } from './runner/http/net.ts';
 import { builtinSystemJobs, createSystemJobRunner } from './scheduler/system-jobs.ts';
 import { syncSystemJobs } from './scheduler/system-jobs-sync.ts';
 import { createRunner } from './runner/runner.ts';
@@ -92,6 +96,9 @@ async function main(): Promise<void> {
   const llm = createLlm(config.openai);
   const metrics = createMetrics();
   let ready = false;
+  // One broker connection per process (AMQP_URL), shared by the API's checks and the publisher.
+  const amqp = config.amqpUrl ? createAmqpConnection({ url: config.amqpUrl, clock, logger }) : undefined;
+  if (amqp) cleanup.push(() => amqp.close());
 
   if (config.metrics.listener) {
     // In every mode: a scheduler-only process has metrics too, and no API to serve them on.
@@ -122,7 +129,7 @@ async function main(): Promise<void> {
     const hub = createEventHub({ db: infra.db, logger });
     await step(hub.start());
     cleanup.unshift(() => hub.close());
-    const app = createApp({ config, db: infra.db, logger, clock, parser, localUserId, isReady: () => ready, metrics, keyCache }, { extraRoutes: eventRoutes(hub), after: [webUi()] });
+    const app = createApp({ config, db: infra.db, logger, clock, parser, localUserId, isReady: () => ready, metrics, keyCache, ...(amqp ? { amqp } : {}) }, { extraRoutes: eventRoutes(hub), after: [webUi()] });
     const server: Server = createServer(app.callback());
     server.keepAliveTimeout = 65_000;
     answerClientErrors(server);
@@ -143,7 +150,7 @@ async function main(): Promise<void> {
   if (stopping) return;
   if (mode === 'scheduler') {
     // No API here, but probes and scrapers still need /healthz, /readyz and /metrics on PORT.
-    const ops = createApp({ config, db: infra.db, logger, clock, parser: createParser({ llm, logger }), isReady: () => ready, metrics }, { only: 'ops' });
+    const ops = createApp({ config, db: infra.db, logger, clock, parser: createParser({ llm, logger }), isReady: () => ready, metrics, ...(amqp ? { amqp } : {}) }, { only: 'ops' });
     const server: Server = createServer(ops.callback());
     answerClientErrors(server);
     await step(listen(server, config.host, config.port));
@@ -164,7 +171,19 @@ async function main(): Promise<void> {
     logger.info(synced, 'system jobs synced');
     const runJob = createSystemJobRunner(jobs, { db: infra.db, clock, logger, config });
     const runTask = createRunner({ db: infra.db, clock, logger, config, llm });
-    const run: RunFn = (req) => (req.execution.systemJob ? runJob(req) : runTask(req));
+    const runLlm: RunFn = (req) => (req.execution.systemJob ? runJob(req) : runTask(req));
+    // amqp fires go to the outbox and this process's publisher; http fires are POSTed; the rest run as before.
+    const publisher = amqp ? createAmqpPublisher({ db: infra.db, clock, logger, connection: amqp }) : undefined;
+    publisher?.start();
+    if (publisher) cleanup.unshift(() => publisher.stop());
+    const run = createActionRunner({
+      db: infra.db,
+      logger,
+      llm: runLlm,
+      publisher,
+      http: { deps: systemFetchDeps, allowedHosts: config.runner.httpAllowedHosts },
+      now: () => clock.now(),
+    });
     const engine: Engine = createEngine({ db: infra.db, clock, logger, run, config: config.scheduler, mode });
     instrumentEngine(engine, metrics);
     // Stop claiming and drain before the database goes away; /healthz answers during sync, /readyz after.

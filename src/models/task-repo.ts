@@ -11,7 +11,7 @@ const ms = (col: string) => `(extract(epoch from ${col}) * 1000)::float8`;
 export const TASK_COLUMNS = `t.id::text as id, t.user_id::text as user_id, t.name, t.prompt, t.schedule, t.timezone, t.enabled, t.tools,
   t.max_attempts, t.misfire_policy, t.misfire_grace_seconds, t.overlap, t.pause_after_failures, t.consecutive_failures,
   t.paused_reason, ${ms('t.start_at')} as start_ms, ${ms('t.end_at')} as end_ms, ${ms('t.next_run_at')} as next_ms,
-  ${ms('t.last_run_at')} as last_ms, t.last_status, t.model, t.webhook_url, t.webhook_secret, t.monthly_token_budget,
+  ${ms('t.last_run_at')} as last_ms, t.last_status, t.model, t.webhook_url, t.webhook_secret, t.monthly_token_budget, t.action,
   ${ms('t.created_at')} as created_ms, ${ms('t.updated_at')} as updated_ms, t.wait_seconds,
   array(select d.depends_on_id::text from task_dependencies d where d.task_id = t.id order by d.depends_on_id) as after`;
 
@@ -40,6 +40,7 @@ export interface TaskRow {
   webhook_url: string | null;
   webhook_secret: string | null;
   monthly_token_budget: number | null;
+  action: Task['action'];
   created_ms: number;
   updated_ms: number;
   wait_seconds: number;
@@ -77,6 +78,7 @@ export function taskFromRow(r: TaskRow): TaskView {
     webhookUrl: r.webhook_url,
     webhookSecret: r.webhook_secret,
     monthlyTokenBudget: r.monthly_token_budget,
+    action: r.action,
     createdAt: new Date(r.created_ms),
     updatedAt: new Date(r.updated_ms),
     waitSeconds: r.wait_seconds,

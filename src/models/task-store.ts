@@ -6,7 +6,7 @@ import { Task } from './task.ts';
 /** Every column a new user task needs; the rest (ids, run history, system-job columns) start empty. */
 export type NewTask = Omit<
   Task,
-  'id' | 'createdAt' | 'updatedAt' | 'lastRunAt' | 'lastStatus' | 'pausedReason' | 'consecutiveFailures' | 'kind' | 'systemName' | 'description' | 'orphaned' | 'waitSeconds' | 'hasDependencies'
+  'id' | 'createdAt' | 'updatedAt' | 'lastRunAt' | 'lastStatus' | 'pausedReason' | 'consecutiveFailures' | 'kind' | 'systemName' | 'description' | 'orphaned' | 'waitSeconds' | 'hasDependencies' | 'action' | 'workerTokenHash'
 > & {
   waitSeconds?: number;
   /** Tasks of the same user this one runs after (task_dependencies rows; the group-commit writer writes them). */

@@ -1,5 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ConflictError, NotFoundError } from '../../errors.ts';
+import { z } from 'zod';
+import { AppError, ConflictError, NotFoundError } from '../../errors.ts';
+import { completeDispatched } from '../../store/task-actions.ts';
+import { hashWorkerToken } from '../task-action.ts';
 import { Execution } from '../../models/execution.ts';
 import { ExecutionStep } from '../../models/execution-step.ts';
 import { CHANNELS, notify } from '../../models/notify.ts';
@@ -16,8 +19,43 @@ async function loadExecution(e: EntityManager, userId: string, id: string): Prom
   return x;
 }
 
-export function executionRoutes(_deps: AppDeps): RouteDef[] {
+const CompleteSchema = z
+  .object({
+    status: z.enum(['succeeded', 'failed']),
+    output: z.string().max(100_000).optional(),
+    error: z.union([z.string().min(1).max(10_000), z.object({ type: z.string().min(1).max(100), message: z.string().min(1).max(10_000) }).strict()]).optional(),
+  })
+  .strict()
+  .refine((b) => b.status === 'succeeded' || b.error !== undefined, { path: ['error'], message: 'required when status is failed' });
+
+export function executionRoutes(deps: AppDeps): RouteDef[] {
   return [
+    route({
+      method: 'post',
+      path: '/api/executions/:id/complete',
+      tag: 'executions',
+      summary: "A worker reports the outcome of a fire handed to RabbitMQ (Authorization: Bearer <the task's worker token>)",
+      access: 'public',
+      body: CompleteSchema,
+      responses: {
+        200: { description: 'the recorded outcome' },
+        401: { description: "no worker token, or not this execution's task's" },
+        404: { description: 'no such execution' },
+        409: { description: 'not dispatched (already reported, or not an amqp fire)' },
+      },
+      async handler(ctx, { params, body }) {
+        const id = params.id as string;
+        const token = /^Bearer\s+(\S+)$/i.exec(ctx.get('authorization'))?.[1];
+        if (!token) throw new AppError(401, 'unauthorized', "Authorization: Bearer <the task's worker token> is required", { expose: true });
+        if (!isRowId(id)) throw new NotFoundError('execution');
+        const error = body.error === undefined ? null : typeof body.error === 'string' ? { type: 'worker', message: body.error } : body.error;
+        const r = await completeDispatched(deps.db.pool, id, hashWorkerToken(token), { status: body.status, output: body.output ?? null, error: body.status === 'failed' ? error : null });
+        if (r.outcome === 'not_found') throw new NotFoundError('execution');
+        if (r.outcome === 'forbidden') throw new AppError(401, 'unauthorized', "the token is not this execution's task's worker token", { expose: true });
+        if (r.outcome === 'not_dispatched') throw new ConflictError(`execution is ${r.status}, not dispatched`, { executionStatus: r.status });
+        ctx.body = { id, status: r.status };
+      },
+    }),
     route({
       method: 'get',
       path: '/api/executions/:id',

@@ -12,6 +12,7 @@ import { dependenciesOf, dependentsOf, normalizeAfter } from '../../models/task-
 import { findTask, listTasks } from '../../models/task-repo.ts';
 import { createRunWriter } from '../../models/run-writer.ts';
 import { createTaskWriter } from '../../models/task-writer.ts';
+import { checkAction, saveAction } from '../task-action.ts';
 import { setDependencies } from '../../scheduler/set-dependencies.ts';
 import type { AppDeps } from '../deps.ts';
 import { type RouteDef, route } from '../route.ts';
@@ -115,11 +116,17 @@ export function taskRoutes(deps: AppDeps): RouteDef[] {
         const earlier = idempotency ? await writer.replay(principal.userId, idempotency.key, idempotency.hash) : null;
         const reading = !earlier && body.parseId ? await confirmedReading(deps, principal.userId, body.parseId) : undefined;
         const fields = earlier ? null : await resolveCreate(body, { ...inputDeps(deps, ctx), ...(reading ? { reading } : {}) });
+        if (!earlier) await checkAction(deps, body.action);
         const { task, replayed } = earlier ?? (await writer.create({ fields: { ...(fields as NewTaskFields), userId: principal.userId }, ...(idempotency ? { idempotency } : {}) }));
+        let workerToken: string | null = null;
+        if (!replayed && body.action && body.action.kind !== 'llm') {
+          workerToken = await saveAction(deps.db.pool, task.id, body.action, { hasToken: false });
+          task.action = body.action;
+        }
         ctx.status = 201;
         if (replayed) ctx.set('Idempotent-Replayed', 'true');
         ctx.set('Location', `/api/tasks/${task.id}`);
-        ctx.body = taskJson(task, task.after);
+        ctx.body = { ...taskJson(task, task.after), ...(workerToken ? { workerToken } : {}) };
       },
     }),
     route({
@@ -159,6 +166,7 @@ export function taskRoutes(deps: AppDeps): RouteDef[] {
       body: UpdateTaskSchema,
       responses: { 200: { description: 'the task', schema: TaskOut }, 404: { description: 'no such task' }, 422: { description: 'invalid input' } },
       async handler(ctx, { body, params, principal }) {
+        await checkAction(deps, body.action);
         const { task, after } = await em(ctx).transactional(async (tx) => {
           const t = await loadTask(tx, principal.userId, params.id as string);
           const sql = sqlOfEm(tx);
@@ -168,7 +176,13 @@ export function taskRoutes(deps: AppDeps): RouteDef[] {
           await saveTask(tx, t, 'updated', timingChanged);
           return { task: t, after: body.after !== undefined ? await dependenciesOf(sql, t.id) : wanted };
         });
-        ctx.body = taskJson(task, after);
+        let workerToken: string | null = null;
+        if (body.action) {
+          // A task that turns amqp gets its worker token now (shown in this answer only).
+          workerToken = await saveAction(deps.db.pool, task.id, body.action, { hasToken: Boolean(task.workerTokenHash) });
+          task.action = body.action;
+        }
+        ctx.body = { ...taskJson(task, after), ...(workerToken ? { workerToken } : {}) };
       },
     }),
     route({

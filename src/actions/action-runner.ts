@@ -1,0 +1,87 @@
+// The seam between the engine and a task's action: the engine hands every claimed execution to
+// this RunFn, which sends llm tasks to the LLM runner, writes amqp fires to the outbox (the
+// execution turns `dispatched` in the same transaction) and POSTs http fires. Never throws.
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../log.ts';
+import type { Database } from '../models/db.ts';
+import { type GuardOptions, guardedFetch, HttpRefusedError } from '../runner/http/client.ts';
+import type { RunFn, RunRequest, RunResult } from '../scheduler/runner-port.ts';
+import { ZERO_USAGE } from '../scheduler/runner-port.ts';
+import { dispatchExecution } from '../store/outbox.ts';
+import { actionOfTask } from '../store/task-actions.ts';
+import { withTx } from '../store/tx.ts';
+import { DELIVERY_HEADER, SIGNATURE_HEADER, signatureHeader } from '../webhooks/verify.ts';
+import { fireBody, type TaskAction } from './action.ts';
+import type { AmqpPublisher } from './amqp-publisher.ts';
+
+export interface ActionRunnerDeps {
+  db: Database;
+  logger: Logger;
+  /** The LLM runner, for `llm` tasks. */
+  llm: RunFn;
+  /** Absent without AMQP_URL: amqp fires then fail (not retried) saying so. */
+  publisher?: AmqpPublisher | undefined;
+  /** The SSRF guard's network and allow-list for http actions. */
+  http: GuardOptions;
+  now: () => Date;
+  httpTimeoutMs?: number;
+}
+
+const failed = (type: string, message: string, transient: boolean): RunResult => ({ status: 'failed', error: { type, message }, transient, usage: { ...ZERO_USAGE } });
+
+export function createActionRunner(deps: ActionRunnerDeps): RunFn {
+  const { db, logger } = deps;
+
+  async function amqp(req: RunRequest, action: Extract<TaskAction, { kind: 'amqp' }>): Promise<RunResult> {
+    if (!deps.publisher) return failed('amqp_not_configured', 'this task publishes to RabbitMQ but AMQP_URL is not set on the scheduler', false);
+    const x = req.execution;
+    const msg = { exchange: action.exchange, routingKey: action.routingKey, headers: action.headers ?? {}, body: fireBody(action, x) };
+    const ours = await withTx(db.pool, (c) => dispatchExecution(c, x.id, x.epoch, msg));
+    if (!ours) return { status: 'aborted', usage: { ...ZERO_USAGE } };
+    deps.publisher.kick();
+    return { status: 'dispatched', usage: { ...ZERO_USAGE } };
+  }
+
+  async function http(req: RunRequest, action: Extract<TaskAction, { kind: 'http' }>): Promise<RunResult> {
+    const body = JSON.stringify(fireBody(action, req.execution));
+    const t = Math.floor(deps.now().getTime() / 1000);
+    try {
+      const res = await guardedFetch(
+        {
+          url: action.url,
+          method: 'POST',
+          body,
+          headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signatureHeader(action.secret, t, body), [DELIVERY_HEADER]: randomUUID(), 'x-tickler-execution': req.execution.id },
+          maxBytes: 64 * 1024,
+          timeoutMs: deps.httpTimeoutMs ?? 10_000,
+          maxRedirects: 0,
+          signal: req.signal,
+        },
+        deps.http,
+      );
+      if (res.status >= 200 && res.status < 300) return { status: 'succeeded', output: `HTTP ${res.status}: ${res.body.toString('utf8').slice(0, 2000)}`, usage: { ...ZERO_USAGE } };
+      // As for LLM calls: rate limits and server errors are worth another attempt, other answers are final.
+      const transient = res.status === 429 || res.status >= 500;
+      return failed('http_status', `${action.url} answered HTTP ${res.status}`, transient);
+    } catch (err) {
+      if (req.signal.aborted) return { status: 'aborted', usage: { ...ZERO_USAGE } };
+      if (err instanceof HttpRefusedError) return failed('http_refused', err.message, false);
+      return failed('http_network', `POST ${action.url} failed: ${(err as Error).message}`, true);
+    }
+  }
+
+  return async (req) => {
+    try {
+      if (req.execution.systemJob) return await deps.llm(req);
+      const action = await actionOfTask(db.pool, req.execution.taskId);
+      if (action.kind === 'llm') return await deps.llm(req);
+      // Nothing leaves this process before the start is recorded as ours.
+      if (!(await (req.started ?? true))) return { status: 'aborted', usage: { ...ZERO_USAGE } };
+      if (req.execution.dryRun) return { status: 'succeeded', output: `dry run: would ${action.kind === 'amqp' ? `publish to ${action.exchange}` : `POST to ${action.url}`}`, usage: { ...ZERO_USAGE } };
+      return action.kind === 'amqp' ? await amqp(req, action) : await http(req, action);
+    } catch (err) {
+      logger.error({ err, executionId: req.execution.id }, 'action failed unexpectedly');
+      return failed('internal', 'the action failed because of an internal error; the server log has the details', true);
+    }
+  };
+}
