@@ -14,7 +14,7 @@ export interface AmqpConnection {
   close(): Promise<void>;
 }
 
-const MAX_BACKOFF_MS = 10_000;
+const MAX_BACKOFF_MS = 5_000;
 
 export function createAmqpConnection(deps: { url: string; clock: Clock; logger: Logger }): AmqpConnection {
   const { url, clock, logger } = deps;

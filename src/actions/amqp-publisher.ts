@@ -26,7 +26,8 @@ export interface AmqpPublisher {
   sent(): number;
 }
 
-const MAX_RETRY_MS = 30_000;
+// Short enough that a broker back from an outage gets the backlog within seconds.
+const MAX_RETRY_MS = 5_000;
 
 export function createAmqpPublisher(deps: { db: Database; clock: Clock; logger: Logger; connection: AmqpConnection }, opts: PublisherOptions = {}): AmqpPublisher {
   const { db, clock, logger, connection } = deps;
