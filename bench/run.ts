@@ -234,6 +234,12 @@ async function runStep(step: Step): Promise<Record<string, unknown>> {
 }
 
 function describe(r: Record<string, any>): string {
+  const targets = (r.targets ?? []) as Array<{ name: string; value: number | null; op: string; bound: number | null; unit: string; pass: boolean }>;
+  const lines = targets.map((t) => `\n        target ${t.pass ? 'PASS' : 'FAIL'}: ${t.name}: ${t.value} ${t.unit} ${t.op} ${t.bound} ${t.unit}`).join('');
+  return describeOne(r) + lines;
+}
+
+function describeOne(r: Record<string, any>): string {
   const head = `${r.peer} ${r.test}${r.variant ? `(${r.variant})` : ''}${r.phase ? `(${r.phase})` : ''}${r.k !== undefined ? ` K=${r.k}` : ''}${r.replicas ? ` ×${r.replicas}` : ''}${r.n ? ` n=${r.n}` : ''}`;
   const load = `[load ${r.loadAvg1}]`;
   if (r.error) return `${head}: ERROR ${r.error} ${load}`;
@@ -243,7 +249,7 @@ function describe(r: Record<string, any>): string {
     return `${head}: started ${r.started}/${r.k}, dupes ${r.dupes}, p50 ${l.p50} ms, p99 ${l.p99} ms, max ${l.max} ms${chat} ${load}`;
   }
   if (r.test === 'pg-ceiling') return `${head}: select p50 ${r.selectRoundTripMs?.p50} ms, insert ${r.insertSequentialPerSec}/s (1) ${r.insert16InFlightPerSec}/s (16), claim 10k ${r.claim10kOneStatementMs} ms ${load}`;
-  if (r.test === 'throughput') return `${head}: ${r.endToEndPerSec} jobs/s end to end (enqueue ${r.enqueuePerSec}/s)${r.duePerSec ? `; due at once: all done ${r.dueAllDoneMs} ms after T` : ''} ${load}`;
+  if (r.test === 'throughput') return `${head}: ${r.endToEndPerSec} jobs/s end to end (enqueue ${r.enqueuePerSec}/s)${r.duePerSec ? `; due at once: ${r.duePerSec}/s, all done ${r.dueAllDoneMs} ms after T` : ''}${r.bareClientPerSec ? `; bare client ${r.bareClientPerSec}/s` : ''} ${load}`;
   if (r.test === 'create') return `${head}: ${r.sequentialPerSec}/s sequential, ${r.concurrentPerSec ?? '-'}/s with 16 in flight ${load}`;
   if (r.test === 'scale-create') return `${head}: created in ${r.createMs} ms (${r.createPerSec}/s) ${load}`;
   if (r.test === 'pastdue') return `${head}: start-up sync over ${r.pastDue} past-due tasks in ${r.syncMs} ms ${load}`;

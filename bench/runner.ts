@@ -70,7 +70,7 @@ try {
   });
   const config = loadConfig({ DATABASE_URL: embedded.url, OPENAI_BASE_URL: fakeUrl, OPENAI_API_KEY: 'sk-bench', LOG_LEVEL: 'warn', DB_POOL_SIZE: '20' });
   const db = await openDatabase({ url: embedded.url, logger, migrate: true, poolSize: config.dbPoolSize });
-  const user = await createUser(db.orm.em.fork(), 'bench');
+  const user = await createUser(db.pool, 'bench');
   await db.pool.query(
     `insert into tasks (user_id, name, prompt, schedule, timezone, tools)
      select $1, 'watch ' || i, 'Check whether anything changed and say so.', '{"kind":"cron","cron":"0 9 * * *"}', 'Europe/Paris', '{memory_get,memory_set}'

@@ -17,12 +17,13 @@ import { createLlm } from './llm/client.ts';
 import { createParser } from './nl-parser/index.ts';
 import { createMetrics } from './metrics.ts';
 import { createEngine, type Engine } from './scheduler/engine.ts';
+import { createRunWebhookDispatcher } from './webhooks/run-dispatcher.ts';
+import { systemFetchDeps } from './runner/http/net.ts';
 import { instrumentEngine } from './scheduler/metrics.ts';
 import type { RunFn } from './scheduler/runner-port.ts';
 import { createActionRunner } from './actions/action-runner.ts';
 import { createAmqpConnection } from './actions/amqp-connection.ts';
 import { createAmqpPublisher } from './actions/amqp-publisher.ts';
-import { systemFetchDeps } from './runner/http/net.ts';
 import { builtinSystemJobs, createSystemJobRunner } from './scheduler/system-jobs.ts';
 import { syncSystemJobs } from './scheduler/system-jobs-sync.ts';
 import { createRunner } from './runner/runner.ts';
@@ -119,7 +120,7 @@ async function main(): Promise<void> {
   if (stopping) return;
 
   if (mode === 'all' || mode === 'api') {
-    const localUserId = config.authMode === 'local' ? await step(ensureLocalUser(infra.db.orm.em.fork())) : undefined;
+    const localUserId = config.authMode === 'local' ? await step(ensureLocalUser(infra.db.pool)) : undefined;
     const parser = createParser({ llm, logger });
     // Keys revoked on any replica leave this one's auth cache when their NOTIFY arrives.
     const keyCache = createKeyCache();
@@ -186,6 +187,17 @@ async function main(): Promise<void> {
     });
     const engine: Engine = createEngine({ db: infra.db, clock, logger, run, config: config.scheduler, mode });
     instrumentEngine(engine, metrics);
+    // Run webhooks are enqueued with each finish (a trigger); this replica sends its share of them.
+    const webhooks = createRunWebhookDispatcher({
+      pool: infra.db.pool,
+      clock,
+      logger,
+      http: { deps: systemFetchDeps, allowedHosts: config.runner.httpAllowedHosts },
+    });
+    engine.events.on('recorded', () => webhooks.kick());
+    engine.events.on('missed', () => webhooks.kick());
+    webhooks.start();
+    cleanup.unshift(() => webhooks.stop());
     // Stop claiming and drain before the database goes away; /healthz answers during sync, /readyz after.
     cleanup.unshift(() => engine.stop());
     await step(engine.start());

@@ -179,6 +179,43 @@ async function transportFloor(chat: Chat, k: number, sockets: number) {
   return summarize(r.arrivals.map(([, at]) => at - T));
 }
 
+/**
+ * The rate at which a bare http client gets answers from the chat server: n requests, `inFlight` at a
+ * time over keep-alive sockets, no runner, no database. What "no-op runs per second" is held against.
+ */
+async function bareRate(chat: Chat, n: number, inFlight: number): Promise<number> {
+  const a = new http.Agent({ keepAlive: true, maxSockets: inFlight });
+  const u = new URL(chat.url);
+  const send = (i: number) =>
+    new Promise<void>((resolve, reject) => {
+      const data = JSON.stringify({ model: 'bench', messages: [{ role: 'user', content: `bare-${i}` }] });
+      const req = http.request(
+        { host: u.hostname, port: u.port, path: `${u.pathname}/chat/completions`, method: 'POST', agent: a, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve());
+        },
+      );
+      req.on('error', reject);
+      req.end(data);
+    });
+  await inParallel(Math.min(n, 2000), inFlight, send); // warm sockets and JIT
+  const t0 = performance.now();
+  await inParallel(n, inFlight, send);
+  const s = (performance.now() - t0) / 1000;
+  a.destroy();
+  return n / s;
+}
+
+/** A target line for the bench output: the figure, the bound and whether it holds. */
+function target(name: string, value: number | null, op: '>=' | '<=', bound: number | null, unit: string) {
+  const pass = value !== null && bound !== null && (op === '>=' ? value >= bound : value <= bound);
+  return { name, value: round(value ?? Number.NaN, 1), bound: round(bound ?? Number.NaN, 1), op, unit, pass };
+}
+
+// A scheduler process profiled with --cpu-prof when BENCH_CPU_PROF names a directory (written at its exit).
+const PROF_ARGS = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+
 // ---------------------------------------------------------------- tests
 /** K daily tasks due at one whole second T, fired by `replicas` scheduler processes. */
 async function lateness() {
@@ -188,7 +225,7 @@ async function lateness() {
   const port = await freePort();
   const common = { DATABASE_URL: P.pgUrl, OPENAI_BASE_URL: chat.url, OPENAI_API_KEY: 'bench' };
   const api = await startTickler('api', { ...common, PORT: String(port), AUTH_MODE: 'local', MAX_TASKS_PER_USER: '100000000' });
-  const scheds = await Promise.all(Array.from({ length: replicas }, () => startTickler('scheduler', common)));
+  const scheds = await Promise.all(Array.from({ length: replicas }, () => startTickler('scheduler', common, PROF_ARGS)));
   // A long-running scheduler is warm (JIT, pools): a warm-up batch fires 3 s before T through the same path.
   const warm = Math.min(k, 500);
   // Far enough ahead that every task exists before the look-ahead window opens (creation over the API
@@ -227,7 +264,9 @@ async function lateness() {
   // The same K requests from a bare client, with tickler's processes gone: what HTTP alone costs here.
   const floor = await transportFloor(chat, k, Number(P.env.OPENAI_MAX_CONNECTIONS ?? 256));
   const c = counts.rows[0] ?? { dup: 0, missing: k, failed: 0 };
+  const chatMs = summarize([...first.values()].map((at) => at - T));
   return {
+    targets: k >= 10_000 ? [target(`first chat request p99 at K=${k} vs 2× the bare-request floor p99`, chatMs.p99, '<=', floor.p99 === null ? null : 2 * floor.p99, 'ms')] : [],
     k,
     replicas,
     T,
@@ -239,7 +278,7 @@ async function lateness() {
     notSucceeded: c.failed,
     chatArrived: first.size,
     latenessMs: summarize(starts.rows.map((r) => r.lag)),
-    chatMs: summarize([...first.values()].map((at) => at - T)),
+    chatMs,
     floorMs: floor,
   };
 }
@@ -254,7 +293,7 @@ async function throughput() {
   const port = await freePort();
   const common = { DATABASE_URL: P.pgUrl, OPENAI_BASE_URL: chat.url, OPENAI_API_KEY: 'bench' };
   const api = await startTickler('api', { ...common, PORT: String(port), AUTH_MODE: 'local', MAX_TASKS_PER_USER: '100000000' });
-  const sched = await startTickler('scheduler', common);
+  const sched = await startTickler('scheduler', common, PROF_ARGS);
   const sql = new pg.Client({ connectionString: P.pgUrl });
   await sql.connect();
   const succeeded = async (trigger: string) =>
@@ -287,9 +326,24 @@ async function throughput() {
   );
   const manualRow = manual.rows[0] ?? { last_ms: Number.NaN, n: 0 };
   const totalMs = manualRow.last_ms - mWall;
+  // Why runs did not succeed, if any did not: a figure without them would hide failures.
+  const notOk = await sql.query<{ status: string; type: string | null; n: number }>(
+    `select status, error->>'type' as type, count(*)::int as n from executions where status <> 'succeeded' group by 1, 2 order by 3 desc`,
+  );
   await sql.end();
   await Promise.all([api, sched].map((x) => stop(x.child)));
+  // The bare client against the same chat server, with tickler's processes gone, as many in flight as
+  // tickler's own client may use.
+  const bare = await bareRate(chat, n, Number(P.env.OPENAI_MAX_CONNECTIONS ?? 256));
+  const endToEnd = manualRow.n / (totalMs / 1000);
+  const duePerSec = dueRow.n / (dueMs / 1000);
   return {
+    targets: [
+      target('no-op runs end to end (POST /run) vs 50% of the bare client rate', endToEnd, '>=', bare / 2, 'runs/s'),
+      target('no-op runs due at once vs 50% of the bare client rate', duePerSec, '>=', bare / 2, 'runs/s'),
+    ],
+    bareClientPerSec: round(bare, 0),
+    notSucceeded: notOk.rows,
     n,
     createPerSec: round(n / (createMs / 1000), 0),
     setupOverran,

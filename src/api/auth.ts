@@ -1,9 +1,11 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Context, Next } from 'koa';
+import type pg from 'pg';
 import { AppError, UnauthorizedError } from '../errors.ts';
-import { ApiKey } from '../models/api-key.ts';
-import { User } from '../models/user.ts';
+import { insertKey } from '../store/api-keys.ts';
+import { withTx } from '../store/tx.ts';
+import { findKeyByHash, findOrCreateAdmin, insertUser } from '../store/users.ts';
 import type { KeyCache } from './key-cache.ts';
 
 export interface Principal {
@@ -34,35 +36,22 @@ export function newApiKey(): { key: string; prefix: string; hash: string } {
   return { key, prefix: key.slice(0, 10), hash: hashKey(key) };
 }
 
-/** Creates an API key for a user; the plain key is returned once and only its hash is stored. */
-export async function issueApiKey(em: EntityManager, userId: string): Promise<string> {
+/** Creates a user with one API key; the plain key is returned once and only its hash is stored. */
+export async function createUser(pool: pg.Pool, name: string, isAdmin = false): Promise<{ id: string; name: string; apiKey: string }> {
   const { key, prefix, hash } = newApiKey();
-  em.create(ApiKey, { userId, prefix, keyHash: hash, createdAt: new Date() });
-  await em.flush();
-  return key;
-}
-
-/** Creates a user with one API key. */
-export async function createUser(em: EntityManager, name: string, isAdmin = false): Promise<{ id: string; name: string; apiKey: string }> {
-  return await em.transactional(async (tx) => {
-    const user = tx.create(User, { name, isAdmin, createdAt: new Date() });
-    await tx.flush();
-    const apiKey = await issueApiKey(tx, user.id);
-    return { id: user.id, name: user.name, apiKey };
+  const user = await withTx(pool, async (c) => {
+    const u = await insertUser(c, { name, isAdmin }, new Date());
+    await insertKey(c, u.id, prefix, hash);
+    return u;
   });
+  return { id: user.id, name: user.name, apiKey: key };
 }
 
 export const LOCAL_USER_NAME = 'local';
 
 /** The built-in user of `local` auth mode (created once, found by name afterwards). */
-export async function ensureLocalUser(em: EntityManager): Promise<string> {
-  const rows = await em.execute<{ id: string }[]>(
-    `with found as (select id from users where name = ? and is_admin order by id limit 1),
-          made as (insert into users (name, is_admin) select ?, true where not exists (select 1 from found) returning id)
-     select id::text as id from found union all select id::text from made`,
-    [LOCAL_USER_NAME, LOCAL_USER_NAME],
-  );
-  const id = rows[0]?.id;
+export async function ensureLocalUser(pool: pg.Pool): Promise<string> {
+  const id = await findOrCreateAdmin(pool, LOCAL_USER_NAME);
   if (!id) throw new Error('could not create the local user');
   return id;
 }
@@ -114,14 +103,8 @@ export function authMiddleware(opts: AuthOptions) {
     let hit = cache.get(hash, now);
     if (!hit) {
       const generation = cache.generation();
-      const em = ctx.state.em as EntityManager;
-      const rows = await em.execute<{ id: string; user_id: string; is_admin: boolean }[]>(
-        `select k.id::text as id, k.user_id::text as user_id, u.is_admin from api_keys k join users u on u.id = k.user_id
-          where k.key_hash = ? and k.revoked_at is null`,
-        [hash],
-      );
-      const row = rows[0];
-      hit = { principal: row ? { userId: row.user_id, isAdmin: row.is_admin } : null, keyId: row?.id ?? null, at: now };
+      const row = await findKeyByHash(ctx.state.em as EntityManager, hash);
+      hit = { principal: row ? { userId: row.userId, isAdmin: row.isAdmin } : null, keyId: row?.id ?? null, at: now };
       cache.set(hash, hit, generation);
     }
     if (!hit.principal) throw new UnauthorizedError('unknown or revoked API key');

@@ -4,7 +4,7 @@
 import { AppError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Database } from '../models/db.ts';
-import { type Cursor, cursorOf, pruneEvents, readHead, readSince, readUserRange, START } from '../models/event-store.ts';
+import { type Cursor, cursorOf, pruneEvents, readHead, readSince, readUserRange, START } from '../store/events.ts';
 import { isRowId } from '../models/ranges.ts';
 import { type Listener, listen } from '../scheduler/listener.ts';
 import { createSseClient, type SseClient } from './sse.ts';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { RouteDef } from './route.ts';
+import { RunWebhookBody } from './schemas.ts';
 
 const problem = {
   type: 'object',
@@ -70,7 +71,8 @@ export function buildOpenApi(routes: RouteDef[], info: { version: string }): unk
     info: { title: 'tickler', version: info.version, description: 'Natural-language task scheduler: the HTTP API.' },
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key, or ADMIN_TOKEN for admin routes' } },
-      schemas: { Problem: problem },
+      // OpenAPI 3.0 has no `webhooks` section: the run webhook's body is documented as a schema.
+      schemas: { Problem: problem, RunWebhook: jsonSchema(RunWebhookBody, 'output') },
     },
     paths,
   };

@@ -2,7 +2,7 @@ import { ActionSchema } from '../actions/action.ts';
 import { z } from 'zod';
 import { EXECUTION_STATUSES, TRIGGERS } from '../models/execution.ts';
 import { INSTANT_RANGE, isInstantInRange, isRowId } from '../models/ranges.ts';
-import { MAX_DEPENDENCIES, MISFIRE_POLICIES, OVERLAP_POLICIES } from '../models/task.ts';
+import { MAX_DEPENDENCIES, MISFIRE_POLICIES, OVERLAP_POLICIES, RUN_WEBHOOK_EVENTS } from '../models/task.ts';
 import { TOOL_NAMES } from '../runner/tools/names.ts';
 
 // Bidi overrides and isolates (and the LRM/RLM marks) make a name show as text it is not ("Trojan
@@ -73,7 +73,19 @@ const TASK_ID = z.union([rowId('must be a task id'), z.number().int().positive()
 
 const TOOL_NAME = z.enum(TOOL_NAMES, { error: `must be one of the runner's tools: ${TOOL_NAMES.join(', ')}` });
 
+/**
+ * Task columns a client sets and reads as they are stored (no derivation, no validation beyond
+ * this schema): create, update and the response copy them by key (task-input.ts, serialize.ts),
+ * so a new one is declared here and on the entity (with its migration), nowhere else. Each is a
+ * nullable column; null or absent on create stores null.
+ */
+export const plainTaskFields = {
+  description: z.string().max(2000).nullable().describe('your own note on the task; shown back, never sent to the model'),
+} satisfies Record<string, z.ZodType>;
+export const PLAIN_TASK_FIELDS = Object.keys(plainTaskFields) as Array<keyof typeof plainTaskFields>;
+
 const taskFields = {
+  ...plainTaskFields,
   name: nameField,
   prompt: z.string().max(20_000),
   schedule: ScheduleInputSchema.nullable().describe('null: the task runs only after the tasks in `after`'),
@@ -89,6 +101,11 @@ const taskFields = {
   model: z.string().trim().min(1).max(100).nullable().describe("the chat model for this task's runs, one of OPENAI_MODELS; null: the server's OPENAI_MODEL"),
   webhookUrl: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).max(2000).nullable().describe('notify also POSTs here, signed'),
   webhookSecret: z.string().min(16).max(256).nullable().describe('signs webhook bodies (X-Tickler-Signature); write-only, never returned'),
+  webhookEvents: z
+    .array(z.enum(RUN_WEBHOOK_EVENTS))
+    .max(RUN_WEBHOOK_EVENTS.length)
+    .nullable()
+    .describe('the finish statuses POSTed to webhookUrl, one signed delivery per finished execution; null or absent: all of them; [] none'),
   monthlyTokenBudget: z.number().int().min(1).max(1_000_000_000).nullable().describe('tokens per calendar month; a run that would exceed it pauses the task'),
   after: z
     .array(TASK_ID)
@@ -180,6 +197,7 @@ export const ScheduleOut = z.object({
 export const EDIT_FIELDS = ['schedule', 'timezone', 'enabled', 'startAt', 'endAt', 'name', 'prompt'] as const;
 
 export const TaskOut = z.object({
+  ...plainTaskFields,
   id: z.string(),
   name: z.string(),
   prompt: z.string(),
@@ -199,6 +217,7 @@ export const TaskOut = z.object({
   model: z.string().nullable(),
   webhookUrl: z.string().nullable(),
   webhookConfigured: z.boolean(),
+  webhookEvents: z.array(z.enum(RUN_WEBHOOK_EVENTS)).describe('the finish statuses POSTed to webhookUrl'),
   monthlyTokenBudget: z.number().nullable(),
   after: z.array(z.string()),
   waitSeconds: z.number(),
@@ -237,6 +256,40 @@ export const ExecutionOut = z.object({
   dryRun: z.boolean(),
   satisfiedBy: z.array(z.string()).nullable().describe('the dependency executions whose successes let this one run'),
   waitUntil: z.string().nullable().describe('a waiting fire is skipped at this instant unless its dependencies succeed first'),
+});
+
+/** The JSON a task's webhookUrl receives for each finished execution (src/webhooks/run-dispatcher.ts builds it). */
+export const RunWebhookBody = z
+  .object({
+    type: z.literal('execution.finished'),
+    deliveryId: z.string().describe('also the X-Tickler-Delivery header: the same on every attempt, dedupe on it'),
+    event: z.enum(RUN_WEBHOOK_EVENTS),
+    execution: z.object({
+      id: z.string(),
+      taskId: z.string(),
+      status: z.enum(RUN_WEBHOOK_EVENTS),
+      trigger: z.enum(TRIGGERS),
+      attempt: z.number(),
+      scheduledFor: z.string(),
+      startedAt: z.string().nullable(),
+      finishedAt: z.string().nullable(),
+      output: z.string().nullable(),
+      error: z.object({ type: z.string(), message: z.string() }).nullable(),
+      usage: z.object({ promptTokens: z.number(), completionTokens: z.number(), totalTokens: z.number(), llmCalls: z.number(), toolCalls: z.number() }),
+    }),
+  })
+  .describe('POSTed to a task\'s webhookUrl when one of its executions finishes (webhookEvents), signed with X-Tickler-Signature: t=<unix seconds>,v1=<HMAC-SHA256 of "<t>.<raw body>">');
+
+export const RunWebhookDeliveryOut = z.object({
+  deliveryId: z.string().describe('the X-Tickler-Delivery header, the same on every attempt'),
+  event: z.enum(RUN_WEBHOOK_EVENTS),
+  status: z.enum(['pending', 'delivered', 'failed', 'refused']).describe('pending: an attempt is due at nextAttemptAt; refused: the URL is not a public address'),
+  attempts: z.number(),
+  responseStatus: z.number().nullable().describe("the receiver's HTTP status on the last attempt"),
+  error: z.string().nullable().describe('why the last attempt failed'),
+  nextAttemptAt: z.string().nullable(),
+  deliveredAt: z.string().nullable(),
+  createdAt: z.string(),
 });
 
 export const StepOut = z.object({

@@ -1,14 +1,17 @@
 import { actionJson } from '../actions/action.ts';
 import type { Execution } from '../models/execution.ts';
 import type { ExecutionStep } from '../models/execution-step.ts';
-import type { Task } from '../models/task.ts';
-import { describe, type ScheduleSpec } from '../scheduler/schedule.ts';
+import { RUN_WEBHOOK_EVENTS, type Task } from '../models/task.ts';
+import { describe, type ScheduleSpec, withZone } from '../scheduler/schedule.ts';
+import { PLAIN_TASK_FIELDS } from './schemas.ts';
+
+type PlainTaskField = (typeof PLAIN_TASK_FIELDS)[number];
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
 /** The task's schedule with its zone; null for a task that only runs after others. */
 export function specOf(task: Pick<Task, 'schedule' | 'timezone'>): ScheduleSpec | null {
-  return task.schedule ? ({ ...task.schedule, timezone: task.timezone } as ScheduleSpec) : null;
+  return task.schedule ? withZone(task.schedule, task.timezone) : null;
 }
 
 export function scheduleJson(spec: ScheduleSpec) {
@@ -30,9 +33,17 @@ export function taskState(t: Pick<Task, 'enabled' | 'pausedReason' | 'schedule' 
 }
 
 /** A task as the API shows it; `after` lives in task_dependencies, so the caller passes it. */
+/** The task's plain fields (schemas.ts plainTaskFields), null when unset. */
+export function plainFieldsOf(t: Partial<Record<PlainTaskField, unknown>>): { [K in PlainTaskField]: Task[K] | null } {
+  const out = {} as Record<string, unknown>;
+  for (const k of PLAIN_TASK_FIELDS) out[k] = t[k] ?? null;
+  return out as { [K in PlainTaskField]: Task[K] | null };
+}
+
 export function taskJson(t: Task, after: readonly string[]) {
   const spec = specOf(t);
   return {
+    ...plainFieldsOf(t),
     id: t.id,
     name: t.name,
     prompt: t.prompt,
@@ -53,6 +64,7 @@ export function taskJson(t: Task, after: readonly string[]) {
     webhookUrl: t.webhookUrl ?? null,
     // The secret itself never leaves the server: clients learn only whether deliveries are signed.
     webhookConfigured: Boolean(t.webhookUrl && t.webhookSecret),
+    webhookEvents: t.webhookEvents ?? [...RUN_WEBHOOK_EVENTS],
     monthlyTokenBudget: t.monthlyTokenBudget ?? null,
     after: [...after],
     waitSeconds: t.waitSeconds,

@@ -1,7 +1,7 @@
 // One Server-Sent Events stream to one client: the wire format, the hand-over from replay to live,
 // and the bounds that keep a slow or vanished client from holding memory.
 import { PassThrough } from 'node:stream';
-import { type Cursor, compareCursors, type StoredEvent } from '../models/event-store.ts';
+import { type Cursor, compareCursors, type StoredEvent } from '../store/events.ts';
 
 /** A client that stops reading is dropped past this much unsent output; it reconnects and replays. */
 const MAX_UNSENT_BYTES = 1 << 20;

@@ -31,7 +31,13 @@ export async function checkAction(deps: Pick<AppDeps, 'amqp'>, action: TaskActio
  * `rotate`): the token is returned here and never again.
  */
 export async function saveAction(pool: pg.Pool, taskId: string, action: TaskAction, opts: { hasToken: boolean; rotate?: boolean }): Promise<string | null> {
-  const token = action.kind === 'amqp' && (!opts.hasToken || opts.rotate) ? `tkw_${randomBytes(24).toString('base64url')}` : null;
-  await setTaskAction(pool, taskId, action, token ? hashWorkerToken(token) : null);
-  return token;
+  const worker = action.kind === 'amqp' && (!opts.hasToken || opts.rotate) ? newWorkerToken() : null;
+  await setTaskAction(pool, taskId, action, worker?.hash ?? null);
+  return worker?.token ?? null;
+}
+
+/** A fresh worker token and the hash the task keeps of it. */
+export function newWorkerToken(): { token: string; hash: string } {
+  const token = `tkw_${randomBytes(24).toString('base64url')}`;
+  return { token, hash: hashWorkerToken(token) };
 }

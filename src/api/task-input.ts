@@ -1,6 +1,7 @@
 import { AppError, LimitError, ServiceUnavailableError, ValidationError } from '../errors.ts';
-import { DEFAULT_WAIT_SECONDS, type Task } from '../models/task.ts';
-import { normalizeAfter } from '../models/task-graph.ts';
+import { type Task, Task as TaskEntity } from '../models/task.ts';
+import { defaultsOf } from '../store/columns.ts';
+import { normalizeAfter } from '../store/task-graph.ts';
 import type { NewTask } from '../models/task-store.ts';
 import type { ScheduleParser } from '../nl-parser/parser.ts';
 import {
@@ -11,11 +12,12 @@ import {
   nextFire,
   type ScheduleInput,
   type ScheduleSpec,
+  splitZone,
   toSpec,
 } from '../scheduler/schedule.ts';
 import type { Reading } from '../store/schedule-readings.ts';
-import { type CreateTaskBody, cleanName, type ScheduleInputBody, type UpdateTaskBody } from './schemas.ts';
-import { specOf } from './serialize.ts';
+import { type CreateTaskBody, cleanName, PLAIN_TASK_FIELDS, type ScheduleInputBody, type UpdateTaskBody } from './schemas.ts';
+import { plainFieldsOf, specOf } from './serialize.ts';
 
 export interface InputDeps {
   parser: ScheduleParser;
@@ -112,13 +114,15 @@ function firstRun(spec: ScheduleSpec, enabled: boolean, b: { startAt: Date | nul
   return nextFire(spec, now, b) ?? neverFires(b);
 }
 
-/** Strips the zone, which the task keeps in its own column. */
+/** The schedule column's part of the spec (the zone goes in the timezone column). */
 export function storedSchedule(spec: ScheduleSpec): Task['schedule'] {
-  const { timezone: _zone, ...rest } = spec;
-  return rest as Task['schedule'];
+  return splitZone(spec).schedule;
 }
 
 export type NewTaskFields = Omit<NewTask, 'userId'>;
+
+/** The entity's defaults (the one place they are written: src/models/task.ts). */
+const D = defaultsOf<Task>(TaskEntity) as Required<Pick<Task, 'waitSeconds' | 'maxAttempts' | 'misfirePolicy' | 'misfireGraceSeconds' | 'overlap' | 'pauseAfterFailures'>>;
 
 /** Turns a create request (explicit fields, `schedule.text`, or a whole chat message) into task fields. */
 export async function resolveCreate(body: CreateTaskBody, deps: InputDeps): Promise<NewTaskFields> {
@@ -155,20 +159,21 @@ export async function resolveCreate(body: CreateTaskBody, deps: InputDeps): Prom
   const first = spec ? checkNewSchedule(spec, deps, b) : null;
   const enabled = body.enabled ?? true;
   return {
+    ...plainFieldsOf(body),
     name,
     prompt,
     schedule: spec ? storedSchedule(spec) : null,
     after,
-    waitSeconds: body.waitSeconds ?? DEFAULT_WAIT_SECONDS,
+    waitSeconds: body.waitSeconds ?? D.waitSeconds,
     timezone,
     enabled,
     // "remind me to …" adds the notify tool to whatever tools were asked for.
     tools: [...new Set([...(body.tools ?? []), ...((fromText?.tools ?? []) as NonNullable<CreateTaskBody['tools']>)])],
-    maxAttempts: body.maxAttempts ?? 3,
-    misfirePolicy: body.misfire?.policy ?? 'run_once',
-    misfireGraceSeconds: body.misfire?.graceSeconds ?? 3600,
-    overlap: body.overlap ?? 'skip',
-    pauseAfterFailures: body.pauseAfterFailures ?? 5,
+    maxAttempts: body.maxAttempts ?? D.maxAttempts,
+    misfirePolicy: body.misfire?.policy ?? D.misfirePolicy,
+    misfireGraceSeconds: body.misfire?.graceSeconds ?? D.misfireGraceSeconds,
+    overlap: body.overlap ?? D.overlap,
+    pauseAfterFailures: body.pauseAfterFailures ?? D.pauseAfterFailures,
     startAt: b.startAt,
     endAt: b.endAt,
     nextRunAt: enabled ? first : null,
@@ -186,6 +191,7 @@ function runnerSettings(body: CreateTaskBody | UpdateTaskBody, current: Pick<Tas
     model: body.model ?? null,
     webhookUrl: webhookUrl ?? null,
     webhookSecret: webhookSecret ?? null,
+    webhookEvents: body.webhookEvents ? [...new Set(body.webhookEvents)] : null,
     monthlyTokenBudget: body.monthlyTokenBudget ?? null,
   };
 }
@@ -219,6 +225,7 @@ export async function applyUpdate(task: Task, body: UpdateTaskBody, deps: InputD
     if (!rezoned.ok) invalid(rezoned.error.path, rezoned.error.message);
     spec = rezoned.value;
   }
+  for (const k of PLAIN_TASK_FIELDS) if (body[k] !== undefined) (task as Record<string, unknown>)[k] = body[k];
   if (body.name !== undefined) task.name = body.name;
   if (body.prompt !== undefined) task.prompt = body.prompt;
   if (body.tools !== undefined) task.tools = body.tools;
@@ -234,6 +241,7 @@ export async function applyUpdate(task: Task, body: UpdateTaskBody, deps: InputD
   if (body.monthlyTokenBudget !== undefined) task.monthlyTokenBudget = runner.monthlyTokenBudget;
   task.webhookUrl = runner.webhookUrl;
   task.webhookSecret = runner.webhookSecret;
+  if (body.webhookEvents !== undefined) task.webhookEvents = runner.webhookEvents;
   const b = bounds(body.startAt !== undefined ? body.startAt : task.startAt, body.endAt !== undefined ? body.endAt : task.endAt);
   task.startAt = b.startAt;
   task.endAt = b.endAt;

@@ -20,7 +20,7 @@ if (!checked.success) {
 const config = loadConfig();
 const infra = await openInfra(config, createLogger('warn'));
 try {
-  const user = await createUser(infra.db.orm.em.fork(), checked.data, values.admin);
+  const user = await createUser(infra.db.pool, checked.data, values.admin);
   process.stdout.write(`${JSON.stringify(user, null, 2)}\nKeep the apiKey: it is not shown again.\n`);
 } finally {
   await infra.close();

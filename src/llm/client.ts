@@ -2,6 +2,7 @@
 // parser and the runner share.
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import type { Config } from '../config.ts';
+import { type ChatSender, createChatSender } from './chat.ts';
 import { createPooledFetch } from './transport.ts';
 
 export type LlmConfig = Config['openai'];
@@ -11,20 +12,22 @@ export type LlmConfig = Config['openai'];
  * set) carries no client, so a caller cannot reach the network without first checking.
  */
 export type Llm =
-  | { configured: true; client: OpenAI; model: string; timeoutMs: number }
-  | { configured: false; client: null; model: string; timeoutMs: number };
+  | { configured: true; client: OpenAI; chat: ChatSender; model: string; timeoutMs: number }
+  | { configured: false; client: null; chat: null; model: string; timeoutMs: number };
 
 /** Builds the client: the configured timeout, no SDK retries, nothing read from the environment. */
 export function createLlm(cfg: LlmConfig): Llm {
   const base = { model: cfg.model, timeoutMs: cfg.timeoutMs };
-  if (cfg.apiKey === undefined && cfg.baseURL === undefined) return { configured: false, client: null, ...base };
+  if (cfg.apiKey === undefined && cfg.baseURL === undefined) return { configured: false, client: null, chat: null, ...base };
+  const baseURL = cfg.baseURL ?? 'https://api.openai.com/v1';
+  const apiKey = cfg.apiKey ?? 'unused';
   const client = new OpenAI({
     // A base URL alone means a local OpenAI-compatible server (Ollama, vLLM, our fake), which ignores
     // the key; the SDK refuses to start without one.
-    apiKey: cfg.apiKey ?? 'unused',
+    apiKey,
     // Passed explicitly: undefined would make the SDK read OPENAI_BASE_URL, OPENAI_ORG_ID, … itself,
     // and config.ts is the only reader of the environment.
-    baseURL: cfg.baseURL ?? 'https://api.openai.com/v1',
+    baseURL,
     organization: null,
     project: null,
     timeout: cfg.timeoutMs,
@@ -34,7 +37,9 @@ export function createLlm(cfg: LlmConfig): Llm {
     logLevel: 'warn',
     fetch: createPooledFetch({ maxSockets: cfg.maxConnections }),
   });
-  return { configured: true, client, ...base };
+  // The run's hot path (src/runner/llm-call.ts) sends through this instead; its own pool.
+  const chat = createChatSender({ baseURL, apiKey, maxSockets: cfg.maxConnections });
+  return { configured: true, client, chat, ...base };
 }
 
 export type LlmErrorType = 'rate_limited' | 'timeout' | 'network' | 'server' | 'auth' | 'not_found' | 'bad_request' | 'aborted' | 'unknown';

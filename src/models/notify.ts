@@ -1,5 +1,3 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
-
 /**
  * LISTEN/NOTIFY channels. Notifications are sent inside the writing transaction, so PostgreSQL
  * delivers them only if it commits, and delivers them to every replica.
@@ -17,6 +15,5 @@ export const CHANNELS = {
 
 export type TaskOp = 'created' | 'updated' | 'rescheduled' | 'paused' | 'resumed' | 'deleted';
 
-export async function notify(em: EntityManager, channel: string, payload: Record<string, unknown>): Promise<void> {
-  await em.execute('select pg_notify(?, ?)', [channel, JSON.stringify(payload)]);
-}
+// The statement lives with the others; existing callers keep importing it from here.
+export { notify } from '../store/notify.ts';

@@ -1,33 +1,23 @@
+import type pg from 'pg';
 import { taskQuotaError } from '../store/task-quota.ts';
-import type { EntityManager } from '@mikro-orm/postgresql';
-import { CHANNELS, notify } from './notify.ts';
-import { Task } from './task.ts';
+import { insertTasks, lockTaskCounts, type NewTask, notifyTasks, type TaskView } from '../store/tasks.ts';
+import { withTx } from '../store/tx.ts';
+import { CHANNELS } from './notify.ts';
 
-/** Every column a new user task needs; the rest (ids, run history, system-job columns) start empty. */
-export type NewTask = Omit<
-  Task,
-  'id' | 'createdAt' | 'updatedAt' | 'lastRunAt' | 'lastStatus' | 'pausedReason' | 'consecutiveFailures' | 'kind' | 'systemName' | 'description' | 'orphaned' | 'waitSeconds' | 'hasDependencies' | 'action' | 'workerTokenHash'
-> & {
-  waitSeconds?: number;
-  /** Tasks of the same user this one runs after (task_dependencies rows; the group-commit writer writes them). */
-  after?: string[];
-};
+export type { NewTask } from '../store/tasks.ts';
 
 /**
- * Inserts a task inside the caller's transaction, refusing once the user owns `maxTasks`, and
- * tells the engines (the NOTIFY is delivered only if the transaction commits). The API and the
- * runner's create_reminder both come through here, so the limit means the same thing for both.
+ * Inserts one task in its own transaction, refusing once the user owns `maxTasks`, and tells the
+ * engines. The runner's create_reminder comes through here and the API through the task writer;
+ * both write with the store's one insert (insertTasks), so defaults and the limit mean the same.
  */
-export async function insertTask(tx: EntityManager, fields: NewTask, opts: { maxTasks: number; now: Date }): Promise<Task> {
-  // Lock the owner's row: two concurrent creates would otherwise both read 49 and both insert.
-  // task_count is kept exact by triggers on tasks (migration task_counts).
-  const [row] = await tx.execute<{ n: number }[]>('select task_count as n from users where id = ? for update', [fields.userId]);
-  if ((row?.n ?? 0) >= opts.maxTasks) {
-    throw taskQuotaError(opts.maxTasks);
-  }
-  const { after: _after, ...columns } = fields;
-  const task = tx.create(Task, { ...columns, createdAt: opts.now, updatedAt: opts.now });
-  await tx.flush();
-  await notify(tx, CHANNELS.tasks, { id: task.id, op: 'created' });
-  return task;
+export async function insertTask(pool: pg.Pool, fields: NewTask, opts: { maxTasks: number; now: Date }): Promise<TaskView> {
+  return await withTx(pool, async (client) => {
+    // The owner's row lock: two concurrent creates would otherwise both read 49 and both insert.
+    const counts = await lockTaskCounts(client, [fields.userId]);
+    if ((counts.get(fields.userId) ?? 0) >= opts.maxTasks) throw taskQuotaError(opts.maxTasks);
+    const [task] = await insertTasks(client, [fields], opts.now);
+    await notifyTasks(client, CHANNELS.tasks, { id: task?.id, op: 'created' });
+    return task as TaskView;
+  });
 }

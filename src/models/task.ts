@@ -1,10 +1,9 @@
 import { defineEntity, type InferEntity, p } from '@mikro-orm/postgresql';
 import type { TaskAction } from '../actions/action.ts';
-import type { ScheduleSpec } from '../scheduler/schedule.ts';
+import type { ZonelessSpec } from '../scheduler/schedule.ts';
 
-/** The spec as stored: the zone lives in its own column, so it is not repeated here. */
-export type StoredSchedule = DistributiveOmit<ScheduleSpec, 'timezone'>;
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+/** The spec as stored: the zone lives in its own column, so it is not repeated here (withZone joins them). */
+export type StoredSchedule = ZonelessSpec;
 
 export const MISFIRE_POLICIES = ['run_once', 'skip'] as const;
 export const OVERLAP_POLICIES = ['skip', 'allow'] as const;
@@ -22,6 +21,9 @@ export const MAX_DEPENDENCIES = 20;
  * A user's scheduled task. `nextRunAt` is the job store: the engine claims rows whose nextRunAt
  * falls inside its look-ahead window, so nothing else keeps a copy of the schedule.
  */
+/** The finish statuses a run webhook can be sent for (tasks.webhook_events; null means all). */
+export const RUN_WEBHOOK_EVENTS = ['succeeded', 'failed', 'cancelled', 'skipped', 'missed'] as const;
+
 export const Task = defineEntity({
   name: 'Task',
   tableName: 'tasks',
@@ -52,12 +54,15 @@ export const Task = defineEntity({
     webhookUrl: p.text().nullable(),
     /** Signs webhook bodies; stays server-side (never serialized, never in a prompt). */
     webhookSecret: p.text().nullable(),
+    /** The finish statuses POSTed to webhookUrl (run webhooks); null: all of them. */
+    webhookEvents: p.array<(typeof RUN_WEBHOOK_EVENTS)[number]>().nullable(),
     monthlyTokenBudget: p.integer().nullable(),
     /** How long a scheduled fire waits for its dependencies before it is recorded `skipped`. */
     waitSeconds: p.integer().default(DEFAULT_WAIT_SECONDS),
     /** `system`: a job declared in code (src/scheduler/system-jobs.ts), owned by the system user. */
     kind: p.enum(TASK_KINDS).default('user'),
     systemName: p.text().nullable(),
+    /** A user's own note on the task (at most 2,000 characters); for a system job, what it does. */
     description: p.text().nullable(),
     /** A system job no longer declared in code: disabled and never fired. */
     orphaned: p.boolean().default(false),

@@ -219,6 +219,9 @@ export function buildRecurring(d: Draft, today: Today, notes: string[] = []): Re
   // "every morning", "weekday evenings": the part of the day stands for its time.
   const dayLevel = !e || UNIT_SECONDS[e.unit] >= 86400;
   if (d.period && dayLevel && !times.length && !d.windows.length && !d.minutes) times = timesOrDefault(times, d.period, notes, d.morePeriods);
+  // "every 30 minutes in the morning": the part of the day is a range of hours nobody stated;
+  // dropping it would run the repeat all day.
+  if (d.period && !dayLevel && !times.length) return decline('ambiguous', `which hours is "${d.period}"? say e.g. "every 30 minutes between 8am and 12pm"`);
   const f = dayFields(d, today, notes);
   if (isDecline(f)) return f;
   // "at 10 minutes past the hour" (every day, or on set days): minutes past the hour mean every hour.

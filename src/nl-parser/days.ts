@@ -72,7 +72,8 @@ export const weekdayClause: Clause = (t, i) => {
   const set = readDaySet(t, j);
   if (!set) return null;
   const end = words(t, set.end, 'of', 'the', 'week') > 0 ? set.end + 3 : set.end;
-  const repeat = lead === 'every' || lead === 'each';
+  // "At 04:05, only on Sunday" (cron-descriptor's wording): "only" narrows a repeat, it does not name one day.
+  const repeat = lead === 'every' || lead === 'each' || lead === 'only';
   const facts: Fact[] = [{ f: 'weekdays', days: set.days, clear: set.clear || repeat, ...(lead === 'on' ? { on: true } : {}) }];
   if (repeat) facts.push({ f: 'recur' });
   return hit(end, facts, j > i);
@@ -82,7 +83,7 @@ export const weekdayClause: Clause = (t, i) => {
 export const exceptClause: Clause = (t, i) => {
   let j = i;
   const w = wordAt(t, i);
-  if (w === 'except' || w === 'excluding') j = opt(t, i + 1, 'for', 'on');
+  if (w === 'except' || w === 'excluding' || w === 'besides') j = opt(t, i + 1, 'for', 'on');
   else if (w === 'but') j = opt(t, opt(t, i + 1, 'not'), 'on');
   else if (w === 'not' && isWord(t, i + 1, 'on')) j = i + 2;
   else return null;

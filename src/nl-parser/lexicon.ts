@@ -24,6 +24,8 @@ export const DAY_GROUPS: ReadonlyMap<string, readonly number[]> = table({
   weekday: [1, 2, 3, 4, 5], weekdays: [1, 2, 3, 4, 5],
   workday: [1, 2, 3, 4, 5], workdays: [1, 2, 3, 4, 5],
   weekend: [0, 6], weekends: [0, 6],
+  // Chat shorthands: "wkdays at 7", "wknds".
+  wkday: [1, 2, 3, 4, 5], wkdays: [1, 2, 3, 4, 5], wknd: [0, 6], wknds: [0, 6], wkend: [0, 6], wkends: [0, 6],
   // Timetable shorthands (US class schedules): Monday-Wednesday-Friday, Tuesday-Thursday.
   mwf: [1, 3, 5], tth: [2, 4], tuth: [2, 4],
 });

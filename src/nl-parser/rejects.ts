@@ -15,7 +15,7 @@ const VAGUE: ReadonlyMap<string, string> = new Map([
   ['cob', 'no exact time'], ['eow', 'no exact time'], ['around', 'only an approximate time'], ['about', 'only an approximate time'],
   ['approximately', 'only an approximate time'], ['approx', 'only an approximate time'], ['roughly', 'only an approximate time'],
   ['circa', 'only an approximate time'], ['ish', 'only an approximate time'], ['or', 'a choice between times'],
-  ['maybe', 'no exact time'], ['perhaps', 'no exact time'],
+  ['maybe', 'no exact time'], ['perhaps', 'no exact time'], ['24/7', 'no exact time'], ['always', 'no exact time'],
 ]);
 
 const UNSUPPORTED: ReadonlyMap<string, string> = new Map([

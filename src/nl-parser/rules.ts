@@ -8,7 +8,7 @@ import { mergeFacts } from './facts.ts';
 import { readRawCron } from './raw-cron.ts';
 import { ClauseCache, parseSegment } from './segment.ts';
 import { type Split, splitCandidates } from './split.ts';
-import { extractTask, mentionsRepeat, mentionsWeekday } from './task-text.ts';
+import { extractTask, mentionedWeekdays, mentionsRepeat, mentionsWeekday } from './task-text.ts';
 import { type Token, tokenize } from './tokenize.ts';
 import { type Decline, decline, isDecline, type ParsedTask, type ParseOptions, type RulesOutcome } from './types.ts';
 
@@ -119,6 +119,13 @@ export function parseRules(text: string, opts: ParseOptions): RulesOutcome {
   // and a lone time or a week anchored on today would ignore it.
   const weekAnchored = notes.some((n) => n.includes("today's weekday"));
   if (!isDecline(spec) && chosen.task && (weekAnchored || (spec.kind === 'once' && loneTime && !draft.weekdays && !draft.dom)) && mentionsWeekday(tokens, chosen.split.pieces)) {
+    return decline('ambiguous', 'the instruction names a day the schedule does not; say e.g. "every friday at 9am" or "on monday at 10"');
+  }
+  // "every day besides monday" read as "every day" with the task "besides monday": text after the
+  // schedule naming a day it does not run on may be a part of the schedule we did not read
+  // ("check the monday report every day at 9" names the day before it, as a noun).
+  const scheduled = new Set([...(draft.weekdays ?? []), ...(draft.nth ?? []).map((n) => n.dow)]);
+  if (!isDecline(spec) && chosen.task && mentionedWeekdays(tokens, chosen.split.pieces, true).some((d) => !scheduled.has(d))) {
     return decline('ambiguous', 'the instruction names a day the schedule does not; say e.g. "every friday at 9am" or "on monday at 10"');
   }
   return outcome(isDecline(spec) ? spec : checked(spec, opts.now), chosen.task, notes);

@@ -16,7 +16,7 @@ import { fillerClause, noopClause, rejectClause } from './rejects.ts';
 import { dayClause, offsetClause, pastOrVagueClause, weekdayRefClause } from './relative.ts';
 import { atTimes, plainTimes } from './time.ts';
 import type { Toks } from './tokenize.ts';
-import type { Decline } from './types.ts';
+import { type Decline, decline } from './types.ts';
 import { startClause, windowClause } from './windows.ts';
 import { zoneClause } from './zones.ts';
 
@@ -75,6 +75,7 @@ export function parseSegment(t: Toks, start: number, cache: ClauseCache): Segmen
   const seg: Segment = { start, end: start, facts: [], strong: false, decline: null };
   let j = start;
   let allowFiller = start === 0;
+  let lastTimes = false;
   for (;;) {
     const g = j === start ? { end: j, and: false } : glue(t, j);
     const m = cache.at(g.end, allowFiller || g.and);
@@ -83,6 +84,10 @@ export function parseSegment(t: Toks, start: number, cache: ClauseCache): Segmen
     // goes on after it or the text ends: "email bob at 5pm about the report" keeps its "about".
     if (m.decline && m.end < t.length && !cache.at(glue(t, m.end).end, false)) break;
     if (m.decline && !seg.decline) seg.decline = m.decline;
+    // "12pm midnight": two times side by side, with no "and" or comma, are one time misread.
+    const times = m.facts.some((f) => f.f === 'times');
+    if (times && lastTimes && g.end === j && !seg.decline) seg.decline = decline('ambiguous', 'two times of day side by side; join them with "and" or give one');
+    lastTimes = times;
     seg.facts.push(...m.facts);
     seg.strong ||= m.strong;
     j = m.end;

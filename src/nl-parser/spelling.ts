@@ -6,10 +6,13 @@ const NAMES: readonly string[] = [
   'sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday',
   'sundays', 'mondays', 'tuesdays', 'wednesdays', 'thursdays', 'fridays', 'saturdays',
   'january', 'february', 'august', 'september', 'october', 'november', 'december',
+  // Words of relative dates and units typed fast ("tomorrw", "in 5 minuts", "every wekday"): left
+  // unread, they would fall into the instruction and the schedule would silently lose them.
+  'tomorrow', 'minutes', 'seconds', 'weekday', 'weekdays', 'weekend', 'weekends', 'morning', 'evening', 'afternoon',
 ];
 
 /** English words one edit from a name: never corrected. */
-const REAL_WORDS: ReadonlySet<string> = new Set(['sundae', 'sundaes', 'sundry', 'augusta', 'auguste', 'mundays', 'fridas']);
+const REAL_WORDS: ReadonlySet<string> = new Set(['sundae', 'sundaes', 'sundry', 'augusta', 'auguste', 'mundays', 'fridas', 'mourning', 'minuets']);
 
 /** Whether a and b differ by one insertion, deletion, substitution or swap of neighbours. */
 function oneEdit(a: string, b: string): boolean {

@@ -19,6 +19,18 @@ const isEdgePunct = (ch: string) => EDGE_PUNCT.has(ch) || PICTOGRAPH.test(ch);
 const LEADING_CONNECTIVES: ReadonlySet<string> = new Set(['and', 'then', 'to']);
 const TRAILING_CONNECTIVES: ReadonlySet<string> = new Set(['and', 'then']);
 const UNCLEAR = 'part of the schedule was not understood';
+const NEGATIONS: ReadonlySet<string> = new Set(['not', "don't", 'dont', 'never', "doesn't", 'doesnt', "won't", 'wont', "shouldn't", "didn't", "isn't", "aren't", 'nor']);
+const RANGE_WORDS: ReadonlySet<string> = new Set(['to', 'until', 'till', 'til', 'through', 'thru', '-']);
+
+const hasRangeWord = (t: Toks, from: number, to: number) => {
+  for (let i = from; i < to; i++) if (RANGE_WORDS.has(t[i]?.norm ?? '')) return true;
+  return false;
+};
+
+const hasLetter = (t: Toks, from: number, to: number) => {
+  for (let i = from; i < to; i++) if (t[i]?.kind === 'word') return true;
+  return false;
+};
 
 /** Trims punctuation and connectives; `to` stays when it joins two pieces ("remind me … to call mom"). */
 function trim(t: Toks, p: Piece, first: boolean): { from: number; to: number } {
@@ -55,7 +67,7 @@ function looksLikeSchedule(t: Toks, i: number): boolean {
   const tok = t[i];
   if (!tok) return false;
   if (tok.kind === 'time' || tok.kind === 'isodate' || tok.kind === 'slashdate') return true;
-  if (tok.kind === 'num' && MERIDIEMS.has(wordAt(t, i + 1))) return true;
+  if (tok.kind === 'num' && (MERIDIEMS.has(wordAt(t, i + 1)) || wordAt(t, i + 1) === "o'clock" || wordAt(t, i + 1) === 'oclock')) return true;
   const w = wordAt(t, i);
   // A range of hours or days ("9-5", "mon-fri", "monday to friday") is a window we did not place.
   const dash = isPunct(t, i + 1, '-') || wordAt(t, i + 1) === 'to' || wordAt(t, i + 1) === 'through';
@@ -115,8 +127,9 @@ function edgeProblem(t: Toks, i: number, leading: boolean, clauseAt: (i: number)
   }
   // "at 9 server time": a zone we do not know must not be dropped as if it were the instruction.
   if (leading && (isWord(t, i + 1, 'time') || isWord(t, i + 1, 'timezone')) && !isWord(t, i + 2, 'to')) return decline('ambiguous', 'that time zone is not known; name a city or an IANA zone');
-  // "In 5 minutes a car needs to move": an article can open an instruction, but not end one.
-  if (leading && ARTICLES.has(tok.norm)) return null;
+  // "In 5 minutes a car needs to move": an article can open an instruction, but not end one;
+  // "every hour and a half": an article before a schedule word ("half", "quarter") is the schedule's.
+  if (leading && ARTICLES.has(tok.norm)) return isScheduleWord(wordAt(t, i + 1)) ? decline('ambiguous', UNCLEAR) : null;
   // A zone right after a schedule ("at 7am Eastern") would change it; before one ("a hotel in Paris") it does not.
   const zone = leading && isZoneWord(tok.norm);
   if (isScheduleWord(tok.norm) || zone || APPROXIMATE.has(tok.norm) || MODIFIERS.has(tok.norm) || (!leading && tok.norm === 'to')) {
@@ -159,7 +172,12 @@ export function extractTask(
     const gluedAfter = p.afterSchedule && isPunct(t, p.from, '-') && !t[p.from]?.spaced;
     if (gluedBefore || gluedAfter) return decline('ambiguous', UNCLEAR);
     const { from, to } = trim(t, p, k === 0);
-    if (from >= to) continue;
+    // "at 9am to 5pm", "at ten to six pm": a range word between two schedule parts joins them
+    // into one phrase the grammar did not read; two separate times would be a guess.
+    if (from >= to) {
+      if (p.afterSchedule && p.beforeSchedule && hasRangeWord(t, p.from, p.to)) return decline('ambiguous', 'a time range needs a frequency, e.g. "every hour from 9am to 5pm"');
+      continue;
+    }
     const trailingLength = p.beforeSchedule && endsWithActivityLength(t, from, to);
     const edge = (p.afterSchedule && edgeProblem(t, from, true, clauseAt)) || (p.beforeSchedule && !trailingLength && edgeProblem(t, to - 1, false, clauseAt));
     if (edge) return edge;
@@ -169,6 +187,10 @@ export function extractTask(
     if (REPEAT_OPENERS.has(wordAt(t, from)) && !adjective) return decline('ambiguous', UNCLEAR);
     if (from === 0 && !p.afterSchedule && OPENING_PREPOSITIONS.has(wordAt(t, from))) return decline('ambiguous', UNCLEAR);
     for (let i = from; i < to; i++) if (looksLikeSchedule(t, i)) return decline('ambiguous', 'the text holds more than one time or repeat');
+    // "don't remind me on monday", "never on sundays": a negated instruction may negate the schedule.
+    for (let i = from; i < to; i++) if (NEGATIONS.has(wordAt(t, i))) return decline('ambiguous', 'the text says not to do something; say only when it should run');
+    // "28.11.2026 14:00": an instruction of only digits and signs is a date or time we did not read.
+    if (!hasLetter(t, from, to)) return decline('ambiguous', UNCLEAR);
     const first = t[from];
     const last = t[to - 1];
     if (!first || !last) continue;
@@ -177,7 +199,8 @@ export function extractTask(
   }
   if (parts.length === 0) return null;
   // A stray letter ("every day at 9 a") is a typo in the schedule, not an instruction.
-  if (parts.length === 1 && /^\p{L}$/u.test(parts[0] ?? '')) return decline('ambiguous', UNCLEAR);
+  // Nor are single letters joined by signs ("m/w/f at 9"): a shorthand we did not read.
+  if (parts.length === 1 && /^\p{L}(?:\s*[/&+,-]?\s*\p{L})*$/u.test(parts[0] ?? '') && !/\p{L}{2}/u.test(parts[0] ?? '')) return decline('ambiguous', UNCLEAR);
   let prompt = parts.join(' ').replace(/\s+/g, ' ').trim();
   if (/^".*"$/.test(prompt) || /^'.*'$/.test(prompt)) prompt = prompt.slice(1, -1).trim();
   if (!prompt) return null;
@@ -198,10 +221,21 @@ const FULL_DAY_NAME = /^(sun|mon|tues|wednes|thurs|fri|satur)days?$/;
 
 /** Whether the instruction names a weekday in full ("the monday meeting"), which a schedule without one may have meant. */
 export function mentionsWeekday(t: Toks, pieces: readonly Piece[]): boolean {
-  return pieces.some((p) => {
-    for (let i = p.from; i < p.to; i++) if (FULL_DAY_NAME.test(wordAt(t, i))) return true;
-    return false;
-  });
+  return mentionedWeekdays(t, pieces).length > 0;
+}
+
+/** The weekdays (0 = Sunday) the instruction names in full; `afterOnly`: only in text that follows a schedule part. */
+export function mentionedWeekdays(t: Toks, pieces: readonly Piece[], afterOnly = false): number[] {
+  const out: number[] = [];
+  for (const p of pieces) {
+    if (afterOnly && !p.afterSchedule) continue;
+    for (let i = p.from; i < p.to; i++) {
+      const w = wordAt(t, i);
+      const day = FULL_DAY_NAME.test(w) ? WEEKDAYS.get(w) : undefined;
+      if (day !== undefined) out.push(day);
+    }
+  }
+  return out;
 }
 
 /** Whether the instruction words speak of a repeat ("the daily report"), which a one-off would ignore. */

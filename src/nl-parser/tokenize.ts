@@ -106,6 +106,8 @@ function readNumber(text: string, i: number, spaced: boolean): Token[] {
       if (Number.isNaN(third)) return [token('num', digits, i, j, spaced, a)];
       return [token('isodate', text.slice(i, end), i, end, spaced, Number.NaN, [a, b, third])];
     }
+    // "24/7" is "all the time", never the 24th of July.
+    if (a === 24 && b === 7 && Number.isNaN(third)) return [token('word', '24/7', i, end, spaced)];
     return [token('slashdate', text.slice(i, end), i, end, spaced, Number.NaN, [a, b, third])];
   }
   // Decimal: 1.5 (hours), 9.30 (a time only where the grammar says so).

@@ -2,10 +2,13 @@
 // and read defensively (a reply is untrusted input like any other).
 import type OpenAI from 'openai';
 import type { ChatCompletion, ChatCompletionFunctionTool, ChatCompletionMessage, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+import type { ChatSender } from '../llm/chat.ts';
 import { classifyLlmError, type LlmErrorInfo } from '../llm/client.ts';
 
 export interface LlmCallInput {
   client: OpenAI;
+  /** The lean sender (src/llm/chat.ts); when absent the request goes through the SDK client. */
+  chat?: ChatSender | null;
   model: string;
   messages: ChatCompletionMessageParam[];
   tools: ChatCompletionFunctionTool[];
@@ -48,16 +51,16 @@ function malformed(detail: string): LlmCallResult {
 /** Sends one request; never throws. */
 export async function callLlm(input: LlmCallInput): Promise<LlmCallResult> {
   let completion: ChatCompletion;
+  const body = {
+    model: input.model,
+    messages: input.messages,
+    ...(input.tools.length ? { tools: input.tools } : {}),
+    ...(input.maxCompletionTokens === undefined ? {} : { max_completion_tokens: input.maxCompletionTokens }),
+  };
   try {
-    completion = await input.client.chat.completions.create(
-      {
-        model: input.model,
-        messages: input.messages,
-        ...(input.tools.length ? { tools: input.tools } : {}),
-        ...(input.maxCompletionTokens === undefined ? {} : { max_completion_tokens: input.maxCompletionTokens }),
-      },
-      { signal: input.signal, timeout: Math.max(1, input.timeoutMs), maxRetries: 0 },
-    );
+    completion = input.chat
+      ? await input.chat.send(JSON.stringify(body), { signal: input.signal, timeoutMs: input.timeoutMs })
+      : await input.client.chat.completions.create(body, { signal: input.signal, timeout: Math.max(1, input.timeoutMs), maxRetries: 0 });
   } catch (err) {
     return { ok: false, error: classifyLlmError(err) };
   }

@@ -2,6 +2,7 @@
 // repeat until it answers or a bound is crossed. Every LLM call and tool call becomes a step.
 import type OpenAI from 'openai';
 import type { ChatCompletionMessage, ChatCompletionMessageParam, ChatCompletionMessageToolCall } from 'openai/resources/chat/completions';
+import type { ChatSender } from '../llm/chat.ts';
 import type { ExecutionError } from '../models/execution.ts';
 import type { RunUsage } from '../scheduler/runner-port.ts';
 import { type BoundFailure, checkAfter, checkBefore, completionCap, type RunBounds } from './bounds.ts';
@@ -17,6 +18,8 @@ export const MAX_TOOL_CALLS_PER_STEP = 8;
 
 export interface LoopInput {
   client: OpenAI;
+  /** The lean chat sender of the run's LLM (src/llm/chat.ts). */
+  chat?: ChatSender | null;
   model: string;
   /** Per-request timeout of the LLM client (OPENAI_TIMEOUT_MS). */
   requestTimeoutMs: number;
@@ -78,6 +81,7 @@ export async function runLoop(input: LoopInput): Promise<LoopEnd> {
     const cap = completionCap(bounds, usage);
     const reply = await callLlm({
       client: input.client,
+      chat: input.chat,
       model: input.model,
       messages: input.messages,
       tools: toolDefs,

@@ -120,6 +120,7 @@ export function createRunner(deps: RunnerDeps): RunFn {
     });
     return await runLoop({
       client: llm.client,
+      chat: llm.chat,
       model: task.model ?? llm.model,
       requestTimeoutMs: llm.timeoutMs,
       messages,

@@ -3,6 +3,7 @@
 // LLM call or a slow tool within a fraction of a second, while a run that finishes quickly costs a
 // share of one statement instead of one per step (the database round trip is most of a fast run's cost).
 import type pg from 'pg';
+import { insertSteps } from '../store/steps.ts';
 import { pgJson } from './text.ts';
 
 export interface StepRow {
@@ -29,15 +30,6 @@ export const FLUSH_DELAY_MS = 200;
 
 /** What a step keeps of a long string (arguments, results): the API shows steps, not payloads. */
 export const STEP_TEXT_CHARS = 4096;
-
-// One statement for every run's steps: rows from all runs queued in the same turn (or within
-// FLUSH_DELAY_MS) go in one INSERT, as one JSON document (cheaper to build than pg's array literals).
-// A statement per run was one socket write and one wake-up of the server each, the largest cost
-// of a fast run when thousands start at once.
-const INSERT_SQL = `
-insert into execution_steps (execution_id, index, kind, started_at, duration_ms, data)
-select x.e, x.i, x.k, x.s, x.d, x.j
-  from jsonb_to_recordset($1::jsonb) as x(e bigint, i int, k text, s timestamptz, d int, j jsonb)`;
 
 /** Rows per statement: a fast run has 1–3 steps, so a batch covers hundreds of runs. */
 const MAX_BATCH = 2000;
@@ -73,12 +65,9 @@ export function createStepWriter(pool: pg.Pool): StepWriter {
   let soon: NodeJS.Timeout | null = null;
   let now = false;
 
+  // Rows from all runs queued in the same turn (or within FLUSH_DELAY_MS) go in one statement.
   const insert = (batch: Array<{ log: LogState; row: StepRow }>) =>
-    pool.query({
-      name: 'runner_insert_steps',
-      text: INSERT_SQL,
-      values: [pgJson(batch.map(({ log, row }) => ({ e: log.executionId, i: row.index, k: row.kind, s: row.startedAt.toISOString(), d: row.durationMs, j: row.data })))],
-    });
+    insertSteps(pool, pgJson(batch.map(({ log, row }) => ({ e: log.executionId, i: row.index, k: row.kind, s: row.startedAt.toISOString(), d: row.durationMs, j: row.data }))));
 
   async function write(batch: Array<{ log: LogState; row: StepRow }>): Promise<void> {
     try {

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { type Clock, systemClock, type TimerHandle } from '../clock.ts';
 import type { Logger } from '../log.ts';
+import { listenTo } from '../store/listen.ts';
 
 export interface Listener {
   close(): Promise<void>;
@@ -48,7 +49,7 @@ export function listen(opts: ListenOptions): Listener {
     c.on('notification', (n) => opts.onNotify(n.channel, n.payload ?? ''));
     try {
       await c.connect();
-      for (const ch of opts.channels) await c.query(`listen ${pg.escapeIdentifier(ch)}`);
+      await listenTo(c, opts.channels);
       if (closed) {
         await c.end().catch(() => undefined);
         return;

@@ -1,6 +1,6 @@
 import type { ExecutionError } from '../models/execution.ts';
 import type { StoredSchedule } from '../models/task.ts';
-import { nextFire, type ScheduleSpec } from './schedule.ts';
+import { nextFire, withZone } from './schedule.ts';
 
 /** A due task as the claimer reads it (only what planning needs). */
 export interface DueTask {
@@ -38,10 +38,6 @@ export interface PlanOptions {
 
 const MAX_SCAN = 1000;
 
-function specOf(t: DueTask): ScheduleSpec {
-  return { ...t.schedule, timezone: t.timezone } as ScheduleSpec;
-}
-
 /**
  * The latest occurrence at or before `limit`, searching backwards in growing windows so that a
  * per-second schedule missed for a week costs a few steps, not 600,000.
@@ -77,7 +73,7 @@ function lastAtOrBefore(step: (d: Date) => Date | null, from: Date, limit: Date)
  * Occurrences inside the look-ahead window become ordinary fires.
  */
 export function planTask(t: DueTask, now: Date, horizon: Date, opts: PlanOptions): TaskPlan {
-  const spec = specOf(t);
+  const spec = withZone(t.schedule, t.timezone);
   const bounds = { startAt: t.startAt, endAt: t.endAt };
   const fires: PlannedFire[] = [];
   let cursor: Date | null = t.nextRunAt;

@@ -18,6 +18,20 @@ export type ScheduleSpec =
   // zone (YYYY-MM-DDTHH:mm:ss), the anchor of INTERVAL and COUNT.
   | { kind: 'rrule'; rrule: string; dtstart: string; timezone: string };
 
+/** A spec without its zone: the form stored in tasks.schedule, whose zone is the tasks.timezone column. */
+export type ZonelessSpec = ScheduleSpec extends infer S ? (S extends unknown ? Omit<S, 'timezone'> : never) : never;
+
+/** The spec of a stored schedule in its zone: the one place a row's two columns become one value. */
+export function withZone(schedule: ZonelessSpec, timezone: string): ScheduleSpec {
+  return { ...schedule, timezone };
+}
+
+/** The spec as its two stored columns (tasks.schedule, tasks.timezone). */
+export function splitZone(spec: ScheduleSpec): { schedule: ZonelessSpec; timezone: string } {
+  const { timezone, ...schedule } = spec;
+  return { schedule, timezone };
+}
+
 /** What a client may send as a schedule (API.md), before validation. `text` is handled by the NL parser. */
 export type ScheduleInput = { cron: string } | { every: string | number } | { at: string } | { rrule: string; dtstart?: string };
 

@@ -1,6 +1,7 @@
 import { ValidationError } from '../errors.ts';
 import type { Sql } from '../models/sql.ts';
 import { findTargets, loadUserEdges, lockUserGraph, normalizeAfter, replaceEdges, targetProblem } from '../models/task-graph.ts';
+import { taskNames } from '../store/task-names.ts';
 import { describeCycle, findCycle, graphFromBytes } from './graph.ts';
 
 /**
@@ -17,8 +18,7 @@ export async function setDependencies(sql: Sql, task: { id: string; userId: stri
     const edges = await loadUserEdges(sql, task.userId);
     const cycle = findCycle(graphFromBytes(edges.bytes, edges.width, edges.base), task.id, ids);
     if (cycle) {
-      const names = await sql<{ id: string; name: string }>(`select id::text as id, name from tasks where id = any($1::bigint[])`, [cycle]);
-      const message = `would close a cycle: ${describeCycle(cycle, new Map(names.map((n) => [n.id, n.name])))}`;
+      const message = `would close a cycle: ${describeCycle(cycle, await taskNames(sql, cycle))}`;
       throw new ValidationError(`after: ${message}`, [{ path: 'after', message }], { cycle });
     }
   }

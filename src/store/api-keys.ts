@@ -2,7 +2,10 @@
 // revocation NOTIFYs its key ids in the same transaction, so each replica drops them from its auth
 // cache once, and only once, the revocation is committed.
 import type pg from 'pg';
+import { ApiKey } from '../models/api-key.ts';
 import { CHANNELS } from '../models/notify.ts';
+import { columnsOf, rowMapper } from './columns.ts';
+import { pgNotify } from './notify.ts';
 
 export interface KeyRow {
   id: string;
@@ -14,24 +17,13 @@ export interface KeyRow {
 
 const BIGINT_MAX = 9_223_372_036_854_775_807n;
 
-// Instants as epoch milliseconds: the pool's parsers are the ORM's, and those return strings.
-const ms = (col: string) => `(extract(epoch from ${col}) * 1000)::float8 as ${col}`;
-const COLUMNS = `id::text as id, prefix, ${ms('created_at')}, ${ms('last_used_at')}, ${ms('revoked_at')}`;
-
-interface Row {
-  id: string;
-  prefix: string;
-  created_at: number;
-  last_used_at: number | null;
-  revoked_at: number | null;
-}
-
-const date = (v: number | null) => (v === null ? null : new Date(Number(v)));
-const keyOf = (r: Row): KeyRow => ({ id: r.id, prefix: r.prefix, createdAt: new Date(Number(r.created_at)), lastUsedAt: date(r.last_used_at), revokedAt: date(r.revoked_at) });
+// Derived from the entity; the hash never leaves the store and the owner is the caller's already.
+const COLUMNS = columnsOf(ApiKey, { omit: ['userId', 'keyHash'] });
+const keyOf = rowMapper<KeyRow>(ApiKey);
 
 /** A user's keys, oldest first (revoked ones included: they say when). */
 export async function listKeys(db: pg.ClientBase | pg.Pool, userId: string): Promise<KeyRow[]> {
-  const { rows } = await db.query<Row>(`select ${COLUMNS} from api_keys where user_id = $1 order by id`, [userId]);
+  const { rows } = await db.query(`select ${COLUMNS} from api_keys where user_id = $1 order by id`, [userId]);
   return rows.map(keyOf);
 }
 
@@ -43,8 +35,8 @@ export async function userExists(db: pg.ClientBase | pg.Pool, userId: string): P
 
 /** Stores a new key's hash for the user. */
 export async function insertKey(db: pg.ClientBase, userId: string, prefix: string, keyHash: string): Promise<KeyRow> {
-  const { rows } = await db.query<Row>(`insert into api_keys (user_id, prefix, key_hash) values ($1, $2, $3) returning ${COLUMNS}`, [userId, prefix, keyHash]);
-  return keyOf(rows[0] as Row);
+  const { rows } = await db.query(`insert into api_keys (user_id, prefix, key_hash) values ($1, $2, $3) returning ${COLUMNS}`, [userId, prefix, keyHash]);
+  return keyOf(rows[0]);
 }
 
 /**
@@ -55,7 +47,7 @@ export async function findKeys(db: pg.ClientBase, userId: string, ref: string): 
   const byId = /^\d{1,19}$/.test(ref);
   // Past bigint, the cast would fail: no key has such an id.
   if (byId && BigInt(ref) > BIGINT_MAX) return [];
-  const { rows } = await db.query<Row>(
+  const { rows } = await db.query(
     `select ${COLUMNS} from api_keys where user_id = $1 and ${byId ? 'id = $2::text::bigint' : 'prefix = $2'} order by id for update`,
     [userId, ref],
   );
@@ -67,6 +59,6 @@ export async function revokeKeys(db: pg.ClientBase, ids: string[]): Promise<stri
   if (ids.length === 0) return [];
   const { rows } = await db.query<{ id: string }>(`update api_keys set revoked_at = now() where id = any($1::bigint[]) and revoked_at is null returning id::text as id`, [ids]);
   const revoked = rows.map((r) => r.id);
-  if (revoked.length) await db.query('select pg_notify($1, $2)', [CHANNELS.keys, JSON.stringify({ ids: revoked })]);
+  if (revoked.length) await pgNotify(db, CHANNELS.keys, { ids: revoked });
   return revoked;
 }

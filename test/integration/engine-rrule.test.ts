@@ -54,8 +54,9 @@ describe('rrule tasks in the engine', () => {
     const [a, b] = twoInstantsAhead();
     const weekday = ['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU'][a.weekday - 1];
     const rule = `FREQ=WEEKLY;INTERVAL=2;BYDAY=${weekday};BYHOUR=${a.hour};BYMINUTE=${a.minute};BYSECOND=${a.second},${b.second}`;
-    // DTSTART a week and a day back: this week is in phase only because INTERVAL counts from it.
-    const dtstart = a.minus({ days: 15 }).toFormat("yyyy-LL-dd'T'HH:mm:ss");
+    // DTSTART at midnight of the same weekday two weeks back: this week is in phase only because INTERVAL
+    // counts from DTSTART's week (WKST=MO). A day further back would put it in another week on Mondays.
+    const dtstart = a.minus({ weeks: 2 }).startOf('day').toFormat("yyyy-LL-dd'T'HH:mm:ss");
     const res = await fastApp.request('POST', '/api/tasks', { key, body: { name: 'fortnightly', schedule: { rrule: rule, dtstart }, timezone: ZONE, overlap: 'allow' } });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     expect(res.body.nextRunAt).toBe(a.toUTC().toISO());

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/models/db.ts';
-import { pruneEvents, readHead, readSince, START } from '../../src/models/event-store.ts';
+import { pruneEvents, readHead, readSince, START } from '../../src/store/events.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { insertTasks, insertUser } from '../support/engine.ts';
 import { until } from '../support/poll.ts';

@@ -22,7 +22,7 @@ beforeAll(async () => {
   admin = app.config.adminToken as string;
   alice = await app.user('alice');
   bob = await app.user('bob');
-  adminUserKey = (await createUser(db.orm.em.fork(), 'root', true)).apiKey;
+  adminUserKey = (await createUser(db.pool, 'root', true)).apiKey;
   await syncSystemJobs(db.pool, builtinSystemJobs(app.config), new Date());
   const { rows } = await db.pool.query<{ id: string; name: string }>(`select id::text as id, system_name as name from tasks where kind = 'system'`);
   for (const r of rows) systemIds.set(r.name, r.id);

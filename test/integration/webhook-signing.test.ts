@@ -52,7 +52,7 @@ const env = { HTTP_TOOL_ALLOWED_HOSTS: 'public.test' };
 const hookUrl = () => `http://public.test:${receiver.port}/hook`;
 const notify = (message: string) => reply.toolCall('notify', { title: 'Update', message, onlyIfChanged: false });
 const deliveries = (task: string) =>
-  h.db.pool.query('select delivery_id::text, status, attempts, response_status from webhook_deliveries where task_id = $1 order by id', [task]).then((r) => r.rows);
+  h.db.pool.query('select delivery_id::text, status, attempts, response_status from webhook_deliveries where task_id = $1 and notification_id is not null order by id', [task]).then((r) => r.rows);
 
 /** The last `n` requests the receiver got: raw body and headers, as a replay would resend them. */
 const lastRequests = (n: number) => receiver.bodies.slice(-n).map((body, i) => ({ body, headers: receiver.headers.slice(-n)[i] as IncomingHttpHeaders }));

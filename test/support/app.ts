@@ -66,7 +66,7 @@ export async function startTestApp(db: Database, opts: TestAppOptions = {}): Pro
     ...opts.env,
   });
   const logger = createLogger('silent', false);
-  const localUserId = config.authMode === 'local' ? await ensureLocalUser(db.orm.em.fork()) : undefined;
+  const localUserId = config.authMode === 'local' ? await ensureLocalUser(db.pool) : undefined;
   const deps: AppDeps = {
     config,
     db,
@@ -109,7 +109,7 @@ export async function startTestApp(db: Database, opts: TestAppOptions = {}): Pro
       return { status: res.status, headers: res.headers, body: parsed, text };
     },
     async user(name) {
-      const u = await createUser(db.orm.em.fork(), name ?? `user${++n}`);
+      const u = await createUser(db.pool, name ?? `user${++n}`);
       return { id: u.id, apiKey: u.apiKey };
     },
     async close() {

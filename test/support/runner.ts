@@ -64,7 +64,7 @@ export async function startRunnerHarness(): Promise<RunnerHarness> {
   const tdb: TestDatabase = await createTestDatabase();
   const db = await tdb.open(20);
   const fake = await startFakeOpenAI();
-  const user = await createUser(db.orm.em.fork(), 'runner-user');
+  const user = await createUser(db.pool, 'runner-user');
   const net = testNet();
   const clock = instantSleepClock();
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', false);

@@ -1,20 +1,21 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { AppError, ConflictError, NotFoundError } from '../../errors.ts';
+import type { Execution } from '../../models/execution.ts';
+import { cancelExecution, findExecution, listSteps, reloadExecution } from '../../store/executions-read.ts';
+import { withTx } from '../../store/tx.ts';
+import { listRunWebhookDeliveries } from '../../store/run-webhooks.ts';
 import { completeDispatched } from '../../store/task-actions.ts';
 import { hashWorkerToken } from '../task-action.ts';
-import { Execution } from '../../models/execution.ts';
-import { ExecutionStep } from '../../models/execution-step.ts';
-import { CHANNELS, notify } from '../../models/notify.ts';
 import type { AppDeps } from '../deps.ts';
 import { type RouteDef, route } from '../route.ts';
-import { ExecutionOut, isRowId, StepOut } from '../schemas.ts';
+import { ExecutionOut, isRowId, RunWebhookDeliveryOut, StepOut } from '../schemas.ts';
 import { executionJson, stepJson } from '../serialize.ts';
 import { em } from './tasks.ts';
 
 async function loadExecution(e: EntityManager, userId: string, id: string): Promise<Execution> {
   if (!isRowId(id)) throw new NotFoundError('execution');
-  const x = await e.findOne(Execution, { id, userId });
+  const x = await findExecution(e, userId, id);
   if (!x) throw new NotFoundError('execution');
   return x;
 }
@@ -28,25 +29,30 @@ const CompleteSchema = z
   .strict()
   .refine((b) => b.status === 'succeeded' || b.error !== undefined, { path: ['error'], message: 'required when status is failed' });
 
+const CompleteOut = z.object({ id: z.string(), status: z.enum(['succeeded', 'failed']) });
+
 export function executionRoutes(deps: AppDeps): RouteDef[] {
   return [
     route({
       method: 'post',
       path: '/api/executions/:id/complete',
       tag: 'executions',
-      summary: "A worker reports the outcome of a fire handed to RabbitMQ (Authorization: Bearer <the task's worker token>)",
+      summary: "A worker reports the outcome of a fire handed to RabbitMQ (X-Worker-Token: the task's worker token)",
+      // Not an API key: the worker token travels in its own header, so a Bearer header (an API key
+      // the worker may also hold) neither collides with it nor is needed.
       access: 'public',
       body: CompleteSchema,
+      headers: { 'X-Worker-Token': "required: the task's worker token (shown once, when the task became amqp)" },
       responses: {
-        200: { description: 'the recorded outcome' },
+        200: { description: 'the recorded outcome', schema: CompleteOut },
         401: { description: "no worker token, or not this execution's task's" },
         404: { description: 'no such execution' },
         409: { description: 'not dispatched (already reported, or not an amqp fire)' },
       },
       async handler(ctx, { params, body }) {
         const id = params.id as string;
-        const token = /^Bearer\s+(\S+)$/i.exec(ctx.get('authorization'))?.[1];
-        if (!token) throw new AppError(401, 'unauthorized', "Authorization: Bearer <the task's worker token> is required", { expose: true });
+        const token = ctx.get('x-worker-token').trim();
+        if (!token) throw new AppError(401, 'unauthorized', "X-Worker-Token: <the task's worker token> is required", { expose: true });
         if (!isRowId(id)) throw new NotFoundError('execution');
         const error = body.error === undefined ? null : typeof body.error === 'string' ? { type: 'worker', message: body.error } : body.error;
         const r = await completeDispatched(deps.db.pool, id, hashWorkerToken(token), { status: body.status, output: body.output ?? null, error: body.status === 'failed' ? error : null });
@@ -60,13 +66,13 @@ export function executionRoutes(deps: AppDeps): RouteDef[] {
       method: 'get',
       path: '/api/executions/:id',
       tag: 'executions',
-      summary: 'One execution with its steps (LLM calls and tool calls)',
+      summary: "One execution with its steps (LLM calls and tool calls) and its task webhook's deliveries",
       access: 'user',
-      responses: { 200: { description: 'the execution', schema: ExecutionOut.extend({ steps: StepOut.array() }) }, 404: { description: 'no such execution' } },
+      responses: { 200: { description: 'the execution', schema: ExecutionOut.extend({ steps: StepOut.array(), webhookDeliveries: RunWebhookDeliveryOut.array() }) }, 404: { description: 'no such execution' } },
       async handler(ctx, { params, principal }) {
         const x = await loadExecution(em(ctx), principal.userId, params.id as string);
-        const steps = await em(ctx).find(ExecutionStep, { executionId: x.id }, { orderBy: { index: 'asc' } });
-        ctx.body = { ...executionJson(x), steps: steps.map(stepJson) };
+        const [steps, webhookDeliveries] = await Promise.all([listSteps(em(ctx), x.id), listRunWebhookDeliveries(deps.db.pool, x.id)]);
+        ctx.body = { ...executionJson(x), steps: steps.map(stepJson), webhookDeliveries };
       },
     }),
     route({
@@ -79,18 +85,8 @@ export function executionRoutes(deps: AppDeps): RouteDef[] {
       async handler(ctx, { params, principal }) {
         const e = em(ctx);
         const found = await loadExecution(e, principal.userId, params.id as string);
-        // The owner's later attempt to record a result is fenced on status, so it cannot undo this.
-        const cancelled = await e.transactional(async (tx) => {
-          const rows = await tx.execute<{ id: string }[]>(
-            `update executions set status = 'cancelled', finished_at = now(), lease_until = null,
-                    error = '{"type":"cancelled","message":"cancelled by the user"}'::jsonb
-              where id = ? and status in ('queued', 'running') returning id`,
-            [found.id],
-          );
-          if (rows.length) await notify(tx, CHANNELS.cancel, { id: found.id });
-          return rows.length > 0;
-        });
-        await e.refresh(found);
+        const cancelled = await withTx(deps.db.pool, (c) => cancelExecution(c, found.id));
+        await reloadExecution(e, found);
         if (!cancelled) throw new ConflictError(`execution already ${found.status}`, { executionStatus: found.status });
         ctx.body = executionJson(found);
       },

@@ -1,4 +1,5 @@
 import { AppError } from '../../errors.ts';
+import { ping } from '../../store/scheduler-status.ts';
 import type { AppDeps } from '../deps.ts';
 import { authorizeMetrics, METRICS_CONTENT_TYPE } from '../metrics-server.ts';
 import { type RouteDef, route } from '../route.ts';
@@ -26,7 +27,7 @@ export function healthRoutes(deps: AppDeps, openapi: () => unknown): RouteDef[] 
       async handler(ctx) {
         if (!deps.isReady()) throw new AppError(503, 'not_ready', 'start-up sync has not finished', { expose: true });
         try {
-          await deps.db.pool.query('select 1');
+          await ping(deps.db.pool);
         } catch (err) {
           throw new AppError(503, 'database_unreachable', 'the database is not reachable', { cause: err, expose: true });
         }

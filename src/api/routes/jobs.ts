@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AppError, ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
 import { Execution } from '../../models/execution.ts';
-import { findJob, type JobRow, type JobService, listJobs, serviceOf } from '../../models/job-repo.ts';
+import { deleteOrphanedJob, findJob, type JobRow, type JobService, listJobs, serviceOf } from '../../store/jobs.ts';
 import { createRunWriter } from '../../models/run-writer.ts';
 import type { AppDeps } from '../deps.ts';
 import { type RouteDef, route } from '../route.ts';
@@ -141,7 +141,7 @@ export function jobRoutes(deps: AppDeps): RouteDef[] {
             { details: { job: job.name, declaredIn: DECLARED_IN } },
           );
         }
-        await pool.query(`delete from tasks where id = $1 and kind = 'system' and orphaned`, [job.id]);
+        await deleteOrphanedJob(pool, job.id);
         ctx.status = 204;
       },
     }),

@@ -1,7 +1,7 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { NotFoundError } from '../../errors.ts';
-import { Notification } from '../../models/notification.ts';
+import type { Notification } from '../../models/notification.ts';
+import { listNotifications, markAllNotificationsRead, markNotificationRead, unreadCount } from '../../store/notifications.ts';
 import type { AppDeps } from '../deps.ts';
 import { type RouteDef, route } from '../route.ts';
 import { cursorParam, isRowId, NotificationOut, NotificationPageOut } from '../schemas.ts';
@@ -28,11 +28,6 @@ function notificationJson(n: Notification) {
   };
 }
 
-async function unreadCount(e: EntityManager, userId: string): Promise<number> {
-  const [row] = await e.execute<{ n: number }[]>('select count(*)::int as n from notifications where user_id = ? and read_at is null', [userId]);
-  return row?.n ?? 0;
-}
-
 /** The in-app inbox the notify tool writes to: list (with the unread count), mark read. */
 export function notificationRoutes(deps: AppDeps): RouteDef[] {
   return [
@@ -47,11 +42,7 @@ export function notificationRoutes(deps: AppDeps): RouteDef[] {
         200: { description: 'a page of notifications', schema: NotificationPageOut },
       },
       async handler(ctx, { query, principal }) {
-        const where: Record<string, unknown> = { userId: principal.userId };
-        if (query.unread === true) where.readAt = null;
-        if (query.unread === false) where.readAt = { $ne: null };
-        if (query.cursor) where.id = { $lt: query.cursor };
-        const rows = await em(ctx).find(Notification, where, { orderBy: { id: 'desc' }, limit: query.limit + 1 });
+        const rows = await listNotifications(em(ctx), { userId: principal.userId, unread: query.unread, before: query.cursor }, query.limit + 1);
         const items = rows.slice(0, query.limit);
         ctx.body = {
           items: items.map(notificationJson),
@@ -70,11 +61,8 @@ export function notificationRoutes(deps: AppDeps): RouteDef[] {
       async handler(ctx, { params, principal }) {
         const id = params.id as string;
         if (!isRowId(id)) throw new NotFoundError('notification');
-        const n = await em(ctx).findOne(Notification, { id, userId: principal.userId });
+        const n = await markNotificationRead(em(ctx), principal.userId, id, deps.clock.now());
         if (!n) throw new NotFoundError('notification');
-        // Reading twice keeps the first time.
-        n.readAt ??= deps.clock.now();
-        await em(ctx).flush();
         ctx.body = notificationJson(n);
       },
     }),
@@ -86,11 +74,7 @@ export function notificationRoutes(deps: AppDeps): RouteDef[] {
       access: 'user',
       responses: { 200: { description: 'how many were unread', schema: z.object({ updated: z.number() }) } },
       async handler(ctx, { principal }) {
-        const rows = await em(ctx).execute<{ id: string }[]>('update notifications set read_at = ? where user_id = ? and read_at is null returning id', [
-          deps.clock.now(),
-          principal.userId,
-        ]);
-        ctx.body = { updated: rows.length };
+        ctx.body = { updated: await markAllNotificationsRead(em(ctx), principal.userId, deps.clock.now()) };
       },
     }),
   ];

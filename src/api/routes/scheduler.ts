@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type InstanceRow, liveInstances, workCounts } from '../../store/scheduler-status.ts';
 import type { AppDeps } from '../deps.ts';
 import { type RouteDef, route } from '../route.ts';
 
@@ -23,21 +24,10 @@ export function schedulerRoutes(deps: AppDeps): RouteDef[] {
       responses: { 200: { description: 'cluster-wide status', schema: StatusOut } },
       async handler(ctx) {
         const pool = deps.db.pool;
-        const [instances, counts] = await Promise.all([
-          pool.query<{ id: string; host: string; pid: number; mode: string; started_at: string; last_seen: string; running: number; queued: number; last_lag_ms: number | null }>(
-            `select id, host, pid, mode, to_json(started_at) #>> '{}' as started_at, to_json(last_seen) #>> '{}' as last_seen, running, queued, last_lag_ms
-               from scheduler_instances where last_seen > now() - interval '30 seconds' order by started_at`,
-          ),
-          pool.query<{ due: number; running: number; queued: number }>(
-            `select (select count(*) from tasks where enabled and next_run_at < now() + interval '1 minute')::int as due,
-                    (select count(*) from executions where status = 'running')::int as running,
-                    (select count(*) from executions where status = 'queued')::int as queued`,
-          ),
-        ]);
-        const c = counts.rows[0] ?? { due: 0, running: 0, queued: 0 };
-        const newest = instances.rows.reduce<(typeof instances.rows)[number] | null>((a, b) => (!a || b.last_seen > a.last_seen ? b : a), null);
+        const [instances, c] = await Promise.all([liveInstances(pool), workCounts(pool)]);
+        const newest = instances.reduce<InstanceRow | null>((a, b) => (!a || b.last_seen > a.last_seen ? b : a), null);
         ctx.body = {
-          instances: instances.rows.map((i) => ({
+          instances: instances.map((i) => ({
             id: i.id,
             host: i.host,
             pid: i.pid,

@@ -1,5 +1,5 @@
-import { User } from '../../models/user.ts';
 import { TOOL_NAMES } from '../../runner/tools/names.ts';
+import { findUser } from '../../store/users.ts';
 import type { Principal } from '../auth.ts';
 import type { AppDeps } from '../deps.ts';
 import { type RouteDef, route } from '../route.ts';
@@ -18,7 +18,7 @@ export function sessionRoutes(deps: AppDeps): RouteDef[] {
       responses: { 200: { description: 'the session', schema: SessionOut }, 401: { description: 'an unknown or revoked key' } },
       async handler(ctx) {
         const principal = ctx.state.principal as Principal | undefined;
-        const user = principal ? await em(ctx).findOne(User, { id: principal.userId }) : null;
+        const user = principal ? await findUser(em(ctx), principal.userId) : null;
         ctx.set('Cache-Control', 'no-store');
         ctx.body = {
           authMode: deps.config.authMode,

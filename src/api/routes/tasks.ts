@@ -8,11 +8,11 @@ import { Execution } from '../../models/execution.ts';
 import { CHANNELS, notify, type TaskOp } from '../../models/notify.ts';
 import { sqlOfEm } from '../../models/sql.ts';
 import { Task } from '../../models/task.ts';
-import { dependenciesOf, dependentsOf, normalizeAfter } from '../../models/task-graph.ts';
-import { findTask, listTasks } from '../../models/task-repo.ts';
+import { dependenciesOf, dependentsOf, normalizeAfter } from '../../store/task-graph.ts';
+import { deleteTask, dropClaimedFires, findTask, listTasks, lockTask } from '../../store/tasks.ts';
 import { createRunWriter } from '../../models/run-writer.ts';
 import { createTaskWriter } from '../../models/task-writer.ts';
-import { checkAction, saveAction } from '../task-action.ts';
+import { checkAction, newWorkerToken, saveAction } from '../task-action.ts';
 import { setDependencies } from '../../scheduler/set-dependencies.ts';
 import type { AppDeps } from '../deps.ts';
 import { type RouteDef, route } from '../route.ts';
@@ -85,13 +85,13 @@ function canonical(value: unknown): string {
 export async function saveTask(tx: EntityManager, task: Task, op: TaskOp, timingChanged: boolean): Promise<void> {
   await tx.flush();
   if (timingChanged) {
-    await tx.execute(`delete from executions where task_id = ? and status in ('queued', 'waiting') and trigger <> 'manual'`, [task.id]);
+    await dropClaimedFires(sqlOfEm(tx), task.id);
   }
   await notify(tx, CHANNELS.tasks, { id: task.id, op: timingChanged && op === 'updated' ? 'rescheduled' : op });
 }
 
 export function taskRoutes(deps: AppDeps): RouteDef[] {
-  const writer = createTaskWriter({ pool: deps.db.pool, maxTasks: deps.config.limits.maxTasksPerUser, logger: deps.logger });
+  const writer = createTaskWriter({ pool: deps.db.pool, maxTasks: deps.config.limits.maxTasksPerUser, logger: deps.logger, clock: deps.clock });
   const runs = createRunWriter({ pool: deps.db.pool, clock: deps.clock, logger: deps.logger });
   return [
     route({
@@ -117,12 +117,12 @@ export function taskRoutes(deps: AppDeps): RouteDef[] {
         const reading = !earlier && body.parseId ? await confirmedReading(deps, principal.userId, body.parseId) : undefined;
         const fields = earlier ? null : await resolveCreate(body, { ...inputDeps(deps, ctx), ...(reading ? { reading } : {}) });
         if (!earlier) await checkAction(deps, body.action);
-        const { task, replayed } = earlier ?? (await writer.create({ fields: { ...(fields as NewTaskFields), userId: principal.userId }, ...(idempotency ? { idempotency } : {}) }));
-        let workerToken: string | null = null;
-        if (!replayed && body.action && body.action.kind !== 'llm') {
-          workerToken = await saveAction(deps.db.pool, task.id, body.action, { hasToken: false });
-          task.action = body.action;
-        }
+        // The action is written by the task's own insert: no fire can see the task without it.
+        const worker = body.action?.kind === 'amqp' ? newWorkerToken() : null;
+        const actionFields = body.action ? { action: body.action, workerTokenHash: worker?.hash ?? null } : {};
+        const { task, replayed } =
+          earlier ?? (await writer.create({ fields: { ...(fields as NewTaskFields), ...actionFields, userId: principal.userId }, ...(idempotency ? { idempotency } : {}) }));
+        const workerToken = replayed ? null : (worker?.token ?? null);
         ctx.status = 201;
         if (replayed) ctx.set('Idempotent-Replayed', 'true');
         ctx.set('Location', `/api/tasks/${task.id}`);
@@ -197,14 +197,14 @@ export function taskRoutes(deps: AppDeps): RouteDef[] {
         await em(ctx).transactional(async (tx) => {
           const t = await loadTask(tx, principal.userId, params.id as string);
           // Locked first, so no new dependent can appear between the check and the delete.
-          await tx.execute('select id from tasks where id = ? for update', [t.id]);
+          await lockTask(sqlOfEm(tx), t.id);
           const dependents = await dependentsOf(sqlOfEm(tx), t.id);
           if (dependents.length && !query.detach) {
             const list = dependents.map((d) => `#${d.id} ${JSON.stringify(d.name)}`).join(', ');
             throw new ConflictError(`${list} ${dependents.length === 1 ? 'runs' : 'run'} after this task: delete ${dependents.length === 1 ? 'it' : 'them'} first, or pass ?detach=true to remove these dependencies`, { dependents });
           }
           // Edges go with the task (on delete cascade): that is what detaching means.
-          await tx.execute('delete from tasks where id = ?', [t.id]);
+          await deleteTask(sqlOfEm(tx), t.id);
           await notify(tx, CHANNELS.tasks, { id: t.id, op: 'deleted' });
         });
         ctx.status = 204;

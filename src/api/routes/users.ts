@@ -3,9 +3,8 @@ import type { AppDeps } from '../deps.ts';
 import { type RouteDef, route } from '../route.ts';
 import { CreateUserSchema } from '../schemas.ts';
 import { z } from 'zod';
-import { em } from './tasks.ts';
 
-export function userRoutes(_deps: AppDeps): RouteDef[] {
+export function userRoutes(deps: AppDeps): RouteDef[] {
   return [
     route({
       method: 'post',
@@ -20,7 +19,7 @@ export function userRoutes(_deps: AppDeps): RouteDef[] {
       },
       async handler(ctx, { body }) {
         ctx.status = 201;
-        ctx.body = await createUser(em(ctx), body.name, body.isAdmin ?? false);
+        ctx.body = await createUser(deps.db.pool, body.name, body.isAdmin ?? false);
       },
     }),
   ];

@@ -73,7 +73,7 @@ export const createReminderTool = defineTool({
     ctx.counters.set(COUNTER, made + 1);
     let task: Task;
     try {
-      task = await ctx.env.db.orm.em.fork().transactional((tx) => insertTask(tx, fields, { maxTasks: ctx.env.config.limits.maxTasksPerUser, now }));
+      task = await insertTask(ctx.env.db.pool, fields, { maxTasks: ctx.env.config.limits.maxTasksPerUser, now });
     } catch (err) {
       ctx.counters.set(COUNTER, (ctx.counters.get(COUNTER) ?? 1) - 1);
       throw err;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { deleteMemory, upsertMemory } from '../../store/memory.ts';
 import { pgText } from '../text.ts';
 import { atMost, defineTool, type ToolContext } from './types.ts';
 
@@ -25,16 +26,8 @@ function checkSize(memory: ReadonlyMap<string, string>, key: string, value: stri
 }
 
 async function persist(ctx: ToolContext, key: string, value: string | null): Promise<void> {
-  const pool = ctx.env.db.pool;
-  if (value === null) {
-    await pool.query('delete from task_memory where task_id = $1 and key = $2', [ctx.task.id, key]);
-  } else {
-    await pool.query(
-      `insert into task_memory (task_id, key, value, updated_at) values ($1, $2, to_jsonb($3::text), $4)
-       on conflict (task_id, key) do update set value = excluded.value, updated_at = excluded.updated_at`,
-      [ctx.task.id, key, value, ctx.env.clock.now()],
-    );
-  }
+  if (value === null) await deleteMemory(ctx.env.db.pool, ctx.task.id, key);
+  else await upsertMemory(ctx.env.db.pool, ctx.task.id, key, value, ctx.env.clock.now());
 }
 
 /** Saves (or forgets) one entry of the task's memory; the next run sees it in its prompt. */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { insertNotification, insertNotifyDelivery, lastNotificationBody } from '../../store/notifications.ts';
 import { pgText } from '../text.ts';
 import { deliverWebhook, type DeliveryOutcome } from '../webhook.ts';
 import { atMost, defineTool, type ToolContext } from './types.ts';
@@ -17,11 +18,6 @@ type Args = z.infer<typeof Args>;
 
 const same = (a: string, b: string) => a.trim().replace(/\s+/g, ' ') === b.trim().replace(/\s+/g, ' ');
 
-async function lastMessage(ctx: ToolContext): Promise<string | null> {
-  const { rows } = await ctx.env.db.pool.query<{ body: string }>('select body from notifications where task_id = $1 order by id desc limit 1', [ctx.task.id]);
-  return rows[0]?.body ?? null;
-}
-
 async function sendWebhook(ctx: ToolContext, n: { id: string; createdAt: Date }, args: Args): Promise<DeliveryOutcome | null> {
   const hook = ctx.task.webhook;
   if (!hook) return null;
@@ -37,11 +33,7 @@ async function sendWebhook(ctx: ToolContext, n: { id: string; createdAt: Date },
     execution: { id: ctx.execution.id },
   });
   const outcome = await deliverWebhook({ url: hook.url, secret: hook.secret, body, deliveryId }, { http: ctx.env.http, clock: ctx.env.clock, signal: ctx.signal });
-  await ctx.env.db.pool.query(
-    `insert into webhook_deliveries (delivery_id, notification_id, task_id, status, attempts, response_status, error, finished_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [deliveryId, n.id, ctx.task.id, outcome.status, outcome.attempts, outcome.responseStatus, outcome.error, ctx.env.clock.now()],
-  );
+  await insertNotifyDelivery(ctx.env.db.pool, { deliveryId, notificationId: n.id, taskId: ctx.task.id, ...outcome, finishedAt: ctx.env.clock.now() });
   return outcome;
 }
 
@@ -53,21 +45,21 @@ async function sendWebhook(ctx: ToolContext, n: { id: string; createdAt: Date },
 async function store(args: Args, ctx: ToolContext, previous: Promise<string | null | undefined>): Promise<{ id: string; createdAt: Date } | null> {
   if (args.onlyIfChanged) {
     const before = await previous;
-    const last = before === undefined ? await lastMessage(ctx) : before;
+    const last = before === undefined ? await lastNotificationBody(ctx.env.db.pool, ctx.task.id) : before;
     if (last !== null && same(last, args.message)) return null;
   }
   const sent = ctx.counters.get(COUNTER) ?? 0;
   if (sent >= MAX_NOTIFICATIONS_PER_RUN) throw new Error(`at most ${MAX_NOTIFICATIONS_PER_RUN} notifications per run`);
   ctx.counters.set(COUNTER, sent + 1);
   try {
-    // The ORM's pool keeps timestamps as strings.
-    const { rows } = await ctx.env.db.pool.query<{ id: string; created_at: string }>(
-      `insert into notifications (user_id, task_id, execution_id, title, body, created_at)
-       values ($1, $2, $3, $4, $5, $6) returning id::text, created_at`,
-      [ctx.task.userId, ctx.task.id, ctx.execution.id, pgText(args.title), pgText(args.message), ctx.env.clock.now()],
-    );
-    const row = rows[0] as { id: string; created_at: string };
-    return { id: row.id, createdAt: new Date(row.created_at) };
+    return await insertNotification(ctx.env.db.pool, {
+      userId: ctx.task.userId,
+      taskId: ctx.task.id,
+      executionId: ctx.execution.id,
+      title: pgText(args.title),
+      body: pgText(args.message),
+      createdAt: ctx.env.clock.now(),
+    });
   } catch (err) {
     ctx.counters.set(COUNTER, (ctx.counters.get(COUNTER) ?? 1) - 1);
     throw err;

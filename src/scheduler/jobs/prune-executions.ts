@@ -1,4 +1,5 @@
 import type { SystemJobContext } from '../system-jobs.ts';
+import { pruneExecutionsBatch } from '../../store/prune.ts';
 import { inBatches, plural } from './batches.ts';
 
 export interface PruneExecutionsOptions {
@@ -10,9 +11,8 @@ export interface PruneExecutionsOptions {
 
 /**
  * Deletes executions that finished more than `retentionDays` ago, with their steps, never one
- * that is queued, waiting or running. Each batch is one statement (its own short transaction)
- * over the oldest finished rows (the executions_finished_at index): row locks only, nothing on
- * tasks, SKIP LOCKED past anything another transaction holds.
+ * that is queued, waiting or running, oldest first (the executions_finished_at index), one
+ * short transaction per batch, nothing locked on tasks.
  */
 export function pruneExecutions(opts: PruneExecutionsOptions) {
   const size = opts.batchSize ?? 1000;
@@ -22,22 +22,9 @@ export function pruneExecutions(opts: PruneExecutionsOptions) {
     const r = await inBatches(
       size,
       async () => {
-        // Steps first, in the same statement: set-based, instead of one cascade lookup per execution.
-        const { rows } = await ctx.db.pool.query<{ executions: number; steps: number }>(
-          `with doomed as (
-             select id from executions
-              where finished_at < $1 and status not in ('queued', 'running', 'waiting')
-              order by finished_at limit $2 for update skip locked
-           ), s as (
-             delete from execution_steps st using doomed where st.execution_id = doomed.id returning 1
-           ), x as (
-             delete from executions e using doomed where e.id = doomed.id returning 1
-           )
-           select (select count(*) from x)::int as executions, (select count(*) from s)::int as steps`,
-          [cutoff.toISOString(), size],
-        );
-        steps += rows[0]?.steps ?? 0;
-        return rows[0]?.executions ?? 0;
+        const n = await pruneExecutionsBatch(ctx.db.pool, cutoff, size);
+        steps += n.steps;
+        return n.executions;
       },
       { clock: ctx.clock, signal: ctx.signal, pauseMs: opts.pauseMs ?? 50 },
     );

@@ -1,4 +1,5 @@
 import type { SystemJobContext } from '../system-jobs.ts';
+import { pruneNotificationsBatch } from '../../store/prune.ts';
 import { inBatches, plural } from './batches.ts';
 
 /** Deletes notifications read more than `retentionDays` ago; unread ones stay whatever their age. */
@@ -12,17 +13,9 @@ export function pruneNotifications(opts: { retentionDays: number; batchSize?: nu
     const r = await inBatches(
       size,
       async () => {
-        const { rows } = await ctx.db.pool.query<{ n: number; last: string | null }>(
-          `with doomed as (
-             select id from notifications where id > $1 and read_at < $2 order by id limit $3 for update skip locked
-           ), gone as (
-             delete from notifications n using doomed where n.id = doomed.id returning n.id
-           )
-           select count(*)::int as n, max(id)::text as last from gone`,
-          [after, cutoff.toISOString(), size],
-        );
-        after = rows[0]?.last ?? after;
-        return rows[0]?.n ?? 0;
+        const n = await pruneNotificationsBatch(ctx.db.pool, after, cutoff, size);
+        after = n.last ?? after;
+        return n.deleted;
       },
       { clock: ctx.clock, signal: ctx.signal, pauseMs: opts.pauseMs ?? 20 },
     );

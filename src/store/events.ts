@@ -1,4 +1,4 @@
-// Reading the events table (written only by the triggers of Migration20261125030000_events).
+// Statements on the events table: reading it (written only by the triggers of Migration20261125030000_events).
 //
 // Event ids come from a sequence before commit, so transactions can commit out of id order: a reader
 // that followed "id > last" would skip an event whose transaction committed after a later id had

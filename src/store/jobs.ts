@@ -1,6 +1,7 @@
 import type pg from 'pg';
-import { isRowId } from './ranges.ts';
-import type { StoredSchedule } from './task.ts';
+import { isRowId } from '../models/ranges.ts';
+import type { StoredSchedule } from '../models/task.ts';
+import { ms } from './columns.ts';
 
 // The admin's view of everything scheduled: system jobs first (a handful), then every user's
 // tasks newest first. Plain SQL on index-friendly shapes: the partial unique index on
@@ -24,7 +25,6 @@ export interface JobRow {
   last_status: string | null;
 }
 
-const ms = (col: string) => `(extract(epoch from ${col}) * 1000)::float8`;
 const COLUMNS = `t.id::text as id, t.user_id::text as user_id, t.kind, coalesce(t.system_name, t.name) as name, t.description, t.schedule,
   t.timezone, t.enabled, t.orphaned, t.paused_reason, ${ms('t.next_run_at')} as next_ms, ${ms('t.last_run_at')} as last_ms, t.last_status`;
 
@@ -55,4 +55,9 @@ export async function findJob(pool: pg.Pool, service: JobService, id: string): P
   if (!isRowId(id)) return null;
   const { rows } = await pool.query<JobRow>(`select ${COLUMNS} from tasks t where t.id = $1 and ${WHERE[service]}`, [id]);
   return rows[0] ?? null;
+}
+
+/** Deletes an orphaned system job (its history goes with it, on delete cascade). */
+export async function deleteOrphanedJob(pool: pg.Pool | pg.ClientBase, id: string): Promise<void> {
+  await pool.query(`delete from tasks where id = $1 and kind = 'system' and orphaned`, [id]);
 }

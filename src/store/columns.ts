@@ -1,0 +1,176 @@
+import {
+  ArrayType,
+  BigIntType,
+  BooleanType,
+  DateTimeType,
+  type EntityMetadata,
+  type EntityProperty,
+  type EntitySchema,
+  IntegerType,
+  JsonType,
+  UnderscoreNamingStrategy,
+} from '@mikro-orm/postgresql';
+
+/**
+ * Column lists, row mappers and defaults for store SQL, read from the MikroORM entity (the one
+ * declaration of a table, which also drives migrations) instead of restated per statement: a
+ * column added to an entity appears in every select, insert and mapper built here.
+ *
+ * The metadata is read before ORM discovery (store functions run on a bare `pg` pool), so column
+ * names come from the same naming strategy the ORM uses, unless the property names its own.
+ */
+
+/** How a column travels between SQL and JS; decides its select expression, array cast and mapping. */
+export type ColumnKind = 'id' | 'int' | 'bool' | 'text' | 'json' | 'time' | 'text[]';
+
+export interface Column {
+  /** The entity property (camelCase). */
+  prop: string;
+  /** The table column (snake_case). */
+  name: string;
+  kind: ColumnKind;
+  nullable: boolean;
+  primary: boolean;
+  /** The entity's static default (`.default(…)`), written by inserts that leave the field out. */
+  default: unknown;
+  /** Set on insert when the field is left out (`.onCreate(…)`), e.g. createdAt. */
+  onCreate: boolean;
+}
+
+export interface Table {
+  name: string;
+  columns: Column[];
+  byProp: Map<string, Column>;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: any entity schema; the callers' types come from InferEntity.
+type AnySchema = EntitySchema<any, any>;
+
+const naming = new UnderscoreNamingStrategy();
+const tables = new WeakMap<AnySchema, Table>();
+
+function kindOf(p: EntityProperty): ColumnKind {
+  const t = p.type as unknown;
+  const is = (cls: abstract new (...a: never[]) => unknown) => t === cls || t instanceof cls;
+  if (p.enum) return 'text';
+  if (is(BigIntType)) return 'id';
+  if (is(IntegerType)) return 'int';
+  if (is(BooleanType)) return 'bool';
+  if (is(DateTimeType)) return 'time';
+  if (is(JsonType)) return 'json';
+  if (is(ArrayType)) return 'text[]';
+  return 'text';
+}
+
+/** The table an entity declares, derived once and cached. */
+export function tableOf(entity: AnySchema): Table {
+  const hit = tables.get(entity);
+  if (hit) return hit;
+  const meta = entity.meta as EntityMetadata;
+  const columns: Column[] = Object.entries(meta.properties as Record<string, EntityProperty>).map(([prop, p]) => ({
+    // Before discovery `p.name` and `p.fieldNames` are unset: the key is the property's name.
+    prop,
+    name: p.fieldNames?.[0] ?? naming.propertyToColumnName(prop),
+    kind: kindOf(p),
+    nullable: Boolean(p.nullable),
+    primary: Boolean(p.primary),
+    default: p.default,
+    onCreate: typeof p.onCreate === 'function',
+  }));
+  const table: Table = { name: meta.tableName ?? meta.collection, columns, byProp: new Map(columns.map((c) => [c.prop, c])) };
+  tables.set(entity, table);
+  return table;
+}
+
+/** Epoch milliseconds as float8: cheaper to read than pg's timestamptz text parser, and exact to the ms. */
+export const ms = (col: string) => `(extract(epoch from ${col}) * 1000)::float8`;
+
+function selectExpr(c: Column, alias: string): string {
+  const col = alias ? `${alias}.${c.name}` : c.name;
+  if (c.kind === 'id') return `${col}::text as ${c.name}`;
+  if (c.kind === 'time') return `${ms(col)} as ${c.name}`;
+  return alias ? `${col} as ${c.name}` : col;
+}
+
+/**
+ * The select list of an entity's columns (`omit` leaves some out, e.g. a secret): ids as text,
+ * timestamps as epoch ms, each under its column name, which is what `rowMapper` reads.
+ */
+export function columnsOf(entity: AnySchema, opts: { alias?: string; omit?: readonly string[] } = {}): string {
+  const omit = new Set(opts.omit ?? []);
+  return tableOf(entity)
+    .columns.filter((c) => !omit.has(c.prop))
+    .map((c) => selectExpr(c, opts.alias ?? ''))
+    .join(', ');
+}
+
+/** A `returning` list of the same shape as `columnsOf` (no alias). */
+export const returningOf = (entity: AnySchema, omit?: readonly string[]) => columnsOf(entity, { omit });
+
+/** Maps a row selected with `columnsOf` to the entity's camelCase shape; columns absent from the row are left out. */
+export function rowMapper<T>(entity: AnySchema): (row: Record<string, unknown>) => T {
+  const cols = tableOf(entity).columns;
+  return (row) => {
+    const out: Record<string, unknown> = {};
+    for (const c of cols) {
+      if (!(c.name in row)) continue;
+      const v = row[c.name];
+      out[c.prop] = c.kind === 'time' && v !== null && v !== undefined ? new Date(v as number | string) : v;
+    }
+    return out as T;
+  };
+}
+
+/** The entity's static defaults by property (what an insert writes for a field left out). */
+export function defaultsOf<T>(entity: AnySchema): Partial<T> {
+  const out: Record<string, unknown> = {};
+  for (const c of tableOf(entity).columns) if (c.default !== undefined) out[c.prop] = c.default;
+  return out as Partial<T>;
+}
+
+const ARRAY_CAST: Record<ColumnKind, string> = {
+  id: 'bigint[]',
+  int: 'int[]',
+  bool: 'bool[]',
+  text: 'text[]',
+  json: 'jsonb[]',
+  time: 'timestamptz[]',
+  // text[][] would flatten in unnest: each row's array travels as one jsonb value instead.
+  'text[]': 'jsonb[]',
+};
+
+function param(c: Column, v: unknown): unknown {
+  if (v === undefined || v === null) return null;
+  if (c.kind === 'json' || c.kind === 'text[]') return JSON.stringify(v);
+  if (c.kind === 'time') return v instanceof Date ? v.toISOString() : v;
+  return v;
+}
+
+/**
+ * One multi-row insert of `rows` (camelCase objects) as a single statement: every column an entity
+ * declares except the generated primary key, a missing field taking the entity's default or
+ * onCreate value (`now` for timestamps). Rows come back in input order: INSERT … SELECT … ORDER BY
+ * returns them in insertion order (the guarantee ORMs' bulk inserts rely on).
+ */
+export function insertMany(entity: AnySchema, rows: readonly Record<string, unknown>[], opts: { now: Date; returning: string }): { text: string; values: unknown[] } {
+  const table = tableOf(entity);
+  const cols = table.columns.filter((c) => !c.primary);
+  const values = cols.map((c) =>
+    rows.map((r) => {
+      let v = r[c.prop];
+      if (v === undefined) v = c.default !== undefined ? c.default : c.onCreate && c.kind === 'time' ? opts.now : null;
+      return param(c, v);
+    }),
+  );
+  const names = cols.map((c) => c.name).join(', ');
+  // A null array stays null (array(select … from null) would be an empty array, not null).
+  const arrayOf = (c: Column) => `array(select jsonb_array_elements_text(v.${c.name}))`;
+  const picks = cols
+    .map((c) => (c.kind !== 'text[]' ? `v.${c.name}` : c.nullable ? `case when v.${c.name} is null then null else ${arrayOf(c)} end` : arrayOf(c)))
+    .join(', ');
+  const unnest = cols.map((c, i) => `$${i + 1}::${ARRAY_CAST[c.kind]}`).join(', ');
+  const text = `insert into ${table.name} (${names})
+    select ${picks} from unnest(${unnest}) with ordinality as v(${names}, ord__) order by v.ord__
+    returning ${opts.returning}`;
+  return { text, values };
+}

@@ -1,0 +1,121 @@
+import type pg from 'pg';
+import { Task } from '../models/task.ts';
+import type { Sql } from '../models/sql.ts';
+import { columnsOf, insertMany, rowMapper } from './columns.ts';
+
+// The tasks table's statements. Column lists and the row mapper come from the Task entity
+// (columns.ts), so a column added there is selected, inserted and mapped here without an edit.
+// Reads are plain SQL on the ORM's pool: a MikroORM findOne costs ~0.7 ms of CPU over the round
+// trip itself (measured: 1.03 ms vs 0.35 ms), which halves the read rate of a 2-core server.
+
+/** A task as the API shows it: its columns and the ids it runs after. */
+export type TaskView = Task & { after: string[] };
+
+/** Every column a new user task may set; the rest start at the entity's defaults. */
+export type NewTask = Omit<
+  Task,
+  'id' | 'createdAt' | 'updatedAt' | 'lastRunAt' | 'lastStatus' | 'pausedReason' | 'consecutiveFailures' | 'kind' | 'systemName' | 'orphaned' | 'waitSeconds' | 'hasDependencies' | 'description' | 'webhookEvents' | 'action' | 'workerTokenHash'
+> & {
+  /** Absent: an llm task (the entity's default). */
+  action?: Task['action'];
+  workerTokenHash?: string | null;
+  waitSeconds?: number;
+  /** Null or absent: a run webhook for every finish status. */
+  webhookEvents?: Task['webhookEvents'];
+  description?: string | null;
+  /** Tasks of the same user this one runs after (task_dependencies rows). */
+  after?: string[];
+};
+
+const AFTER = 'array(select d.depends_on_id::text from task_dependencies d where d.task_id = t.id order by d.depends_on_id) as after';
+const SELECT = `${columnsOf(Task, { alias: 't' })}, ${AFTER}`;
+const toTask = rowMapper<Task>(Task);
+
+export function taskFromRow(row: Record<string, unknown>): TaskView {
+  const t = toTask(row) as TaskView;
+  t.after = (row.after as string[] | undefined) ?? [];
+  return t;
+}
+
+/** One task of one user, or null (another user's task is as absent as a missing one). */
+export async function findTask(db: pg.Pool | pg.ClientBase, userId: string, id: string): Promise<TaskView | null> {
+  const { rows } = await db.query({ name: 'task-by-id', text: `select ${SELECT} from tasks t where t.id = $1 and t.user_id = $2`, values: [id, userId] });
+  return rows[0] ? taskFromRow(rows[0]) : null;
+}
+
+/** Tasks of one user by id, in id order. */
+export async function findTasks(db: pg.Pool | pg.ClientBase, userId: string, ids: readonly string[]): Promise<TaskView[]> {
+  const { rows } = await db.query({
+    name: 'tasks-by-ids',
+    text: `select ${SELECT} from tasks t where t.id = any($1::bigint[]) and t.user_id = $2 order by t.id`,
+    values: [ids, userId],
+  });
+  return rows.map(taskFromRow);
+}
+
+/** A page of a user's tasks, newest first; one more than `limit` tells the caller there is a next page. */
+export async function listTasks(db: pg.Pool | pg.ClientBase, userId: string, q: { enabled?: boolean; cursor?: string; limit: number }): Promise<TaskView[]> {
+  const { rows } = await db.query({
+    name: 'task-page',
+    text: `select ${SELECT} from tasks t
+            where t.user_id = $1 and ($2::boolean is null or t.enabled = $2) and ($3::bigint is null or t.id < $3)
+            order by t.id desc limit $4`,
+    values: [userId, q.enabled ?? null, q.cursor ?? null, q.limit + 1],
+  });
+  return rows.map(taskFromRow);
+}
+
+const RETURNING = columnsOf(Task);
+
+/**
+ * The one task insert: every new task (API create, batch create, create_reminder) is written by
+ * this multi-row statement, fields left out taking the entity's defaults. Rows come back in input
+ * order, with `after` as given (the edges are the caller's: insertEdges).
+ */
+export async function insertTasks(db: pg.ClientBase, tasks: readonly NewTask[], now: Date): Promise<TaskView[]> {
+  if (tasks.length === 0) return [];
+  const rows = tasks.map(({ after: _after, ...fields }) => ({ ...fields, hasDependencies: Boolean(_after?.length), createdAt: now, updatedAt: now }));
+  const { text, values } = insertMany(Task, rows, { now, returning: RETURNING });
+  const { rows: out } = await db.query({ name: 'insert-tasks', text, values });
+  return out.map((r, i) => {
+    const t = taskFromRow(r);
+    t.after = [...new Set((tasks[i]?.after ?? []).map(String))].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+    return t;
+  });
+}
+
+/** Deletes tasks by id (a create that lost its Idempotency-Key race). */
+export async function deleteTasks(db: pg.ClientBase, ids: readonly string[]): Promise<void> {
+  if (ids.length) await db.query('delete from tasks where id = any($1::bigint[])', [ids]);
+}
+
+/**
+ * Locks the owners' rows (in id order, so concurrent creates cannot deadlock) and returns how
+ * many tasks each owns; task_count is kept exact by triggers on tasks (migration task_counts).
+ */
+export async function lockTaskCounts(db: pg.ClientBase, userIds: readonly string[]): Promise<Map<string, number>> {
+  const { rows } = await db.query<{ user_id: string; n: number }>(
+    'select id::text as user_id, task_count as n from users where id = any($1::bigint[]) order by id for update',
+    [[...new Set(userIds)]],
+  );
+  return new Map(rows.map((r) => [r.user_id, r.n]));
+}
+
+/** Deletes a task's fires claimed for its old timing (paused, rescheduled); manual runs stay. */
+export async function dropClaimedFires(sql: Sql, taskId: string): Promise<void> {
+  await sql(`delete from executions where task_id = $1 and status in ('queued', 'waiting') and trigger <> 'manual'`, [taskId]);
+}
+
+/** Locks one task's row until the transaction ends (a delete checks its dependents under it). */
+export async function lockTask(sql: Sql, taskId: string): Promise<void> {
+  await sql('select id from tasks where id = $1 for update', [taskId]);
+}
+
+export async function deleteTask(sql: Sql, taskId: string): Promise<void> {
+  await sql('delete from tasks where id = $1', [taskId]);
+}
+
+/** Tells every engine (delivered only if the transaction commits). */
+export async function notifyTasks(db: pg.ClientBase, channel: string, payload: Record<string, unknown>): Promise<void> {
+  await db.query('select pg_notify($1, $2)', [channel, JSON.stringify(payload)]);
+}
