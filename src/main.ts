@@ -183,7 +183,7 @@ async function main(): Promise<void> {
       llm: runLlm,
       publisher,
       http: { deps: systemFetchDeps, allowedHosts: config.runner.httpAllowedHosts },
-      now: () => clock.now(),
+      clock,
     });
     const engine: Engine = createEngine({ db: infra.db, clock, logger, run, config: config.scheduler, mode });
     instrumentEngine(engine, metrics);

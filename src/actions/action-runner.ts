@@ -1,16 +1,16 @@
 // The seam between the engine and a task's action: the engine hands every claimed execution to
 // this RunFn, which sends llm tasks to the LLM runner, writes amqp fires to the outbox (the
 // execution turns `dispatched` in the same transaction) and POSTs http fires. Never throws.
-import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log.ts';
 import type { Database } from '../models/db.ts';
-import { type GuardOptions, guardedFetch, HttpRefusedError } from '../runner/http/client.ts';
+import type { Clock } from '../clock.ts';
+import type { GuardOptions } from '../runner/http/client.ts';
 import type { RunFn, RunRequest, RunResult } from '../scheduler/runner-port.ts';
 import { ZERO_USAGE } from '../scheduler/runner-port.ts';
 import { dispatchExecution } from '../store/outbox.ts';
 import { actionOfTask } from '../store/task-actions.ts';
 import { withTx } from '../store/tx.ts';
-import { DELIVERY_HEADER, SIGNATURE_HEADER, signatureHeader } from '../webhooks/verify.ts';
+import { sendSignedPost } from '../webhooks/send.ts';
 import { fireBody, type TaskAction } from './action.ts';
 import type { AmqpPublisher } from './amqp-publisher.ts';
 
@@ -23,7 +23,7 @@ export interface ActionRunnerDeps {
   publisher?: AmqpPublisher | undefined;
   /** The SSRF guard's network and allow-list for http actions. */
   http: GuardOptions;
-  now: () => Date;
+  clock: Clock;
   httpTimeoutMs?: number;
 }
 
@@ -43,31 +43,18 @@ export function createActionRunner(deps: ActionRunnerDeps): RunFn {
   }
 
   async function http(req: RunRequest, action: Extract<TaskAction, { kind: 'http' }>): Promise<RunResult> {
-    const body = JSON.stringify(fireBody(action, req.execution));
-    const t = Math.floor(deps.now().getTime() / 1000);
-    try {
-      const res = await guardedFetch(
-        {
-          url: action.url,
-          method: 'POST',
-          body,
-          headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signatureHeader(action.secret, t, body), [DELIVERY_HEADER]: randomUUID(), 'x-tickler-execution': req.execution.id },
-          maxBytes: 64 * 1024,
-          timeoutMs: deps.httpTimeoutMs ?? 10_000,
-          maxRedirects: 0,
-          signal: req.signal,
-        },
-        deps.http,
-      );
-      if (res.status >= 200 && res.status < 300) return { status: 'succeeded', output: `HTTP ${res.status}: ${res.body.toString('utf8').slice(0, 2000)}`, usage: { ...ZERO_USAGE } };
-      // As for LLM calls: rate limits and server errors are worth another attempt, other answers are final.
-      const transient = res.status === 429 || res.status >= 500;
-      return failed('http_status', `${action.url} answered HTTP ${res.status}`, transient);
-    } catch (err) {
-      if (req.signal.aborted) return { status: 'aborted', usage: { ...ZERO_USAGE } };
-      if (err instanceof HttpRefusedError) return failed('http_refused', err.message, false);
-      return failed('http_network', `POST ${action.url} failed: ${(err as Error).message}`, true);
-    }
+    const x = req.execution;
+    // Signed and guarded as run webhooks are; the delivery id is the execution's, so a receiver
+    // can drop a repeat of the same attempt (each retry is an execution of its own).
+    const sent = await sendSignedPost(
+      { url: action.url, secret: action.secret, body: JSON.stringify(fireBody(action, x)), deliveryId: `execution-${x.id}` },
+      { http: deps.http, clock: deps.clock, signal: req.signal, timeoutMs: deps.httpTimeoutMs ?? 10_000 },
+    );
+    if (sent.outcome === 'delivered') return { status: 'succeeded', output: `POST ${action.url}: HTTP ${sent.responseStatus}`, usage: { ...ZERO_USAGE } };
+    if (req.signal.aborted) return { status: 'aborted', usage: { ...ZERO_USAGE } };
+    if (sent.outcome === 'refused') return failed('http_refused', sent.error, false);
+    // As for LLM calls: a network failure, 429 or 5xx is worth another attempt, other answers are final.
+    return failed(sent.responseStatus === null ? 'http_network' : 'http_status', `POST ${action.url}: ${sent.error}`, sent.outcome === 'retry');
   }
 
   return async (req) => {

@@ -90,8 +90,9 @@ describe.skipIf(!run)('task actions (real RabbitMQ)', () => {
       logger,
       llm: async () => ok('llm'),
       publisher,
-      http: { deps: testNet().deps, allowedHosts: [] },
-      now: () => new Date(),
+      // The receiver listens on loopback under a test name; the guard lets that one name through.
+      http: { deps: testNet().deps, allowedHosts: ['public.test'] },
+      clock: systemClock,
     });
     engine = await startEngine(db, runner);
     app = await startTestApp(db, { amqp: connection });
@@ -181,16 +182,16 @@ describe.skipIf(!run)('task actions (real RabbitMQ)', () => {
       expect(x.body.status).toBe('dispatched');
       const none = await app.request('POST', `/api/executions/${id}/complete`, { body: { status: 'succeeded', output: 'done' } });
       expect(none.status).toBe(401);
-      const wrong = await app.request('POST', `/api/executions/${id}/complete`, { key: 'tkw_wrong', body: { status: 'succeeded', output: 'done' } });
+      const wrong = await app.request('POST', `/api/executions/${id}/complete`, { headers: { 'x-worker-token': 'tkw_wrong' }, body: { status: 'succeeded', output: 'done' } });
       expect(wrong.status).toBe(401);
-      const bad = await app.request('POST', `/api/executions/${id}/complete`, { key: token, body: { status: 'failed' } });
+      const bad = await app.request('POST', `/api/executions/${id}/complete`, { headers: { 'x-worker-token': token }, body: { status: 'failed' } });
       expect(bad.status).toBe(422);
       expect(JSON.stringify(bad.body)).toContain('error');
-      const done = await app.request('POST', `/api/executions/${id}/complete`, { key: token, body: { status: 'succeeded', output: 'report sent' } });
+      const done = await app.request('POST', `/api/executions/${id}/complete`, { key: u.apiKey, headers: { 'x-worker-token': token }, body: { status: 'succeeded', output: 'report sent' } });
       expect(done.status).toBe(200);
       const after = await app.request('GET', `/api/executions/${id}`, { key: u.apiKey });
       expect(after.body).toMatchObject({ status: 'succeeded', output: 'report sent' });
-      const again = await app.request('POST', `/api/executions/${id}/complete`, { key: token, body: { status: 'failed', error: 'late' } });
+      const again = await app.request('POST', `/api/executions/${id}/complete`, { headers: { 'x-worker-token': token }, body: { status: 'failed', error: 'late' } });
       expect(again.status).toBe(409);
     } finally {
       await consumer.close();
@@ -268,6 +269,15 @@ describe.skipIf(!run)('task actions (real RabbitMQ)', () => {
       const verified = verifyWebhook({ payload: body, header: receiver.headers[1]?.['x-tickler-signature'], secret });
       expect(verified.ok).toBe(true);
       expect(JSON.parse(body)).toMatchObject({ taskId, executionId: execs[1]?.id, attempt: 2, payload: { n: 1 } });
+      expect(receiver.headers[1]?.['x-tickler-delivery']).toBe(`execution-${execs[1]?.id}`);
+      // The SSRF guard: a name that resolves to loopback and is not allowed is never sent to, nor retried.
+      const at = new Date(Date.now() + 500);
+      const [guarded] = await insertTasks(db, userId, [{ schedule: { kind: 'once', at: at.toISOString() }, nextRunAt: at, maxAttempts: 3 }]);
+      await setTaskAction(db.pool, guarded as string, { kind: 'http', url: `http://loopback.test:${receiver.port}/hook`, secret, payload: {} }, null);
+      await until(async () => (await executionIds(db, [guarded as string])).some((x) => x.status === 'failed'), 10_000, 'the refused fire');
+      const { rows } = await db.pool.query<{ status: string; error: { type: string } }>('select status, error from executions where task_id = $1', [guarded]);
+      expect(rows).toEqual([{ status: 'failed', error: expect.objectContaining({ type: 'http_refused' }) }]);
+      expect(receiver.bodies).toHaveLength(2);
       answers = [];
     } finally {
       await receiver.close();
