@@ -27,6 +27,20 @@ export const ActionSchema = z.discriminatedUnion('kind', [
 ]);
 export type TaskAction = z.infer<typeof ActionSchema>;
 
+/** The action as responses show it: an http action's secret is left out. */
+export const ActionOut = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('llm') }),
+  z.object({
+    kind: z.literal('amqp'),
+    exchange: z.string(),
+    routingKey: z.string(),
+    headers: z.record(z.string(), z.string()).optional(),
+    payload: z.record(z.string(), z.unknown()).optional(),
+    declare: z.boolean().optional(),
+  }),
+  z.object({ kind: z.literal('http'), url: z.string(), payload: z.record(z.string(), z.unknown()).optional() }),
+]);
+
 export const LLM_ACTION: TaskAction = Object.freeze({ kind: 'llm' });
 
 /** The action as a client sees it: the http secret never leaves the server. */

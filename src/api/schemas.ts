@@ -1,4 +1,4 @@
-import { ActionSchema } from '../actions/action.ts';
+import { ActionOut, ActionSchema } from '../actions/action.ts';
 import { z } from 'zod';
 import { EXECUTION_STATUSES, TRIGGERS } from '../models/execution.ts';
 import { INSTANT_RANGE, isInstantInRange, isRowId } from '../models/ranges.ts';
@@ -221,7 +221,7 @@ export const TaskOut = z.object({
   monthlyTokenBudget: z.number().nullable(),
   after: z.array(z.string()),
   waitSeconds: z.number(),
-  action: z.record(z.string(), z.unknown()).describe('the action without its secrets'),
+  action: ActionOut.describe('what a fire does (an http action without its secret)'),
   workerToken: z.string().optional().describe('amqp tasks: shown once, at create; workers present it to POST /api/executions/:id/complete'),
   nextRunAt: z.string().nullable(),
   lastRunAt: z.string().nullable(),
