@@ -7,12 +7,12 @@ import type { Clock } from '../clock.ts';
 import type { GuardOptions } from '../runner/http/client.ts';
 import type { RunFn, RunRequest, RunResult } from '../scheduler/runner-port.ts';
 import { ZERO_USAGE } from '../scheduler/runner-port.ts';
-import { dispatchExecution } from '../store/outbox.ts';
-import { actionOfTask } from '../store/task-actions.ts';
-import { withTx } from '../store/tx.ts';
+import { type Dispatch, dispatchExecutions } from '../store/outbox.ts';
+import { actionsOfTasks } from '../store/task-actions.ts';
 import { sendSignedPost } from '../webhooks/send.ts';
-import { fireBody, type TaskAction } from './action.ts';
+import { fireBody, LLM_ACTION, type TaskAction } from './action.ts';
 import type { AmqpPublisher } from './amqp-publisher.ts';
+import { groupCommit } from './group-commit.ts';
 
 export interface ActionRunnerDeps {
   db: Database;
@@ -31,12 +31,20 @@ const failed = (type: string, message: string, transient: boolean): RunResult =>
 
 export function createActionRunner(deps: ActionRunnerDeps): RunFn {
   const { db, logger } = deps;
+  // Both per-fire statements are grouped: the fires of one instant share their round trips.
+  const actionOf = groupCommit<string, TaskAction>(async (taskIds) => {
+    const found = await actionsOfTasks(db.pool, taskIds);
+    return (id) => found.get(id) ?? LLM_ACTION;
+  });
+  const dispatch = groupCommit<Dispatch, boolean>(async (items) => {
+    const ours = await dispatchExecutions(db.pool, items);
+    return (item) => ours.has(item.executionId);
+  });
 
   async function amqp(req: RunRequest, action: Extract<TaskAction, { kind: 'amqp' }>): Promise<RunResult> {
     if (!deps.publisher) return failed('amqp_not_configured', 'this task publishes to RabbitMQ but AMQP_URL is not set on the scheduler', false);
     const x = req.execution;
-    const msg = { exchange: action.exchange, routingKey: action.routingKey, headers: action.headers ?? {}, body: fireBody(action, x) };
-    const ours = await withTx(db.pool, (c) => dispatchExecution(c, x.id, x.epoch, msg));
+    const ours = await dispatch({ executionId: x.id, epoch: x.epoch, exchange: action.exchange, routingKey: action.routingKey, headers: action.headers ?? {}, body: fireBody(action, x) });
     if (!ours) return { status: 'aborted', usage: { ...ZERO_USAGE } };
     deps.publisher.kick();
     return { status: 'dispatched', usage: { ...ZERO_USAGE } };
@@ -60,7 +68,7 @@ export function createActionRunner(deps: ActionRunnerDeps): RunFn {
   return async (req) => {
     try {
       if (req.execution.systemJob) return await deps.llm(req);
-      const action = await actionOfTask(db.pool, req.execution.taskId);
+      const action = await actionOf(req.execution.taskId);
       if (action.kind === 'llm') return await deps.llm(req);
       // Nothing leaves this process before the start is recorded as ours.
       if (!(await (req.started ?? true))) return { status: 'aborted', usage: { ...ZERO_USAGE } };

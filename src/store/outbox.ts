@@ -7,28 +7,46 @@ export interface OutboxMessage {
   body: unknown;
 }
 
+export interface Dispatch extends OutboxMessage {
+  executionId: string;
+  epoch: number;
+}
+
 /**
- * Marks a running execution `dispatched` (fenced by epoch) and writes its outbox row, in the one
- * transaction of `client`. False when the execution is no longer this run's (cancelled, taken over).
+ * Marks running executions `dispatched` (each fenced by its epoch), writes their outbox rows and
+ * the tasks' last run, in one statement (so one transaction: a fire is never recorded without its
+ * message, nor the other way round). Returns the ids that were still this run's; the others were
+ * cancelled or taken over and get no message.
  */
-export async function dispatchExecution(client: pg.ClientBase, executionId: string, epoch: number, msg: OutboxMessage): Promise<boolean> {
-  const done = await client.query<{ task_id: string; dry_run: boolean }>(
-    `update executions set status = 'dispatched', finished_at = now(), lease_until = null
-      where id = $1 and epoch = $2 and status = 'running'
-      returning task_id::text as task_id, dry_run`,
-    [executionId, epoch],
-  );
-  const row = done.rows[0];
-  if (!row) return false;
-  await client.query(
-    `insert into amqp_outbox (execution_id, exchange, routing_key, headers, body)
-     values ($1, $2, $3, $4::jsonb, $5::jsonb) on conflict (execution_id) do nothing`,
-    [executionId, msg.exchange, msg.routingKey, JSON.stringify(msg.headers), JSON.stringify(msg.body)],
-  );
-  if (!row.dry_run) {
-    await client.query(`update tasks set last_run_at = now(), last_status = 'dispatched', consecutive_failures = 0, updated_at = now() where id = $1`, [row.task_id]);
-  }
-  return true;
+export async function dispatchExecutions(db: pg.Pool | pg.ClientBase, items: readonly Dispatch[]): Promise<Set<string>> {
+  if (!items.length) return new Set();
+  const { rows } = await db.query<{ id: string }>({
+    name: 'dispatch-executions',
+    text: `with d as (
+             update executions x set status = 'dispatched', finished_at = now(), lease_until = null
+               from unnest($1::bigint[], $2::int[]) v(id, epoch)
+              where x.id = v.id and x.epoch = v.epoch and x.status = 'running'
+              returning x.id, x.task_id, x.dry_run
+           ), o as (
+             insert into amqp_outbox (execution_id, exchange, routing_key, headers, body)
+             select d.id, m.exchange, m.routing_key, m.headers, m.body
+               from d join unnest($1::bigint[], $3::text[], $4::text[], $5::jsonb[], $6::jsonb[]) m(id, exchange, routing_key, headers, body) on m.id = d.id
+             on conflict (execution_id) do nothing
+           ), t as (
+             update tasks set last_run_at = now(), last_status = 'dispatched', consecutive_failures = 0, updated_at = now()
+              where id in (select task_id from d where not dry_run)
+           )
+           select id::text as id from d`,
+    values: [
+      items.map((i) => i.executionId),
+      items.map((i) => i.epoch),
+      items.map((i) => i.exchange),
+      items.map((i) => i.routingKey),
+      items.map((i) => JSON.stringify(i.headers)),
+      items.map((i) => JSON.stringify(i.body)),
+    ],
+  });
+  return new Set(rows.map((r) => r.id));
 }
 
 export interface OutboxRow extends OutboxMessage {

@@ -10,10 +10,14 @@ export async function setTaskAction(client: pg.ClientBase | pg.Pool, taskId: str
   ]);
 }
 
-/** The action of a task (llm for a task that is gone: the runner then reports it missing). */
-export async function actionOfTask(pool: pg.Pool, taskId: string): Promise<TaskAction> {
-  const { rows } = await pool.query<{ action: TaskAction }>({ name: 'task-action', text: 'select action from tasks where id = $1', values: [taskId] });
-  return rows[0]?.action ?? { kind: 'llm' };
+/** The actions of tasks by id (a task that is gone is absent: the caller runs it as llm, which reports it missing). */
+export async function actionsOfTasks(db: pg.Pool | pg.ClientBase, taskIds: readonly string[]): Promise<Map<string, TaskAction>> {
+  const { rows } = await db.query<{ id: string; action: TaskAction }>({
+    name: 'task-actions',
+    text: 'select id::text as id, action from tasks where id = any($1::bigint[])',
+    values: [[...new Set(taskIds)]],
+  });
+  return new Map(rows.map((r) => [r.id, r.action]));
 }
 
 export type CompleteOutcome = 'completed' | 'not_found' | 'forbidden' | 'not_dispatched';
