@@ -141,6 +141,15 @@ async function measure(k: number): Promise<Result> {
     // A little longer for duplicates, which would arrive after the first copies.
     await new Promise((r) => setTimeout(r, 1000));
     lateness.sort((a, b) => a - b);
+    // Where the time went: the engine's start, the dispatch commit (execution + outbox row) and the broker's confirm.
+    const { rows: stages } = await pool.query<{ started: number; dispatched: number; confirmed: number }>(
+      `select percentile_disc(0.99) within group (order by extract(epoch from x.started_at - x.scheduled_for) * 1000) as started,
+              percentile_disc(0.99) within group (order by extract(epoch from x.finished_at - x.scheduled_for) * 1000) as dispatched,
+              percentile_disc(0.99) within group (order by extract(epoch from o.sent_at - x.scheduled_for) * 1000) as confirmed
+         from executions x join amqp_outbox o on o.execution_id = x.id`,
+    );
+    const st = stages[0];
+    if (st) console.log(`  K=${k} p99 after the instant: started ${Math.round(st.started)} ms, dispatched ${Math.round(st.dispatched)} ms, confirmed ${Math.round(st.confirmed)} ms`);
     const spanMs = Math.max(1, last - at.getTime());
     return {
       k,
