@@ -1,7 +1,9 @@
 // Reads a V8 .cpuprofile (node --cpu-prof) and prints where the self time went: the top functions
 // and the time per component (chat client, runner loop, step/execution writes, engine, pg driver, …).
 //   npx node bench/cpu-profile.ts <file.cpuprofile> [--top=15]
-// bench/peers/tickler.ts writes one per scheduler process when BENCH_CPU_PROF=<dir> is set.
+// bench/peers/tickler.ts writes one per scheduler process (and, in the throughput step, the API
+// process) when BENCH_CPU_PROF=<dir> is set; BENCH_PG_STATS=1 adds pg_stat_statements' top statements
+// to the throughput result (pgStats).
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 

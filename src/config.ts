@@ -65,6 +65,8 @@ const schema = z
     RUNNER_CONCURRENCY: intIn(1, 100_000, 500),
     SCHEDULER_LOOKAHEAD_MS: intIn(500, 60_000, 5_000),
     SCHEDULER_LEASE_SECONDS: intIn(1, 3600, 30),
+    SCHEDULER_HEARTBEAT_MS: intIn(100, 60_000, 2_000),
+    SCHEDULER_REPLICA_DEAD_MS: intIn(300, 600_000, 6_000),
     SHUTDOWN_GRACE_SECONDS: intIn(0, 3600, 20),
     RUN_MAX_STEPS: intIn(1, 100, 10),
     RUN_TIMEOUT_SECONDS: intIn(1, 3600, 120),
@@ -87,6 +89,14 @@ const schema = z
   .superRefine((env, ctx) => {
     if (metricsListener(env) && env.METRICS_PORT === env.PORT && env.PORT !== 0 && (env.METRICS_HOST ?? '127.0.0.1') === env.HOST) {
       ctx.addIssue({ code: 'custom', path: ['METRICS_PORT'], message: `must differ from PORT (${env.PORT}): /metrics gets a listener of its own` });
+    }
+    // One late heartbeat (a GC pause, a slow query) must not make a live replica look dead.
+    if (env.SCHEDULER_REPLICA_DEAD_MS < 2 * env.SCHEDULER_HEARTBEAT_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SCHEDULER_REPLICA_DEAD_MS'],
+        message: `must be at least twice SCHEDULER_HEARTBEAT_MS (${env.SCHEDULER_HEARTBEAT_MS})`,
+      });
     }
     // Keyless requests act as an admin user: that is only safe where nobody else can connect.
     if (env.AUTH_MODE === 'local' && !isLoopbackHost(env.HOST)) {
@@ -137,6 +147,8 @@ const schema = z
         runnerConcurrency: env.RUNNER_CONCURRENCY,
         lookaheadMs: env.SCHEDULER_LOOKAHEAD_MS,
         leaseSeconds: env.SCHEDULER_LEASE_SECONDS,
+        heartbeatMs: env.SCHEDULER_HEARTBEAT_MS,
+        replicaDeadMs: env.SCHEDULER_REPLICA_DEAD_MS,
         shutdownGraceSeconds: env.SHUTDOWN_GRACE_SECONDS,
         retentionDays: env.EXECUTION_RETENTION_DAYS,
         notificationRetentionDays: env.NOTIFICATION_RETENTION_DAYS,

@@ -292,10 +292,12 @@ async function throughput() {
   const chat = await startChat();
   const port = await freePort();
   const common = { DATABASE_URL: P.pgUrl, OPENAI_BASE_URL: chat.url, OPENAI_API_KEY: 'bench' };
-  const api = await startTickler('api', { ...common, PORT: String(port), AUTH_MODE: 'local', MAX_TASKS_PER_USER: '100000000' });
+  // Both processes profiled: the POST /run path's enqueue rate is the API's as much as the engine's.
+  const api = await startTickler('api', { ...common, PORT: String(port), AUTH_MODE: 'local', MAX_TASKS_PER_USER: '100000000' }, PROF_ARGS);
   const sched = await startTickler('scheduler', common, PROF_ARGS);
   const sql = new pg.Client({ connectionString: P.pgUrl });
   await sql.connect();
+  if (process.env.BENCH_PG_STATS) await sql.query('create extension if not exists pg_stat_statements');
   const succeeded = async (trigger: string) =>
     (await sql.query(`select count(*)::int as n from executions where status = 'succeeded' and trigger = $1`, [trigger])).rows[0].n as number;
   const T = Math.ceil((Date.now() + 10_000 + n * 2.5) / 1000) * 1000;
@@ -330,6 +332,16 @@ async function throughput() {
   const notOk = await sql.query<{ status: string; type: string | null; n: number }>(
     `select status, error->>'type' as type, count(*)::int as n from executions where status <> 'succeeded' group by 1, 2 order by 3 desc`,
   );
+  // BENCH_PG_STATS=1 (postgres started with pg_stat_statements): where the database's time went.
+  const pgStats = process.env.BENCH_PG_STATS
+    ? (
+        await sql.query(
+          `select calls::int, round(total_exec_time)::int as ms, rows::int, left(regexp_replace(query, '\\s+', ' ', 'g'), 90) as q
+             from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database())
+            order by total_exec_time desc limit 15`,
+        )
+      ).rows
+    : undefined;
   await sql.end();
   await Promise.all([api, sched].map((x) => stop(x.child)));
   // The bare client against the same chat server, with tickler's processes gone, as many in flight as
@@ -343,6 +355,7 @@ async function throughput() {
       target('no-op runs due at once vs 50% of the bare client rate', duePerSec, '>=', bare / 2, 'runs/s'),
     ],
     bareClientPerSec: round(bare, 0),
+    ...(pgStats ? { pgStats } : {}),
     notSucceeded: notOk.rows,
     n,
     createPerSec: round(n / (createMs / 1000), 0),

@@ -35,6 +35,8 @@ export interface LoopInput {
   /** Fires on cancel and when the run's time is up. */
   signal: AbortSignal;
   now: () => Date;
+  /** RunRequest.fence: awaited before each LLM request; false means the run was lost to another replica. */
+  fence?: () => Promise<boolean>;
 }
 
 export type LoopEnd =
@@ -75,6 +77,9 @@ export async function runLoop(input: LoopInput): Promise<LoopEnd> {
     if (before) return bound(before);
     if (signal.aborted) return { kind: 'interrupted' };
 
+    // The engine's fence: a replica that lost this run (taken over while slow) sends nothing more.
+    if (input.fence && !(await input.fence())) return { kind: 'interrupted' };
+    if (signal.aborted) return { kind: 'interrupted' };
     const startedAt = input.now();
     const t0 = performance.now();
     const remaining = input.deadline - t0;

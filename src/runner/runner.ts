@@ -132,6 +132,7 @@ export function createRunner(deps: RunnerDeps): RunFn {
       deadline,
       signal: run.signal,
       now: () => clock.now(),
+      ...(req.fence ? { fence: req.fence } : {}),
     });
   }
 

@@ -5,6 +5,7 @@ import {
   extendLeases,
   insertRetries,
   insertRetriesAfter,
+  type InterruptedRun,
   interruptExpired,
   markFinished,
   markSkipped,
@@ -143,17 +144,16 @@ export async function releaseQueued(pool: pg.Pool, owner: string, ids: string[])
  * Marks running executions whose lease expired (their replica died) `interrupted`, and queues a
  * retry for each that has attempts left. Any replica may run this; SKIP LOCKED keeps them apart.
  */
+/** The next attempt of each interrupted run that has attempts left. */
+export function retriesOf(runs: InterruptedRun[]): Array<{ taskId: string; userId: string; attempt: number; dryRun: boolean }> {
+  return runs.filter((r) => r.attempt < r.max_attempts).map((r) => ({ taskId: r.task_id, userId: r.user_id, attempt: r.attempt + 1, dryRun: r.dry_run }));
+}
+
 export async function sweepOrphans(pool: pg.Pool, retryDelayMs: number, limit = 500): Promise<{ interrupted: number; retried: number }> {
   return await withTx(pool, async (client) => {
     const dead = await interruptExpired(client, limit);
-    const retry = dead.filter((r) => r.attempt < r.max_attempts);
-    if (retry.length) {
-      await insertRetriesAfter(
-        client,
-        retryDelayMs,
-        retry.map((r) => ({ taskId: r.task_id, userId: r.user_id, attempt: r.attempt + 1, dryRun: r.dry_run })),
-      );
-    }
+    const retry = retriesOf(dead);
+    if (retry.length) await insertRetriesAfter(client, retryDelayMs, retry);
     if (dead.length) await markTasksInterrupted(client, dead.map((r) => r.task_id));
     return { interrupted: dead.length, retried: retry.length };
   });

@@ -27,6 +27,14 @@ export interface RunRequest {
    * when the run is aborted before its start is recorded.
    */
   started?: Promise<boolean>;
+  /**
+   * The fence: resolves true if this replica still holds the run, checked against the database
+   * (and holding it for the dead threshold). The runner awaits it right before each request that
+   * leaves the process (an LLM call) and stops, sending nothing, on false — a replica that was only
+   * slow, and was taken over meanwhile, does not call the model for a run retried elsewhere. It
+   * rejects when the database cannot answer (the run then fails as transient and is retried).
+   */
+  fence?: () => Promise<boolean>;
 }
 
 export interface RunUsage {

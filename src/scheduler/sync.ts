@@ -1,18 +1,18 @@
 import type pg from 'pg';
 import type { Logger } from '../log.ts';
-import type { StoredSchedule } from '../models/task.ts';
+import { lockRules, readRulesSignature, selectCalendarTasksAfter, unlockRules, updateFutureNextRuns, writeRulesSignature } from '../store/rules.ts';
 import { claimDueTasks } from './claim.ts';
 import { sweepDependencies } from './dependencies.ts';
 import type { PlanOptions } from './plan.ts';
+import { resolveStaleFires } from './misfires.ts';
 import { sweepOrphans } from './record.ts';
-import { nextFire, type ScheduleSpec } from './schedule.ts';
+import { nextFire, withZone } from './schedule.ts';
 
 /**
  * What stored next_run_at values depend on besides the spec: the time-zone rules and our cron
  * semantics. When either changes (a Node upgrade brings new tzdata), start-up recomputes them.
  */
 export const RULES_SIGNATURE = `tz=${process.versions.tz ?? 'unknown'};cron=1`;
-const RULES_LOCK = 7_361_524_902;
 const BATCH = 1000;
 
 export interface SyncResult {
@@ -27,49 +27,34 @@ export interface SyncResult {
 export async function recomputeIfRulesChanged(pool: pg.Pool, logger: Logger): Promise<number> {
   const client = await pool.connect();
   try {
-    await client.query('select pg_advisory_lock($1)', [RULES_LOCK]);
-    const { rows } = await client.query<{ value: string }>(`select value from scheduler_meta where key = 'rules'`);
-    const stored = rows[0]?.value;
+    await lockRules(client);
+    const stored = await readRulesSignature(client);
     if (stored === RULES_SIGNATURE) return 0;
     let count = 0;
     if (stored !== undefined) {
       logger.info({ from: stored, to: RULES_SIGNATURE }, 'time-zone rules changed: recomputing next runs');
       let after = '0';
       for (;;) {
-        const batch = await client.query<{ id: string; schedule: StoredSchedule; timezone: string; start_ms: number | null; end_ms: number | null }>(
-          `select id::text as id, schedule, timezone,
-                  (extract(epoch from start_at) * 1000)::float8 as start_ms, (extract(epoch from end_at) * 1000)::float8 as end_ms
-             from tasks
-            where enabled and next_run_at > now() and schedule->>'kind' in ('cron', 'rrule') and id > $1::bigint
-            order by id limit $2`,
-          [after, BATCH],
-        );
-        if (batch.rows.length === 0) break;
+        const batch = await selectCalendarTasksAfter(client, after, BATCH);
+        if (batch.length === 0) break;
         const now = new Date();
         const ids: string[] = [];
         const next: (string | null)[] = [];
-        for (const r of batch.rows) {
-          const spec = { ...r.schedule, timezone: r.timezone } as ScheduleSpec;
+        for (const r of batch) {
+          const spec = withZone(r.schedule, r.timezone);
           const b = { startAt: r.start_ms === null ? null : new Date(r.start_ms), endAt: r.end_ms === null ? null : new Date(r.end_ms) };
           ids.push(r.id);
           next.push(nextFire(spec, now, b)?.toISOString() ?? null);
         }
-        await client.query(
-          `update tasks t set next_run_at = v.next from unnest($1::bigint[], $2::timestamptz[]) as v(id, next)
-            where t.id = v.id and t.next_run_at > now()`,
-          [ids, next],
-        );
+        await updateFutureNextRuns(client, ids, next);
         count += ids.length;
         after = ids[ids.length - 1] as string;
       }
     }
-    await client.query(
-      `insert into scheduler_meta (key, value) values ('rules', $1) on conflict (key) do update set value = excluded.value, updated_at = now()`,
-      [RULES_SIGNATURE],
-    );
+    await writeRulesSignature(client, RULES_SIGNATURE);
     return count;
   } finally {
-    await client.query('select pg_advisory_unlock($1)', [RULES_LOCK]).catch(() => undefined);
+    await unlockRules(client).catch(() => undefined);
     client.release();
   }
 }
@@ -77,7 +62,8 @@ export async function recomputeIfRulesChanged(pool: pg.Pool, logger: Logger): Pr
 /**
  * Start-up: release dead leases, recompute next runs if the rules changed, then apply the misfire
  * policy to every past-due task — set-based, in parallel batches, inserting the resulting fires
- * unowned so that every replica shares the catch-up work as it has room.
+ * unowned so that every replica shares the catch-up work as it has room — and to every fire a
+ * previous process claimed ahead and let go before its instant (misfires.ts).
  */
 export async function startupSync(
   pool: pg.Pool,
@@ -102,6 +88,12 @@ export async function startupSync(
     }
   };
   await Promise.all(Array.from({ length: opts.workers ?? 3 }, worker));
+  // After the catch-ups above exist, so that each task's misfires coalesce with them into one.
+  for (let i = 0; i < 1000; i++) {
+    const r = await resolveStaleFires(pool, { misfireAfterMs: opts.plan.misfireAfterMs, limit: BATCH });
+    missed += r.missed;
+    if (r.examined < BATCH) break;
+  }
   // Joins satisfied while no scheduler ran (or whose trigger a crash cut short).
   await sweepDependencies(pool);
   return { ms: Date.now() - t0, interrupted, recomputed, pastDue, missed };

@@ -172,7 +172,8 @@ export async function unclaimQueued(db: Db, owner: string, ids: string[]): Promi
   await db.query('select pg_notify($1, $2)', [CHANNELS.work, '{"released":true}']);
 }
 
-export interface OrphanRow {
+/** A running execution just marked `interrupted` (lease expired, or its replica taken over): what its retry needs. */
+export interface InterruptedRun {
   id: string;
   task_id: string;
   user_id: string;
@@ -182,8 +183,8 @@ export interface OrphanRow {
 }
 
 /** Marks up to `limit` running executions whose lease expired `interrupted` (SKIP LOCKED); returns them. */
-export async function interruptExpired(db: Db, limit: number): Promise<OrphanRow[]> {
-  const dead = await db.query<OrphanRow>(
+export async function interruptExpired(db: Db, limit: number): Promise<InterruptedRun[]> {
+  const dead = await db.query<InterruptedRun>(
     `with dead as (
        select id from executions where status = 'running' and lease_until < now()
         order by lease_until limit $1 for update skip locked

@@ -1,5 +1,5 @@
-// Manual runs ("run now"), queued in batches: one statement inserts them, refuses those the
-// task's overlap policy or budget forbids, and wakes the engines.
+// Manual runs ("run now"), queued in batches: one statement inserts them and refuses those the
+// task's overlap policy or budget forbids; another wakes the engines.
 import type pg from 'pg';
 import { CHANNELS } from '../models/notify.ts';
 
@@ -35,8 +35,7 @@ with v as (
   on conflict (task_id, scheduled_for) do nothing
   returning id, task_id, scheduled_for
 )
-select r.ord::int as ord, ins.id::text as id, r.busy, r.used, r.budget,
-       (select pg_notify($5, '{"manual":true}') from (select 1 from ins limit 1) one) is null as woke
+select r.ord::int as ord, ins.id::text as id, r.busy, r.used, r.budget
   from req r left join ins on ins.task_id = r.task_id and ins.scheduled_for = r.at`;
 
 export interface ManualRunRow {
@@ -58,6 +57,19 @@ export interface ManualRunOutcome {
 
 /** Rows only for requests whose task exists and belongs to the user. */
 export async function insertManualRuns(db: pg.Pool | pg.ClientBase, runs: ManualRunRow[]): Promise<ManualRunOutcome[]> {
-  const { rows } = await db.query<ManualRunOutcome>(INSERT_SQL, [runs.map((r) => r.taskId), runs.map((r) => r.userId), runs.map((r) => r.dryRun), runs.map((r) => r.at), CHANNELS.work]);
+  const { rows } = await db.query<ManualRunOutcome>({
+    name: 'api_insert_manual_runs',
+    text: INSERT_SQL,
+    values: [runs.map((r) => r.taskId), runs.map((r) => r.userId), runs.map((r) => r.dryRun), runs.map((r) => r.at)],
+  });
   return rows;
+}
+
+/**
+ * Wakes the engines to claim the manual runs just committed. Its own transaction, not the insert's:
+ * PostgreSQL holds one cluster-wide lock from a notifying transaction's commit until its WAL is
+ * flushed, so inserts that notified ran strictly one after another, each with its own flush.
+ */
+export async function wakeForManualRuns(db: pg.Pool | pg.ClientBase): Promise<void> {
+  await db.query({ name: 'api_wake_manual_runs', text: `select pg_notify($1, '{"manual":true}')`, values: [CHANNELS.work] });
 }

@@ -1,8 +1,9 @@
 // What can be done to a task, from the list or from its page: run (or dry-run) now, pause or
-// resume, edit, delete (task-delete.ts). Each button names its task for screen readers (aria-describedby).
+// resume, edit, duplicate (task-duplicate.ts), delete (task-delete.ts). Each button names its task for screen readers (aria-describedby).
 import { messageOf } from './api.ts';
 import { h } from './dom.ts';
 import { deleteTask } from './task-delete.ts';
+import { duplicateBody } from './task-duplicate.ts';
 import { editTask } from './task-edit.ts';
 import type { Ctx, Execution, Task } from './types.ts';
 
@@ -91,6 +92,11 @@ export function taskActions(ctx: Ctx, task: Task, hooks: TaskActionHooks): HTMLE
         hooks.changed(saved);
         ctx.toast(`Saved “${saved.name}”`);
       }
+    }),
+    button('duplicate', 'Duplicate', async () => {
+      const copy = await ctx.api.post<Task>('/api/tasks', duplicateBody(task));
+      ctx.toast(`Made “${copy.name}”`);
+      ctx.navigate(`#/tasks?new=${copy.id}`);
     }),
     button(
       'delete',

@@ -68,3 +68,9 @@ export function runsAfterLine(task: Task, nameOf: (id: string) => string | undef
     task.schedule ? h('span', { class: 'muted' }, ` · each run waits up to ${span(task.waitSeconds)} for them`) : null,
   );
 }
+
+/** "Last run 2 hours ago (…): Failed", so a card tells how it went without opening it. */
+export function lastRunLine(task: Task, zone: string): HTMLElement | null {
+  if (!task.lastRunAt) return null;
+  return h('p', { class: 'last-run' }, 'Last run ', when(task.lastRunAt, zone), task.lastStatus ? [': ', statusBadge(task.lastStatus)] : null);
+}

@@ -7,7 +7,7 @@ import { dependencySection } from './graph.ts';
 import { schedulerPanel } from './status.ts';
 import { taskActions } from './task-actions.ts';
 import { actionLine } from './task-action.ts';
-import { nextRunLine, runsAfterLine, scheduleLine, type TaskState, taskBadge } from './task-summary.ts';
+import { lastRunLine, nextRunLine, runsAfterLine, scheduleLine, type TaskState, taskBadge } from './task-summary.ts';
 import type { Ctx, Execution, Page, Task, View } from './types.ts';
 
 interface CardHooks {
@@ -25,9 +25,28 @@ function taskCard(ctx: Ctx, task: Task, state: TaskState, hooks: CardHooks): HTM
     actionLine(task),
     runsAfterLine(task, hooks.nameOf),
     nextRunLine(task, ctx.zone(), state),
+    lastRunLine(task, ctx.zone()),
     task.prompt && task.prompt !== task.name ? h('p', { class: 'prompt clamp' }, task.prompt) : null,
     taskActions(ctx, task, { changed: hooks.changed, deleted: () => hooks.deleted(task.id) }),
   );
+}
+
+export type StatusFilter = 'all' | 'active' | 'paused' | 'completed' | 'failing';
+
+/** Failing: its last run failed, or failures are counting towards pausing it. */
+export function matchesStatus(t: Task, status: StatusFilter): boolean {
+  switch (status) {
+    case 'all':
+      return true;
+    case 'active':
+      return t.state === 'active' && t.enabled;
+    case 'paused':
+      return t.state !== 'completed' && !t.enabled;
+    case 'completed':
+      return t.state === 'completed';
+    case 'failing':
+      return t.lastStatus === 'failed' || t.consecutiveFailures > 0;
+  }
 }
 
 /** Only a scheduled task that runs after others can have a fire waiting for them. */
@@ -45,8 +64,30 @@ export const tasksView: View = (ctx, main, [newId]) => {
   let loading: Promise<void> | null = null;
   let reloadAgain = false;
 
+  const search = h('input', { id: 'task-search', type: 'search', placeholder: 'Search by name or instruction', autocomplete: 'off', oninput: () => draw() });
+  const statusSelect = h(
+    'select',
+    { id: 'task-status-filter', onchange: () => draw() },
+    ...(['all', 'active', 'paused', 'completed', 'failing'] as const).map((v) => h('option', { value: v }, v === 'all' ? 'Any status' : v[0]?.toUpperCase() + v.slice(1))),
+  );
+  const filters = h(
+    'div',
+    { class: 'list-filters', role: 'search' },
+    h('label', { for: 'task-search', class: 'visually-hidden' }, 'Search tasks'),
+    search,
+    h('label', { for: 'task-status-filter', class: 'visually-hidden' }, 'Status'),
+    statusSelect,
+  );
+
+  function shown(): Task[] {
+    const q = search.value.trim().toLowerCase();
+    const status = statusSelect.value as StatusFilter;
+    return tasks.filter((t) => matchesStatus(t, status) && (!q || t.name.toLowerCase().includes(q) || t.prompt.toLowerCase().includes(q)));
+  }
+
   function draw(): void {
     const seen = new Set<string>();
+    const visible = shown();
     const names = new Map(tasks.map((t) => [t.id, t.name]));
     const hooks: CardHooks = {
       nameOf: (id) => names.get(id),
@@ -59,7 +100,7 @@ export const tasksView: View = (ctx, main, [newId]) => {
         draw();
       },
     };
-    tasks.forEach((task, i) => {
+    visible.forEach((task, i) => {
       seen.add(task.id);
       const state: TaskState = { running: (running.get(task.id)?.size ?? 0) > 0, waiting: waiting.get(task.id) ?? null };
       // The names of the tasks it runs after are part of what the card shows.
@@ -81,8 +122,10 @@ export const tasksView: View = (ctx, main, [newId]) => {
       c.el.remove();
       cards.delete(id);
     }
-    summary.textContent = tasks.length === 0 ? '' : `${tasks.length} task${tasks.length === 1 ? '' : 's'}`;
+    const n = (k: number) => `${k} task${k === 1 ? '' : 's'}`;
+    summary.textContent = tasks.length === 0 ? '' : visible.length === tasks.length ? n(tasks.length) : `${visible.length} of ${n(tasks.length)} match`;
     empty.hidden = tasks.length > 0;
+    filters.hidden = tasks.length === 0;
     if (highlight) {
       const card = cards.get(highlight)?.el;
       if (card) {
@@ -158,6 +201,7 @@ export const tasksView: View = (ctx, main, [newId]) => {
       'section',
       { class: 'view tasks' },
       h('div', { class: 'view-head' }, h('h1', { id: 'view-title', tabindex: -1 }, 'Tasks'), h('a', { href: '#/', class: 'button primary' }, 'New task')),
+      filters,
       summary,
       empty,
       list,

@@ -127,8 +127,8 @@ describe.skipIf(!run)('dependencies in the web app', () => {
 
     await card(ids.fetch).getByRole('button', { name: 'Run now' }).click();
     // Fetch data succeeds → Build report's waiting fire runs → Send report runs after it.
-    await card(ids.send).locator('.status-succeeded').waitFor({ timeout: 20_000 });
-    await card(ids.build).locator('.status-succeeded').waitFor();
+    await card(ids.send).locator('.last-run .status-succeeded').waitFor({ timeout: 20_000 });
+    await card(ids.build).locator('.last-run .status-succeeded').waitFor();
     await graph.locator(`.node-succeeded[data-node-id="${ids.send}"]`).waitFor();
     // The successes were consumed; a new one of Fetch data waits on its edge for Build report.
     await card(ids.fetch).getByRole('button', { name: 'Run now' }).click();

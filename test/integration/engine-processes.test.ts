@@ -78,7 +78,8 @@ describe('separate engine processes on one PostgreSQL', () => {
     const byTask = new Map<string, string[]>();
     for (const x of xs.rows) byTask.set(x.task_id, [...(byTask.get(x.task_id) ?? []), `${x.status}/${x.trigger}/${x.attempt}`]);
     for (const id of running) expect(byTask.get(id)).toEqual(['interrupted/schedule/1', 'succeeded/retry/2']);
-    for (const id of claimed) expect(byTask.get(id)).toEqual(['succeeded/schedule/1']);
+    // Re-claimed more than a second past its instant, a fire is a misfire: run_once runs it as the catch-up.
+    for (const id of claimed) expect(['succeeded/schedule/1', 'succeeded/catchup/1']).toContain(byTask.get(id)?.join());
     const dupes = await db.pool.query(`select execution_id from test_runs group by execution_id having count(*) > 1`);
     expect(dupes.rows).toEqual([]);
   });

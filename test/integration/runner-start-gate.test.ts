@@ -34,6 +34,37 @@ describe('the runner and the recorded start', () => {
     expect(h.fake.requests).toHaveLength(1);
   });
 
+  it('passes the fence before each model request and sends nothing once another replica took the run', async () => {
+    const task = await h.task();
+    h.fake.script(reply.text('done'));
+    let asked = 0;
+    const fenced = await h.runner()({
+      execution: await h.execution(task),
+      signal: new AbortController().signal,
+      started: Promise.resolve(true),
+      fence: async () => {
+        asked++;
+        return false;
+      },
+    });
+    expect(fenced.status).toBe('aborted');
+    expect(asked).toBe(1);
+    expect(h.fake.requests).toHaveLength(0);
+
+    const held = await h.runner()({
+      execution: await h.execution(task),
+      signal: new AbortController().signal,
+      started: Promise.resolve(true),
+      fence: async () => {
+        asked++;
+        return true;
+      },
+    });
+    expect(held.status).toBe('succeeded');
+    expect(asked).toBe(2);
+    expect(h.fake.requests).toHaveLength(1);
+  });
+
   it('reads an unreachable database as a transient failure, so the engine retries the run', async () => {
     const task = await h.task();
     const execution = await h.execution(task);

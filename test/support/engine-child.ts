@@ -1,6 +1,7 @@
 // A scheduler replica in its own OS process, for the multi-process tests. Every run it starts is
 // recorded in `test_runs` (execution id, pid) before anything else, so a duplicate start shows.
-// env: DATABASE_URL, RUN_MS (how long each run takes), LEASE_SECONDS, and SYSTEM_JOB_CRON: when
+// env: DATABASE_URL, RUN_MS (how long each run takes), LEASE_SECONDS, HEARTBEAT_MS, REPLICA_DEAD_MS
+// (the product defaults when unset), and SYSTEM_JOB_CRON: when
 // set, the process declares one system job, `tick`, on that cron (upserted at start like main.ts
 // does) whose runs are recorded in test_runs too.
 import { systemClock } from '../../src/clock.ts';
@@ -26,6 +27,8 @@ const fullConfig = loadConfig({
   SCHEDULER_LEASE_SECONDS: process.env.LEASE_SECONDS ?? '3',
   SHUTDOWN_GRACE_SECONDS: '1',
   RUNNER_CONCURRENCY: process.env.RUNNER_CONCURRENCY ?? '500',
+  SCHEDULER_HEARTBEAT_MS: process.env.HEARTBEAT_MS,
+  SCHEDULER_REPLICA_DEAD_MS: process.env.REPLICA_DEAD_MS,
 });
 const config = fullConfig.scheduler;
 
@@ -43,7 +46,9 @@ async function recordRun(executionId: string): Promise<void> {
   }
 }
 
-const taskRun: RunFn = async ({ execution, signal }) => {
+const taskRun: RunFn = async ({ execution, signal, started }) => {
+  // As the real runner does: no side effect before the start is recorded as ours.
+  if (started && !(await started)) return { status: 'aborted', usage: ZERO_USAGE };
   await recordRun(execution.id);
   if (runMs) {
     await new Promise<void>((resolve) => {

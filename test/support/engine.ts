@@ -23,7 +23,9 @@ export function recordingRunner(answer: (req: RunRequest) => Promise<RunResult> 
 }
 
 export function testSchedulerConfig(env: Record<string, string> = {}) {
-  return loadConfig({ DATABASE_URL: 'postgres://unused/x', SCHEDULER_LOOKAHEAD_MS: '2000', SCHEDULER_LEASE_SECONDS: '5', SHUTDOWN_GRACE_SECONDS: '2', ...env }).scheduler;
+  // Heartbeats run on the manual clock but age on the database's: a test that holds its clock still
+  // for seconds must not see its other engines declared dead (tests of that set it lower).
+  return loadConfig({ DATABASE_URL: 'postgres://unused/x', SCHEDULER_LOOKAHEAD_MS: '2000', SCHEDULER_LEASE_SECONDS: '5', SHUTDOWN_GRACE_SECONDS: '2', SCHEDULER_REPLICA_DEAD_MS: '60000', ...env }).scheduler;
 }
 
 export async function startEngine(db: Database, run: RunFn, opts: Partial<EngineOptions> & { env?: Record<string, string> } = {}): Promise<Engine> {

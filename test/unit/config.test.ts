@@ -30,4 +30,11 @@ describe('config', () => {
       expect(paths).toEqual(expect.arrayContaining(['PORT', 'AUTH_MODE', 'DATABASE_URL', 'ADMIN_TOKEN', 'LOG_LEVEL']));
     }
   });
+
+  it('heartbeats every 2 s and declares a replica dead after 6 s, configurable, never under two heartbeats', () => {
+    expect(loadConfig({}).scheduler).toMatchObject({ heartbeatMs: 2000, replicaDeadMs: 6000 });
+    expect(loadConfig({ SCHEDULER_HEARTBEAT_MS: '500', SCHEDULER_REPLICA_DEAD_MS: '1500' }).scheduler).toMatchObject({ heartbeatMs: 500, replicaDeadMs: 1500 });
+    expect(() => loadConfig({ SCHEDULER_HEARTBEAT_MS: '3000', SCHEDULER_REPLICA_DEAD_MS: '5000' })).toThrow(/SCHEDULER_REPLICA_DEAD_MS: must be at least twice SCHEDULER_HEARTBEAT_MS \(3000\)/);
+    expect(() => loadConfig({ SCHEDULER_HEARTBEAT_MS: 'often' })).toThrow(/SCHEDULER_HEARTBEAT_MS/);
+  });
 });

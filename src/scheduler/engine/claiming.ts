@@ -1,16 +1,23 @@
 // Claiming: rounds that take the fires due within the look-ahead window into memory, as many as
-// this replica has room for. Rounds never overlap; a request during a round runs one more after it.
+// this replica has room for and, beside other live replicas, its fair share (sharing.ts). Rounds
+// never overlap; a request during a round runs one more after it.
 import type { TimerHandle } from '../../clock.ts';
+import { countWindowWork, earliestNextRunMs } from '../../store/claims.ts';
 import { type ClaimedFire, claimDueTasks, claimQueued } from '../claim.ts';
+import { resolveStaleFires } from '../misfires.ts';
 import type { Holding } from './holding.ts';
 import { heldCount } from './holding.ts';
-import { type EngineState, localNow } from './state.ts';
+import { fairShare, LEFTOVER_DELAY_MS } from './sharing.ts';
+import { type EngineState, localNow, waitingCount } from './state.ts';
 
 const CLAIM_BATCH = 1000;
 
 export interface Claiming {
-  /** Runs a claim round now, or one more after the round in progress; resolves when done. */
-  request(): Promise<void>;
+  /**
+   * Runs a claim round now, or one more after the round in progress; resolves when done. A
+   * `leftover` round takes what the other replicas left, beyond this one's share.
+   */
+  request(leftover?: boolean): Promise<void>;
   /** Waits for the round in progress and arms no more wake-ups (shutdown). */
   stop(): Promise<void>;
 }
@@ -20,37 +27,67 @@ export function createClaiming(s: EngineState, holding: Holding): Claiming {
   const pool = s.opts.db.pool;
   let claiming: Promise<void> | null = null;
   let again = false;
+  let againLeftover = false;
   let wakeTimer: TimerHandle | undefined;
   const halt = new AbortController();
 
-  async function round(): Promise<void> {
+  let leftoverTimer: TimerHandle | undefined;
+
+  /** What this replica may claim in this round (a fair share when others are alive, see sharing.ts). */
+  async function shareOf(leftover: boolean): Promise<number> {
+    if (leftover || s.replicas.length < 2) return Number.POSITIVE_INFINITY;
+    const total = await countWindowWork(pool, s.windowMs);
+    return fairShare({ total, mine: s.table.size + waitingCount(s), selfId: s.id, selfFree: Math.max(0, s.concurrency - s.running.size), replicas: s.replicas });
+  }
+
+  async function round(leftover: boolean): Promise<void> {
     let room = s.maxHeld - heldCount(s);
+    let share = await shareOf(leftover);
+    // The share ran out while there may be more: the others get a moment to take theirs.
+    let shareFull = false;
     const claimed: ClaimedFire[] = [];
     while (room > 0 && !s.stopping) {
-      const limit = Math.min(CLAIM_BATCH, room);
+      if (share <= 0) {
+        shareFull = true;
+        break;
+      }
+      const limit = Math.min(CLAIM_BATCH, room, share);
       const r = await claimDueTasks(pool, { owner: s.id, windowMs: s.windowMs, leaseMs: s.leaseMs, limit, plan: s.plan });
       for (const f of r.fires) holding.hold(f);
       claimed.push(...r.fires);
       if (r.missed) s.events.emit('missed', r.missed);
       room -= r.fires.length;
+      share -= r.fires.length;
       if (r.examined < limit) break;
     }
     if (room > 0 && !s.stopping) {
-      const queued = await claimQueued(pool, { owner: s.id, windowMs: s.windowMs, leaseMs: s.leaseMs, limit: Math.min(CLAIM_BATCH, room) });
-      for (const f of queued) holding.hold(f);
-      claimed.push(...queued);
+      // Fires let go past their instant (shutdown, a dead replica) obey the misfire policy, not run late.
+      const stale = await resolveStaleFires(pool, { misfireAfterMs: s.plan.misfireAfterMs, limit: CLAIM_BATCH });
+      if (stale.missed) s.events.emit('missed', stale.missed);
+      const limit = Math.min(CLAIM_BATCH, room, Math.max(0, share));
+      if (limit > 0) {
+        const queued = await claimQueued(pool, { owner: s.id, windowMs: s.windowMs, leaseMs: s.leaseMs, limit, misfireAfterMs: s.plan.misfireAfterMs });
+        for (const f of queued) holding.hold(f);
+        claimed.push(...queued);
+        if (queued.length === limit && share !== Number.POSITIVE_INFINITY) shareFull = true;
+      } else if (share <= 0) {
+        shareFull = true;
+      }
     }
     if (claimed.length) s.events.emit('claimed', claimed);
+    if (shareFull && room > 0 && !s.stopping && !leftoverTimer) {
+      leftoverTimer = clock.setTimeout(() => {
+        leftoverTimer = undefined;
+        void request(true);
+      }, LEFTOVER_DELAY_MS);
+    }
     if (room > 0) await armWake();
   }
 
   // Wake up exactly when the earliest unclaimed fire enters the window, so a fire created just
   // outside it is not left to the next poll (one index probe: the first entry of tasks_due).
   async function armWake(): Promise<void> {
-    const { rows } = await pool.query<{ ms: number | null }>(
-      `select (extract(epoch from min(t.next_run_at)) * 1000)::float8 as ms from tasks t where t.enabled and t.next_run_at is not null`,
-    );
-    const next = rows[0]?.ms;
+    const next = await earliestNextRunMs(pool);
     clock.clearTimeout(wakeTimer);
     wakeTimer = undefined;
     if (next == null || s.stopping) return;
@@ -58,21 +95,25 @@ export function createClaiming(s: EngineState, holding: Holding): Claiming {
     if (delay > 0 && delay < 24 * 3_600_000) wakeTimer = clock.setTimeout(() => void request(), delay + 1);
   }
 
-  function request(): Promise<void> {
+  function request(leftover = false): Promise<void> {
     if (!s.ready || s.stopping) return Promise.resolve();
     if (claiming) {
       again = true;
+      againLeftover ||= leftover;
       return claiming;
     }
     claiming = (async () => {
+      let take = leftover;
       do {
         again = false;
         try {
-          await round();
+          await round(take);
         } catch (err) {
           logger.warn({ err: (err as Error).message }, 'claim round failed; will retry');
           await clock.sleep(200, halt.signal);
         }
+        take = againLeftover;
+        againLeftover = false;
       } while (again && !s.stopping);
     })().finally(() => {
       claiming = null;
@@ -85,6 +126,7 @@ export function createClaiming(s: EngineState, holding: Holding): Claiming {
     async stop() {
       halt.abort();
       clock.clearTimeout(wakeTimer);
+      clock.clearTimeout(leftoverTimer);
       await claiming;
     },
   };

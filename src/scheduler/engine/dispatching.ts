@@ -1,15 +1,17 @@
 // Dispatching: a due fire goes to the runner at once when a slot is free (no database round trip
 // stands between its timer and the runner), unless its task is busy (overlap: skip) or it waits
 // for its dependencies (wait.ts).
+import { taskIsRunning } from '../../store/claims.ts';
 import type { ClaimedFire } from '../claim.ts';
 import { releaseQueued } from '../record.ts';
+import { stillHolds } from '../replicas.ts';
 import type { RunResult } from '../runner-port.ts';
 import { ZERO_USAGE } from '../runner-port.ts';
 import { gateFire } from '../wait.ts';
 import type { FiredEvent } from './events.ts';
 import type { Finishing } from './finishing.ts';
 import type { Holding } from './holding.ts';
-import { type EngineState, localNow } from './state.ts';
+import { abortRun, type EngineState, localNow } from './state.ts';
 
 export interface Dispatching {
   /** Fires whose instant came (from the fire table). */
@@ -35,9 +37,8 @@ export function createDispatching(s: EngineState, holding: Holding, finishing: F
     }
     if (f.overlap === 'skip' && f.busyAtClaim) {
       // Another replica may still be running this task: ask the database (rare, off the hot path).
-      void pool
-        .query<{ busy: boolean }>(`select exists (select 1 from executions where task_id = $1 and status = 'running') as busy`, [f.taskId])
-        .then(({ rows }) => (rows[0]?.busy ? finishing.skip(f) : admit({ ...f, busyAtClaim: false })))
+      void taskIsRunning(pool, f.taskId)
+        .then((busy) => (busy ? finishing.skip(f) : admit({ ...f, busyAtClaim: false })))
         .catch(() => admit({ ...f, busyAtClaim: false }));
       return;
     }
@@ -69,6 +70,12 @@ export function createDispatching(s: EngineState, holding: Holding, finishing: F
     const started = new Promise<boolean>((resolve) => {
       recorded = resolve;
     });
+    // Registered before the runner's own wait on `started`, so it has run by the runner's first fence.
+    let startedOurs = false;
+    void started.then((ours) => {
+      startedOurs = ours;
+    });
+    const t0 = performance.now();
     s.running.set(f.executionId, { fire: f, controller, startedAt, recorded });
     s.runningTasks.set(f.taskId, (s.runningTasks.get(f.taskId) ?? 0) + 1);
     s.lastLagMs = startedAt - f.scheduledFor;
@@ -88,6 +95,15 @@ export function createDispatching(s: EngineState, holding: Holding, finishing: F
         },
         signal: controller.signal,
         started,
+        fence: async () => {
+          // The start write proved this run ours and set its lease (as a fence does) after t0: for
+          // half the dead threshold no takeover may touch it, so the first request of a fast run
+          // needs no round trip of its own (that UPDATE per run was the database's largest cost).
+          if (startedOurs && performance.now() - t0 < s.replicaDeadMs / 2 && s.running.has(f.executionId)) return true;
+          const held = await stillHolds(pool, { id: f.executionId, owner: s.id, epoch: f.epoch, leaseMs: s.leaseMs });
+          if (!held) abortRun(s, f.executionId, 'lost');
+          return held;
+        },
       });
     } catch (err) {
       result = Promise.reject(err);

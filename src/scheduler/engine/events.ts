@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { ClaimedFire } from '../claim.ts';
 import type { TriggerResult } from '../dependencies.ts';
 import type { Finish } from '../record.ts';
+import type { Takeover } from '../replicas.ts';
 import type { RunResult } from '../runner-port.ts';
 
 export interface FiredEvent {
@@ -29,6 +30,8 @@ export interface EngineEvents {
   dropped: [fire: ClaimedFire];
   /** A run returned (its record is written later, in a batch). */
   finished: [{ fire: ClaimedFire; result: RunResult }];
+  /** This replica took over what dead replicas held (their runs interrupted and retried, their fires released). */
+  takeover: [Takeover];
   /** A batch of finishes written to the database. */
   recorded: [finishes: Finish[]];
   /** Dependents checked after successes were recorded. */
@@ -37,7 +40,7 @@ export interface EngineEvents {
   tick: [job: PeriodicJob];
 }
 
-export type PeriodicJob = 'claim poll' | 'lease renewal' | 'orphan sweep' | 'dependency sweep' | 'wait expiry' | 'heartbeat' | 'clock offset';
+export type PeriodicJob = 'claim poll' | 'lease renewal' | 'orphan sweep' | 'dependency sweep' | 'wait expiry' | 'heartbeat' | 'takeover' | 'clock offset';
 
 export type EngineEmitter = EventEmitter<EngineEvents>;
 

@@ -7,6 +7,7 @@ import type { Database } from '../../models/db.ts';
 import type { ClaimedFire } from '../claim.ts';
 import type { FireTable } from '../dispatch.ts';
 import type { PlanOptions } from '../plan.ts';
+import type { Replica } from '../replicas.ts';
 import type { RunFn } from '../runner-port.ts';
 import { createEngineEmitter, type EngineEmitter, type PeriodicJob } from './events.ts';
 
@@ -47,6 +48,11 @@ export interface EngineState {
   readonly maxHeld: number;
   readonly retryBaseMs: number;
   readonly pollMs: number;
+  readonly heartbeatMs: number;
+  /** A replica whose heartbeat is older than this is dead: its fires and runs are taken over. */
+  readonly replicaDeadMs: number;
+  /** Live replicas (this one included) with their free runner slots, as of the last heartbeat. */
+  replicas: Replica[];
   readonly plan: PlanOptions;
   /** The database's clock minus this process's clock, measured at start and every 30 s. */
   offsetMs: number;
@@ -78,6 +84,9 @@ export function createState(opts: EngineOptions): EngineState {
     maxHeld: Math.max(config.runnerConcurrency * 2, 10),
     retryBaseMs: opts.retryBaseMs ?? 10_000,
     pollMs: opts.pollMs ?? 1_000,
+    heartbeatMs: config.heartbeatMs,
+    replicaDeadMs: config.replicaDeadMs,
+    replicas: [],
     plan: { misfireAfterMs: opts.misfireAfterMs ?? 1_000, maxFiresPerTask: 100 },
     offsetMs: 0,
     table: undefined as unknown as FireTable,
