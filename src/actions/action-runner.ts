@@ -73,7 +73,11 @@ export function createActionRunner(deps: ActionRunnerDeps): RunFn {
       // Nothing leaves this process before the start is recorded as ours.
       if (!(await (req.started ?? true))) return { status: 'aborted', usage: { ...ZERO_USAGE } };
       if (req.execution.dryRun) return { status: 'succeeded', output: `dry run: would ${action.kind === 'amqp' ? `publish to ${action.exchange}` : `POST to ${action.url}`}`, usage: { ...ZERO_USAGE } };
-      return action.kind === 'amqp' ? await amqp(req, action) : await http(req, action);
+      if (action.kind === 'amqp') return await amqp(req, action);
+      if (action.kind === 'http') return await http(req, action);
+      // A stored action of no known kind must fail loudly, not fall through to another action's path.
+      logger.error({ executionId: req.execution.id, action }, 'task has an action of unknown kind');
+      return failed('action_invalid', "the task's stored action has no known kind", false);
     } catch (err) {
       logger.error({ err, executionId: req.execution.id }, 'action failed unexpectedly');
       return failed('internal', 'the action failed because of an internal error; the server log has the details', true);

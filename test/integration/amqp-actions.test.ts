@@ -139,6 +139,21 @@ describe.skipIf(!run)('task actions (real RabbitMQ)', () => {
     expect(http.body.action).toEqual({ kind: 'http', url: 'https://example.test/x' });
   });
 
+  it('a task created without an action is stored as the llm action (a JSON object) and its fire goes to the LLM runner', async () => {
+    const key = (await app.user()).apiKey;
+    const u = await app.request('POST', '/api/tasks', { key, body: { name: 'plain', prompt: 'p', schedule: { cron: '0 9 * * *' }, timezone: 'UTC' } });
+    expect(u.status).toBe(201);
+    expect(u.body.action).toEqual({ kind: 'llm' });
+    // A double-encoded default (a jsonb string) once sent every such fire down the http path.
+    const { rows } = await db.pool.query<{ t: string; action: unknown }>('select jsonb_typeof(action) as t, action from tasks where id = $1', [u.body.id]);
+    expect(rows).toEqual([{ t: 'object', action: { kind: 'llm' } }]);
+    const fired = await app.request('POST', `/api/tasks/${u.body.id}/run`, { key });
+    expect(fired.status).toBeLessThan(300);
+    await until(async () => (await executionIds(db, [u.body.id])).some((x) => x.status !== 'queued' && x.status !== 'running'), 20_000, 'the fire of the plain task');
+    const done = await db.pool.query<{ status: string; output: string }>('select status, output from executions where task_id = $1', [u.body.id]);
+    expect(done.rows).toEqual([{ status: 'succeeded', output: 'llm' }]);
+  }, 30_000);
+
   it('publishes each fire once, persistent, with message_id = the execution id, and the execution shows dispatched', async () => {
     const consumer = await consume(rabbit.url);
     try {
