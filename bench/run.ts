@@ -7,6 +7,7 @@
 //   npm run bench                      full run (about 25 minutes)
 //   npm run bench -- --quick           K up to 1,000, smaller counts, no minute-granularity runs (~5 min)
 //   npm run bench -- --only=tickler,bullmq --test=lateness,throughput --k=1,1000 --replicas=1,3
+//   npm run bench -- --test=amqp --k=1000,10000   fires handed to RabbitMQ (bench/amqp.ts)
 //   npm run bench -- --scale=100000,1000000 --jobs=20000 --creates=10000 --no-minute --name=mine
 //
 // Installs bench/'s own dependencies (the peers) when missing; starts PostgreSQL (embedded) and
@@ -50,6 +51,11 @@ const QUICK = args.quick;
 const NO_MINUTE = args['no-minute'] || QUICK;
 const ONLY = args.only.split(',');
 const TESTS = args.test?.split(',') ?? null;
+// `--test=amqp` (bench/amqp.ts) is a script of its own: a broker and a scheduler process, no peers.
+if (TESTS?.includes('amqp')) {
+  const r = spawnSync(process.execPath, [join(HERE, 'amqp.ts'), ...(args.k ? ['--k', args.k] : [])], { stdio: 'inherit' });
+  if (TESTS.length === 1) process.exit(r.status ?? 1);
+}
 const list = (s: string) => s.split(',').map(Number);
 const KS = list(args.k ?? (QUICK ? '1,1000' : '1,1000,10000'));
 const REPLICAS = list(args.replicas);

@@ -77,6 +77,7 @@ const schema = z
       .transform((v) => (v ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean)),
     EXECUTION_RETENTION_DAYS: intIn(1, 3650, 30),
     NOTIFICATION_RETENTION_DAYS: intIn(1, 3650, 30),
+    AMQP_URL: optionalString.pipe(z.url({ protocol: /^amqps?$/, error: 'must be an amqp:// or amqps:// URL' }).optional()),
     METRICS_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
     METRICS_HOST: optionalString,
     METRICS_PORT: optionalString.pipe(z.coerce.number<string | undefined>().int().min(0).max(65535).optional()),
@@ -158,6 +159,8 @@ const schema = z
         maxTokens: env.RUN_MAX_TOKENS,
         httpAllowedHosts: env.HTTP_TOOL_ALLOWED_HOSTS,
       },
+      // Set: amqp actions publish there and create validates their exchanges (src/actions/).
+      amqpUrl: env.AMQP_URL,
       metrics: {
         token: env.METRICS_TOKEN,
         // Set: /metrics is served there and not on HOST:PORT.

@@ -21,6 +21,9 @@ import { createRunWebhookDispatcher } from './webhooks/run-dispatcher.ts';
 import { systemFetchDeps } from './runner/http/net.ts';
 import { instrumentEngine } from './scheduler/metrics.ts';
 import type { RunFn } from './scheduler/runner-port.ts';
+import { createActionRunner } from './actions/action-runner.ts';
+import { createAmqpConnection } from './actions/amqp-connection.ts';
+import { createAmqpPublisher } from './actions/amqp-publisher.ts';
 import { builtinSystemJobs, createSystemJobRunner } from './scheduler/system-jobs.ts';
 import { syncSystemJobs } from './scheduler/system-jobs-sync.ts';
 import { createRunner } from './runner/runner.ts';
@@ -94,6 +97,9 @@ async function main(): Promise<void> {
   const llm = createLlm(config.openai);
   const metrics = createMetrics();
   let ready = false;
+  // One broker connection per process (AMQP_URL), shared by the API's checks and the publisher.
+  const amqp = config.amqpUrl ? createAmqpConnection({ url: config.amqpUrl, clock, logger }) : undefined;
+  if (amqp) cleanup.push(() => amqp.close());
 
   if (config.metrics.listener) {
     // In every mode: a scheduler-only process has metrics too, and no API to serve them on.
@@ -124,7 +130,7 @@ async function main(): Promise<void> {
     const hub = createEventHub({ db: infra.db, logger });
     await step(hub.start());
     cleanup.unshift(() => hub.close());
-    const app = createApp({ config, db: infra.db, logger, clock, parser, localUserId, isReady: () => ready, metrics, keyCache }, { extraRoutes: eventRoutes(hub), after: [webUi()] });
+    const app = createApp({ config, db: infra.db, logger, clock, parser, localUserId, isReady: () => ready, metrics, keyCache, ...(amqp ? { amqp } : {}) }, { extraRoutes: eventRoutes(hub), after: [webUi()] });
     const server: Server = createServer(app.callback());
     server.keepAliveTimeout = 65_000;
     answerClientErrors(server);
@@ -145,7 +151,7 @@ async function main(): Promise<void> {
   if (stopping) return;
   if (mode === 'scheduler') {
     // No API here, but probes and scrapers still need /healthz, /readyz and /metrics on PORT.
-    const ops = createApp({ config, db: infra.db, logger, clock, parser: createParser({ llm, logger }), isReady: () => ready, metrics }, { only: 'ops' });
+    const ops = createApp({ config, db: infra.db, logger, clock, parser: createParser({ llm, logger }), isReady: () => ready, metrics, ...(amqp ? { amqp } : {}) }, { only: 'ops' });
     const server: Server = createServer(ops.callback());
     answerClientErrors(server);
     await step(listen(server, config.host, config.port));
@@ -166,7 +172,19 @@ async function main(): Promise<void> {
     logger.info(synced, 'system jobs synced');
     const runJob = createSystemJobRunner(jobs, { db: infra.db, clock, logger, config });
     const runTask = createRunner({ db: infra.db, clock, logger, config, llm });
-    const run: RunFn = (req) => (req.execution.systemJob ? runJob(req) : runTask(req));
+    const runLlm: RunFn = (req) => (req.execution.systemJob ? runJob(req) : runTask(req));
+    // amqp fires go to the outbox and this process's publisher; http fires are POSTed; the rest run as before.
+    const publisher = amqp ? createAmqpPublisher({ db: infra.db, clock, logger, connection: amqp }) : undefined;
+    publisher?.start();
+    if (publisher) cleanup.unshift(() => publisher.stop());
+    const run = createActionRunner({
+      db: infra.db,
+      logger,
+      llm: runLlm,
+      publisher,
+      http: { deps: systemFetchDeps, allowedHosts: config.runner.httpAllowedHosts },
+      clock,
+    });
     const engine: Engine = createEngine({ db: infra.db, clock, logger, run, config: config.scheduler, mode });
     instrumentEngine(engine, metrics);
     // Run webhooks are enqueued with each finish (a trigger); this replica sends its share of them.

@@ -1,3 +1,4 @@
+import type { AmqpConnection } from '../actions/amqp-connection.ts';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
@@ -24,4 +25,6 @@ export interface AppDeps {
    * on other replicas reach it. Default: a cache of this app's own (revocations here only).
    */
   keyCache?: KeyCache;
+  /** The process's broker connection (AMQP_URL): validates amqp actions at create, and /readyz reports it. */
+  amqp?: AmqpConnection;
 }

@@ -1,3 +1,4 @@
+import { ActionOut, ActionSchema } from '../actions/action.ts';
 import { z } from 'zod';
 import { EXECUTION_STATUSES, TRIGGERS } from '../models/execution.ts';
 import { INSTANT_RANGE, isInstantInRange, isRowId } from '../models/ranges.ts';
@@ -111,6 +112,7 @@ const taskFields = {
     .max(MAX_DEPENDENCIES)
     .describe('ids of your tasks this one runs after: without a schedule it runs once all of them succeeded since its last run; with one, its fires wait for that'),
   waitSeconds: z.number().int().min(0).max(7 * 86400).describe('how long a scheduled fire waits for `after` before it is recorded skipped (default 3600)'),
+  action: ActionSchema.describe('what a fire does: {kind:"llm"} (default), {kind:"amqp", exchange, routingKey, headers?, payload?, declare?} or {kind:"http", url, secret, payload?}'),
 };
 
 export const CreateTaskSchema = z
@@ -253,6 +255,8 @@ export const TaskOut = z.object({
   monthlyTokenBudget: z.number().nullable(),
   after: z.array(z.string()),
   waitSeconds: z.number(),
+  action: ActionOut.describe('what a fire does (an http action without its secret)'),
+  workerToken: z.string().optional().describe('amqp tasks: shown once, at create; workers present it to POST /api/executions/:id/complete'),
   nextRunAt: z.string().nullable(),
   lastRunAt: z.string().nullable(),
   lastStatus: z.string().nullable(),

@@ -1,3 +1,4 @@
+import { actionJson } from '../actions/action.ts';
 import type { Execution } from '../models/execution.ts';
 import type { ExecutionStep } from '../models/execution-step.ts';
 import { RUN_WEBHOOK_EVENTS, type Task } from '../models/task.ts';
@@ -67,6 +68,7 @@ export function taskJson(t: Task, after: readonly string[]) {
     monthlyTokenBudget: t.monthlyTokenBudget ?? null,
     after: [...after],
     waitSeconds: t.waitSeconds,
+    action: actionJson(t.action),
     nextRunAt: iso(t.nextRunAt),
     lastRunAt: iso(t.lastRunAt),
     lastStatus: t.lastStatus ?? null,

@@ -1,7 +1,8 @@
 import { defineEntity, type InferEntity, p } from '@mikro-orm/postgresql';
 
+// `dispatched`: handed to a broker (an amqp action); final unless the worker reports its outcome.
 // `waiting`: a scheduled fire of a task with dependencies, waiting (until waitUntil) for them to succeed.
-export const EXECUTION_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'missed', 'skipped', 'interrupted', 'cancelled', 'waiting'] as const;
+export const EXECUTION_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'missed', 'skipped', 'interrupted', 'cancelled', 'waiting', 'dispatched'] as const;
 export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number];
 export const TRIGGERS = ['schedule', 'manual', 'retry', 'catchup', 'dependency'] as const;
 export type Trigger = (typeof TRIGGERS)[number];

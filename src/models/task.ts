@@ -1,4 +1,5 @@
 import { defineEntity, type InferEntity, p } from '@mikro-orm/postgresql';
+import type { TaskAction } from '../actions/action.ts';
 import type { ZonelessSpec } from '../scheduler/schedule.ts';
 
 /** The spec as stored: the zone lives in its own column, so it is not repeated here (withZone joins them). */
@@ -67,6 +68,10 @@ export const Task = defineEntity({
     orphaned: p.boolean().default(false),
     /** Kept by triggers on task_dependencies: the claim knows which fires to check (wait.ts). */
     hasDependencies: p.boolean().default(false),
+    /** What a fire does (src/actions/action.ts); llm unless set. */
+    action: p.json<TaskAction>().default('{"kind":"llm"}'),
+    /** sha256 of the worker token that reports outcomes of amqp fires; the token itself is shown once. */
+    workerTokenHash: p.text().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
   },

@@ -56,7 +56,10 @@ export function createEngine(opts: EngineOptions): Engine {
   // Dispatching is built last (it needs finishing, which needs holding): the table calls it late.
   let dispatching: Dispatching | undefined;
   const holding = createHolding(s, (fires) => dispatching?.due(fires));
-  const finishing = createFinishing(s, holding, () => dispatching?.pump());
+  const finishing = createFinishing(s, holding, () => {
+    dispatching?.pump();
+    claiming.freed();
+  });
   dispatching = createDispatching(s, holding, finishing);
   const claiming = createClaiming(s, holding);
   let listener: Listener | undefined;

@@ -55,6 +55,8 @@ export type RunResult =
       /** Pause the task with this reason (e.g. its monthly token budget is spent). */
       pauseTask?: string;
     }
+  /** Handed to a broker: the action recorded the execution `dispatched` itself (fenced), nothing for the engine to write. */
+  | { status: 'dispatched'; usage: RunUsage }
   /** The signal fired: cancelled by the user, or released at shutdown. */
   | { status: 'aborted'; usage: RunUsage };
 

@@ -67,16 +67,21 @@ export function tableOf(entity: AnySchema): Table {
   const hit = tables.get(entity);
   if (hit) return hit;
   const meta = entity.meta as EntityMetadata;
-  const columns: Column[] = Object.entries(meta.properties as Record<string, EntityProperty>).map(([prop, p]) => ({
-    // Before discovery `p.name` and `p.fieldNames` are unset: the key is the property's name.
-    prop,
-    name: p.fieldNames?.[0] ?? naming.propertyToColumnName(prop),
-    kind: kindOf(p),
-    nullable: Boolean(p.nullable),
-    primary: Boolean(p.primary),
-    default: p.default,
-    onCreate: typeof p.onCreate === 'function',
-  }));
+  const columns: Column[] = Object.entries(meta.properties as Record<string, EntityProperty>).map(([prop, p]) => {
+    const kind = kindOf(p);
+    return {
+      // Before discovery `p.name` and `p.fieldNames` are unset: the key is the property's name.
+      prop,
+      name: p.fieldNames?.[0] ?? naming.propertyToColumnName(prop),
+      kind,
+      nullable: Boolean(p.nullable),
+      primary: Boolean(p.primary),
+      // A json column's default is declared as its JSON text (what the schema's DEFAULT holds);
+      // inserts stringify values, so the text is parsed once here or it would be stored as a string.
+      default: kind === 'json' && typeof p.default === 'string' ? JSON.parse(p.default) : p.default,
+      onCreate: typeof p.onCreate === 'function',
+    };
+  });
   const table: Table = { name: meta.tableName ?? meta.collection, columns, byProp: new Map(columns.map((c) => [c.prop, c])) };
   tables.set(entity, table);
   return table;

@@ -14,8 +14,11 @@ export type TaskView = Task & { after: string[] };
 /** Every column a new user task may set; the rest start at the entity's defaults. */
 export type NewTask = Omit<
   Task,
-  'id' | 'createdAt' | 'updatedAt' | 'lastRunAt' | 'lastStatus' | 'pausedReason' | 'consecutiveFailures' | 'kind' | 'systemName' | 'orphaned' | 'waitSeconds' | 'hasDependencies' | 'description' | 'webhookEvents'
+  'id' | 'createdAt' | 'updatedAt' | 'lastRunAt' | 'lastStatus' | 'pausedReason' | 'consecutiveFailures' | 'kind' | 'systemName' | 'orphaned' | 'waitSeconds' | 'hasDependencies' | 'description' | 'webhookEvents' | 'action' | 'workerTokenHash'
 > & {
+  /** Absent: an llm task (the entity's default). */
+  action?: Task['action'];
+  workerTokenHash?: string | null;
   waitSeconds?: number;
   /** Null or absent: a run webhook for every finish status. */
   webhookEvents?: Task['webhookEvents'];

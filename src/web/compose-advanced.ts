@@ -3,6 +3,7 @@ import { ApiError, messageOf } from './api.ts';
 import { debounce, fill, h } from './dom.ts';
 import { runList } from './preview.ts';
 import { isRRule, rruleInput } from './rrule-input.ts';
+import { actionFields } from './task-action.ts';
 import type { Ctx, ParseResult, Task } from './types.ts';
 import { zoneSelect } from './zones.ts';
 
@@ -12,6 +13,7 @@ export function advancedForm(ctx: Ctx, defaultZone: () => string): HTMLElement {
   const cron = h('input', { id: 'adv-cron', name: 'cron', required: true, autocomplete: 'off', spellcheck: 'false', placeholder: '0 9 * * 1-5', 'aria-describedby': 'adv-cron-help adv-cron-preview', class: 'mono' });
   const zone = zoneSelect('adv-zone', defaultZone());
   const cronPreview = h('div', { id: 'adv-cron-preview', class: 'cron-preview', 'aria-live': 'polite' });
+  const action = actionFields();
   const error = h('p', { class: 'error', role: 'alert', hidden: true });
   const submit = h('button', { type: 'submit', class: 'primary' }, 'Create task');
   let idempotencyKey = crypto.randomUUID();
@@ -35,7 +37,7 @@ export function advancedForm(ctx: Ctx, defaultZone: () => string): HTMLElement {
   const describeSoon = debounce(300, () => void describe());
   cron.addEventListener('input', describeSoon);
   zone.addEventListener('change', () => void describe());
-  for (const field of [name, prompt, cron]) field.addEventListener('input', () => (idempotencyKey = crypto.randomUUID()));
+  for (const field of [name, prompt, cron, ...action.inputs]) field.addEventListener('input', () => (idempotencyKey = crypto.randomUUID()));
 
   async function onSubmit(e: SubmitEvent): Promise<void> {
     e.preventDefault();
@@ -43,10 +45,12 @@ export function advancedForm(ctx: Ctx, defaultZone: () => string): HTMLElement {
     submit.disabled = true;
     try {
       const expr = cron.value.trim();
-      const body = { name: name.value.trim(), prompt: prompt.value.trim(), schedule: isRRule(expr) ? rruleInput(expr) : { cron: expr }, timezone: zone.value };
+      const chosen = action.value();
+      const body = { name: name.value.trim(), prompt: prompt.value.trim(), schedule: isRRule(expr) ? rruleInput(expr) : { cron: expr }, timezone: zone.value, ...(chosen ? { action: chosen } : {}) };
       const task = await ctx.api.post<Task>('/api/tasks', body, { headers: { 'Idempotency-Key': idempotencyKey } });
       idempotencyKey = crypto.randomUUID();
-      ctx.toast(`Created “${task.name}”`);
+      // Shown once: the server keeps only its hash.
+      ctx.toast(task.workerToken ? `Created “${task.name}”. Worker token (shown once): ${task.workerToken}` : `Created “${task.name}”`);
       ctx.navigate(`#/tasks?new=${task.id}`);
     } catch (err) {
       error.textContent = messageOf(err);
@@ -82,6 +86,7 @@ export function advancedForm(ctx: Ctx, defaultZone: () => string): HTMLElement {
         cronPreview,
       ),
       h('div', { class: 'field' }, h('label', { for: 'adv-zone' }, 'Timezone'), zone),
+      action.element,
       error,
       h('div', { class: 'actions' }, submit),
     ),

@@ -6,6 +6,7 @@ import { fill, h, replaceKeepingFocus } from './dom.ts';
 import { dependencySection } from './graph.ts';
 import { schedulerPanel } from './status.ts';
 import { taskActions } from './task-actions.ts';
+import { actionLine } from './task-action.ts';
 import { lastRunLine, nextRunLine, runsAfterLine, scheduleLine, type TaskState, taskBadge } from './task-summary.ts';
 import type { Ctx, Execution, Page, Task, View } from './types.ts';
 
@@ -21,6 +22,7 @@ function taskCard(ctx: Ctx, task: Task, state: TaskState, hooks: CardHooks): HTM
     { class: 'card task-card', 'data-task-id': task.id },
     h('div', { class: 'card-head' }, h('h2', { id: `task-name-${task.id}` }, h('a', { href: `#/tasks/${task.id}`, 'data-focus-key': 'open' }, task.name)), taskBadge(task, state)),
     scheduleLine(task),
+    actionLine(task),
     runsAfterLine(task, hooks.nameOf),
     nextRunLine(task, ctx.zone(), state),
     lastRunLine(task, ctx.zone()),

@@ -111,4 +111,20 @@ describe('POST /api/tasks/batch', () => {
     expect(new Set(race.map((r) => r.body.items[0].id)).size).toBe(1);
     expect(await count(bob.id)).toBe(before + 2);
   });
+
+  it('saves each task\'s action with it, and refuses an action this server cannot carry out, naming tasks[i]', async () => {
+    const http = { kind: 'http', url: 'https://example.test/x', secret: 'a-secret-of-16-chars+' };
+    const res = await app.request('POST', '/api/tasks/batch', { key: bob.apiKey, body: { tasks: [task(1), { ...task(2), action: http }] } });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    expect(res.body.items[0].action).toEqual({ kind: 'llm' });
+    expect(res.body.items[1].action).toEqual({ kind: 'http', url: 'https://example.test/x' });
+    const got = await app.request('GET', `/api/tasks/${res.body.items[1].id}`, { key: bob.apiKey });
+    expect(got.body.action).toEqual({ kind: 'http', url: 'https://example.test/x' });
+    const before = await count(bob.id);
+    const amqp = { kind: 'amqp', exchange: 'jobs', routingKey: 'k' };
+    const bad = await app.request('POST', '/api/tasks/batch', { key: bob.apiKey, body: { tasks: [task(1), { ...task(2), action: amqp }] } });
+    expect(bad.status).toBe(422);
+    expect(bad.body.errors.map((e: { path: string }) => e.path)).toContain('tasks[1].action.kind');
+    expect(await count(bob.id)).toBe(before);
+  });
 });

@@ -1,3 +1,4 @@
+import type { AmqpConnection } from '../../src/actions/amqp-connection.ts';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import { createApp, type CreateAppOptions } from '../../src/api/app.ts';
@@ -45,6 +46,8 @@ export interface TestAppOptions {
   app?: CreateAppOptions;
   /** The auth cache of keys (a test that watches revocations shares it with the watcher). */
   keyCache?: KeyCache;
+  /** The broker connection amqp actions are checked against (and /readyz reports). */
+  amqp?: AmqpConnection;
 }
 
 /** Starts the real Koa app on 127.0.0.1:<random> over a test database. */
@@ -74,6 +77,7 @@ export async function startTestApp(db: Database, opts: TestAppOptions = {}): Pro
     isReady: () => true,
     metrics: createMetrics(),
     ...(opts.keyCache ? { keyCache: opts.keyCache } : {}),
+    ...(opts.amqp ? { amqp: opts.amqp } : {}),
   };
   const app = createApp(deps, opts.app);
   const server = createServer(app.callback());

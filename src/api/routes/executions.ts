@@ -1,9 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ConflictError, NotFoundError } from '../../errors.ts';
+import { z } from 'zod';
+import { AppError, ConflictError, NotFoundError } from '../../errors.ts';
 import type { Execution } from '../../models/execution.ts';
 import { cancelExecution, findExecution, listExecutions, listSteps, reloadExecution } from '../../store/executions-read.ts';
 import { withTx } from '../../store/tx.ts';
 import { listRunWebhookDeliveries } from '../../store/run-webhooks.ts';
+import { completeDispatched } from '../../store/task-actions.ts';
+import { hashWorkerToken } from '../task-action.ts';
 import type { AppDeps } from '../deps.ts';
 import { type RouteDef, route } from '../route.ts';
 import { ExecutionOut, isRowId, RunWebhookDeliveryOut, StepOut } from '../schemas.ts';
@@ -24,8 +27,48 @@ async function loadExecution(e: EntityManager, userId: string, id: string): Prom
   return x;
 }
 
+const CompleteSchema = z
+  .object({
+    status: z.enum(['succeeded', 'failed']),
+    output: z.string().max(100_000).optional(),
+    error: z.union([z.string().min(1).max(10_000), z.object({ type: z.string().min(1).max(100), message: z.string().min(1).max(10_000) }).strict()]).optional(),
+  })
+  .strict()
+  .refine((b) => b.status === 'succeeded' || b.error !== undefined, { path: ['error'], message: 'required when status is failed' });
+
+const CompleteOut = z.object({ id: z.string(), status: z.enum(['succeeded', 'failed']) });
+
 export function executionRoutes(deps: AppDeps): RouteDef[] {
   return [
+    route({
+      method: 'post',
+      path: '/api/executions/:id/complete',
+      tag: 'executions',
+      summary: "A worker reports the outcome of a fire handed to RabbitMQ (X-Worker-Token: the task's worker token)",
+      // Not an API key: the worker token travels in its own header, so a Bearer header (an API key
+      // the worker may also hold) neither collides with it nor is needed.
+      access: 'public',
+      body: CompleteSchema,
+      headers: { 'X-Worker-Token': "required: the task's worker token (shown once, when the task became amqp)" },
+      responses: {
+        200: { description: 'the recorded outcome', schema: CompleteOut },
+        401: { description: "no worker token, or not this execution's task's" },
+        404: { description: 'no such execution' },
+        409: { description: 'not dispatched (already reported, or not an amqp fire)' },
+      },
+      async handler(ctx, { params, body }) {
+        const id = params.id as string;
+        const token = ctx.get('x-worker-token').trim();
+        if (!token) throw new AppError(401, 'unauthorized', "X-Worker-Token: <the task's worker token> is required", { expose: true });
+        if (!isRowId(id)) throw new NotFoundError('execution');
+        const error = body.error === undefined ? null : typeof body.error === 'string' ? { type: 'worker', message: body.error } : body.error;
+        const r = await completeDispatched(deps.db.pool, id, hashWorkerToken(token), { status: body.status, output: body.output ?? null, error: body.status === 'failed' ? error : null });
+        if (r.outcome === 'not_found') throw new NotFoundError('execution');
+        if (r.outcome === 'forbidden') throw new AppError(401, 'unauthorized', "the token is not this execution's task's worker token", { expose: true });
+        if (r.outcome === 'not_dispatched') throw new ConflictError(`execution is ${r.status}, not dispatched`, { executionStatus: r.status });
+        ctx.body = { id, status: r.status };
+      },
+    }),
     route({
       method: 'get',
       path: '/api/executions/:id',

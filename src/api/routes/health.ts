@@ -31,6 +31,8 @@ export function healthRoutes(deps: AppDeps, openapi: () => unknown): RouteDef[] 
         } catch (err) {
           throw new AppError(503, 'database_unreachable', 'the database is not reachable', { cause: err, expose: true });
         }
+        const broker = deps.amqp?.problem();
+        if (broker) throw new AppError(503, 'broker_unreachable', broker, { expose: true });
         ctx.body = { status: 'ready' };
       },
     }),

@@ -13,6 +13,8 @@ import { deleteTask, findTask, listTasks, lockTask } from '../../store/tasks.ts'
 import { createRunWriter } from '../../models/run-writer.ts';
 import { atIndex, createTaskWriter } from '../../models/task-writer.ts';
 import type { NewTask } from '../../store/tasks.ts';
+import type { TaskAction } from '../../actions/action.ts';
+import { checkAction, newWorkerToken, saveAction } from '../task-action.ts';
 import { setDependencies } from '../../scheduler/set-dependencies.ts';
 import type { AppDeps } from '../deps.ts';
 import { type RouteDef, route } from '../route.ts';
@@ -89,6 +91,12 @@ function idempotencyOf(ctx: Context, body: unknown): { key: string; hash: string
   return { key: k.data, hash: createHash('sha256').update(canonical(body)).digest('hex') };
 }
 
+/** The fields a create's action adds, written by the task's own insert so that no fire can see the task without them. */
+function actionOf(action: TaskAction | undefined) {
+  const worker = action?.kind === 'amqp' ? newWorkerToken() : null;
+  return { actionFields: action ? { action, workerTokenHash: worker?.hash ?? null } : {}, worker };
+}
+
 export function taskRoutes(deps: AppDeps): RouteDef[] {
   const writer = createTaskWriter({ pool: deps.db.pool, maxTasks: deps.config.limits.maxTasksPerUser, logger: deps.logger, clock: deps.clock });
   const runs = createRunWriter({ pool: deps.db.pool, clock: deps.clock, logger: deps.logger });
@@ -109,11 +117,15 @@ export function taskRoutes(deps: AppDeps): RouteDef[] {
         const earlier = idempotency ? await writer.replay(principal.userId, idempotency.key, idempotency.hash) : null;
         const reading = !earlier && body.parseId ? await confirmedReading(deps, principal.userId, body.parseId) : undefined;
         const fields = earlier ? null : await resolveCreate(body, { ...inputDeps(deps, ctx), ...(reading ? { reading } : {}) });
-        const { task, replayed } = earlier ?? (await writer.create({ fields: { ...(fields as NewTaskFields), userId: principal.userId }, ...(idempotency ? { idempotency } : {}) }));
+        if (!earlier) await checkAction(deps, body.action);
+        const { actionFields, worker } = actionOf(body.action);
+        const { task, replayed } =
+          earlier ?? (await writer.create({ fields: { ...(fields as NewTaskFields), ...actionFields, userId: principal.userId }, ...(idempotency ? { idempotency } : {}) }));
+        const workerToken = replayed ? null : (worker?.token ?? null);
         ctx.status = 201;
         if (replayed) ctx.set('Idempotent-Replayed', 'true');
         ctx.set('Location', `/api/tasks/${task.id}`);
-        ctx.body = taskJson(task, task.after);
+        ctx.body = { ...taskJson(task, task.after), ...(workerToken ? { workerToken } : {}) };
       },
     }),
     route({
@@ -134,12 +146,17 @@ export function taskRoutes(deps: AppDeps): RouteDef[] {
         const idempotency = idempotencyOf(ctx, { batch: body.tasks });
         const earlier = idempotency ? await writer.replayMany(principal.userId, idempotency.key, idempotency.hash) : null;
         let result = earlier;
+        const tokens = new Map<number, string>();
         if (!result) {
           const d = inputDeps(deps, ctx);
           const fields: NewTask[] = [];
           for (const [i, t] of body.tasks.entries()) {
             try {
-              fields.push({ ...(await resolveCreate(t, d)), userId: principal.userId });
+              const resolved = await resolveCreate(t, d);
+              await checkAction(deps, t.action);
+              const { actionFields, worker } = actionOf(t.action);
+              if (worker) tokens.set(i, worker.token);
+              fields.push({ ...resolved, ...actionFields, userId: principal.userId });
             } catch (err) {
               throw atIndex(err, i);
             }
@@ -148,7 +165,8 @@ export function taskRoutes(deps: AppDeps): RouteDef[] {
         }
         ctx.status = 201;
         if (result.replayed) ctx.set('Idempotent-Replayed', 'true');
-        ctx.body = { items: result.tasks.map((t) => taskJson(t, t.after)) };
+        // Worker tokens are shown once, by the request that made them (a replay has none).
+        ctx.body = { items: result.tasks.map((t, i) => ({ ...taskJson(t, t.after), ...(!result.replayed && tokens.has(i) ? { workerToken: tokens.get(i) } : {}) })) };
       },
     }),
     route({
@@ -188,6 +206,7 @@ export function taskRoutes(deps: AppDeps): RouteDef[] {
       body: UpdateTaskSchema,
       responses: { 200: { description: 'the task', schema: TaskOut }, 404: { description: 'no such task' }, 422: { description: 'invalid input' } },
       async handler(ctx, { body, params, principal }) {
+        await checkAction(deps, body.action);
         const { task, after } = await em(ctx).transactional(async (tx) => {
           const t = await loadTask(tx, principal.userId, params.id as string);
           const sql = sqlOfEm(tx);
@@ -197,7 +216,13 @@ export function taskRoutes(deps: AppDeps): RouteDef[] {
           await saveTask(tx, t, 'updated', timingChanged);
           return { task: t, after: body.after !== undefined ? await dependenciesOf(sql, t.id) : wanted };
         });
-        ctx.body = taskJson(task, after);
+        let workerToken: string | null = null;
+        if (body.action) {
+          // A task that turns amqp gets its worker token now (shown in this answer only).
+          workerToken = await saveAction(deps.db.pool, task.id, body.action, { hasToken: Boolean(task.workerTokenHash) });
+          task.action = body.action;
+        }
+        ctx.body = { ...taskJson(task, after), ...(workerToken ? { workerToken } : {}) };
       },
     }),
     route({

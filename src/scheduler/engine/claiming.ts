@@ -18,6 +18,13 @@ export interface Claiming {
    * `leftover` round takes what the other replicas left, beyond this one's share.
    */
   request(leftover?: boolean): Promise<void>;
+  /**
+   * A run ended. When the last round stopped for want of room (more was due than this replica may
+   * hold) and half the room is free again, claims the next part at once: without it a burst larger
+   * than the room was taken one room-full per poll (amqp fires, done in milliseconds, ran at
+   * maxHeld fires per second). Costs nothing when there is no backlog.
+   */
+  freed(): void;
   /** Waits for the round in progress and arms no more wake-ups (shutdown). */
   stop(): Promise<void>;
 }
@@ -32,6 +39,8 @@ export function createClaiming(s: EngineState, holding: Holding): Claiming {
   const halt = new AbortController();
 
   let leftoverTimer: TimerHandle | undefined;
+  // The last round filled the room: there may be more due than was taken.
+  let roomFull = false;
 
   /** What this replica may claim in this round (a fair share when others are alive, see sharing.ts). */
   async function shareOf(leftover: boolean): Promise<number> {
@@ -60,6 +69,7 @@ export function createClaiming(s: EngineState, holding: Holding): Claiming {
       share -= r.fires.length;
       if (r.examined < limit) break;
     }
+    roomFull = room <= 0;
     if (room > 0 && !s.stopping) {
       // Fires let go past their instant (shutdown, a dead replica) obey the misfire policy, not run late.
       const stale = await resolveStaleFires(pool, { misfireAfterMs: s.plan.misfireAfterMs, limit: CLAIM_BATCH });
@@ -123,6 +133,9 @@ export function createClaiming(s: EngineState, holding: Holding): Claiming {
 
   return {
     request,
+    freed() {
+      if (roomFull && !claiming && heldCount(s) <= s.maxHeld / 2) void request();
+    },
     async stop() {
       halt.abort();
       clock.clearTimeout(wakeTimer);
