@@ -111,6 +111,7 @@ const taskFields = {
     .max(MAX_DEPENDENCIES)
     .describe('ids of your tasks this one runs after: without a schedule it runs once all of them succeeded since its last run; with one, its fires wait for that'),
   waitSeconds: z.number().int().min(0).max(7 * 86400).describe('how long a scheduled fire waits for `after` before it is recorded skipped (default 3600)'),
+  notifyResult: z.boolean().describe("true: each finished run's result (the start of its output, or why it failed) goes to your inbox (default false; the web app's compose box sets it)"),
 };
 
 export const CreateTaskSchema = z
@@ -219,6 +220,7 @@ export const TaskOut = z.object({
   monthlyTokenBudget: z.number().nullable(),
   after: z.array(z.string()),
   waitSeconds: z.number(),
+  notifyResult: z.boolean(),
   nextRunAt: z.string().nullable(),
   lastRunAt: z.string().nullable(),
   lastStatus: z.string().nullable(),

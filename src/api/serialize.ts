@@ -67,6 +67,7 @@ export function taskJson(t: Task, after: readonly string[]) {
     monthlyTokenBudget: t.monthlyTokenBudget ?? null,
     after: [...after],
     waitSeconds: t.waitSeconds,
+    notifyResult: t.notifyResult,
     nextRunAt: iso(t.nextRunAt),
     lastRunAt: iso(t.lastRunAt),
     lastStatus: t.lastStatus ?? null,

@@ -4,6 +4,7 @@ import { debounce, fill, h } from './dom.ts';
 import { runList } from './preview.ts';
 import { isRRule, rruleInput } from './rrule-input.ts';
 import type { Ctx, ParseResult, Task } from './types.ts';
+import { COMPOSE_DEFAULTS } from './tool-words.ts';
 import { zoneSelect } from './zones.ts';
 
 export function advancedForm(ctx: Ctx, defaultZone: () => string): HTMLElement {
@@ -43,7 +44,7 @@ export function advancedForm(ctx: Ctx, defaultZone: () => string): HTMLElement {
     submit.disabled = true;
     try {
       const expr = cron.value.trim();
-      const body = { name: name.value.trim(), prompt: prompt.value.trim(), schedule: isRRule(expr) ? rruleInput(expr) : { cron: expr }, timezone: zone.value };
+      const body = { name: name.value.trim(), prompt: prompt.value.trim(), schedule: isRRule(expr) ? rruleInput(expr) : { cron: expr }, timezone: zone.value, ...COMPOSE_DEFAULTS, tools: [...COMPOSE_DEFAULTS.tools] };
       const task = await ctx.api.post<Task>('/api/tasks', body, { headers: { 'Idempotency-Key': idempotencyKey } });
       idempotencyKey = crypto.randomUUID();
       ctx.toast(`Created “${task.name}”`);

@@ -8,6 +8,7 @@ import { editInWords } from './edit-words.ts';
 import { type ExecutionDetail, executionBody, isOpen } from './execution.ts';
 import { executionList } from './execution-list.ts';
 import { taskActions } from './task-actions.ts';
+import { toolWords } from './tool-words.ts';
 import { nextRunLine, runsAfterLine, scheduleLine, taskBadge } from './task-summary.ts';
 import type { Execution, Graph, Page, Task, View } from './types.ts';
 
@@ -63,7 +64,8 @@ export const historyView: View = (ctx, main, [taskId, runId]) => {
       runsAfterLine(t, (id) => names.get(id)),
       nextRunLine(t, ctx.zone(), { waiting }),
       t.prompt && t.prompt !== t.name ? h('p', { class: 'prompt' }, t.prompt) : null,
-      t.tools.length ? h('p', { class: 'muted' }, 'Tools: ', ...t.tools.flatMap((name, i) => [i ? ', ' : '', h('code', null, name)])) : null,
+      t.tools.length ? h('p', { class: 'muted' }, 'Tools: ', ...t.tools.flatMap((name, i) => [i ? ', ' : '', h('code', { title: toolWords(name) }, name)])) : null,
+      t.notifyResult ? h('p', { class: 'muted notify-result' }, 'Each run’s result goes to your Inbox.') : null,
       taskActions(ctx, t, {
         changed: (next) => {
           task = next;

@@ -22,6 +22,8 @@ export type PreviewState =
 export interface PreviewActions {
   create(): void;
   example(text: string): void;
+  /** Choices shown above Create (the same element across redraws, so a choice survives them). */
+  options?: HTMLElement;
 }
 
 export function exampleList(onPick: (text: string) => void, label = 'Try one of these:'): HTMLElement {
@@ -85,6 +87,7 @@ function understood(state: Extract<PreviewState, { kind: 'ok' }>, actions: Previ
     // Read, but this server would refuse it (its minimum interval, the task quota): said before Create.
     result.refusal ? h('p', { class: 'error refusal', role: 'alert' }, `Can’t be created here: ${result.refusal.detail}`) : null,
     state.error ? h('p', { class: 'error', role: 'alert' }, state.error) : null,
+    actions.options ?? null,
     h(
       'div',
       { class: 'actions' },
