@@ -138,6 +138,15 @@ const boolParam = z.enum(['true', 'false']).transform((v) => v === 'true');
 
 export const ListTasksQuery = z.object({ enabled: boolParam.optional(), cursor, limit }).strict();
 export const ListExecutionsQuery = z.object({ status: z.enum(EXECUTION_STATUSES).optional(), cursor, limit }).strict();
+export const ListRunsQuery = z
+  .object({
+    taskId: rowId('must be a task id').optional(),
+    status: z.enum(EXECUTION_STATUSES).optional(),
+    latest: boolParam.optional().describe('true: the last finished run of each task instead (no cursor)'),
+    cursor,
+    limit,
+  })
+  .strict();
 export const DeleteTaskQuery = z.object({ detach: boolParam.optional() }).strict();
 
 export const ParseRequestSchema = z
@@ -254,6 +263,13 @@ export const ExecutionOut = z.object({
   dryRun: z.boolean(),
   satisfiedBy: z.array(z.string()).nullable().describe('the dependency executions whose successes let this one run'),
   waitUntil: z.string().nullable().describe('a waiting fire is skipped at this instant unless its dependencies succeed first'),
+});
+
+/** A row of GET /api/executions: the execution, its task's name, and its failed tool calls. */
+export const RunOut = ExecutionOut.extend({
+  taskName: z.string(),
+  failedToolCalls: z.number().describe('tool calls of this run that returned an error (the run may still have succeeded)'),
+  firstToolError: z.string().nullable().describe("the first failed tool call's error"),
 });
 
 /** The JSON a task's webhookUrl receives for each finished execution (src/webhooks/run-dispatcher.ts builds it). */

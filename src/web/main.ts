@@ -9,6 +9,7 @@ import { inboxView } from './inbox.ts';
 import { jobHistoryView } from './job-history.ts';
 import { jobsView } from './jobs.ts';
 import { connectLive, type LiveState } from './live.ts';
+import { runsView } from './runs.ts';
 import { signIn } from './signin.ts';
 import { tasksView } from './tasks.ts';
 import type { Ctx, LiveEvent, Session, View } from './types.ts';
@@ -18,6 +19,7 @@ const ROUTES: Array<{ path: RegExp; view: View; title: string; nav: string }> = 
   { path: /^\/$/, view: composeView, title: 'New task', nav: 'compose' },
   { path: /^\/tasks(?:\?new=(\d+))?$/, view: tasksView, title: 'Tasks', nav: 'tasks' },
   { path: /^\/tasks\/(\d+)(?:\/runs\/(\d+))?$/, view: historyView, title: 'Task', nav: 'tasks' },
+  { path: /^\/runs$/, view: runsView, title: 'All runs', nav: 'runs' },
   { path: /^\/inbox$/, view: inboxView, title: 'Inbox', nav: 'inbox' },
   { path: /^\/jobs$/, view: jobsView, title: 'Jobs', nav: 'jobs' },
   { path: /^\/jobs\/system\/(\d+)$/, view: jobHistoryView, title: 'System job', nav: 'jobs' },

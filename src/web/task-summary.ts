@@ -4,6 +4,7 @@
 import { h } from './dom.ts';
 import { absolute, relative, span, when } from './format.ts';
 import { statusBadge } from './task-actions.ts';
+import { firstLine, reasonLine, type RunLike, runBadge } from './run-outcome.ts';
 import type { Execution, Task } from './types.ts';
 
 /** What the page knows about a task beyond the task itself. */
@@ -69,8 +70,21 @@ export function runsAfterLine(task: Task, nameOf: (id: string) => string | undef
   );
 }
 
-/** "Last run 2 hours ago (…): Failed", so a card tells how it went without opening it. */
-export function lastRunLine(task: Task, zone: string): HTMLElement | null {
+/**
+ * "Last run 2 hours ago (…): Failed", so a card tells how it went without opening it; with the
+ * last run itself (`last`), a failed tool call shows as a warning.
+ */
+export function lastRunLine(task: Task, zone: string, last: RunLike | null = null): HTMLElement | null {
   if (!task.lastRunAt) return null;
-  return h('p', { class: 'last-run' }, 'Last run ', when(task.lastRunAt, zone), task.lastStatus ? [': ', statusBadge(task.lastStatus)] : null);
+  const badge = last && last.status === task.lastStatus ? runBadge(last) : task.lastStatus ? statusBadge(task.lastStatus) : null;
+  return h('p', { class: 'last-run' }, 'Last run ', when(task.lastRunAt, zone), badge ? [': ', badge] : null);
+}
+
+/** Under the last-run line: why it failed or warned, else the first line of what it said. */
+export function lastRunDetail(last: RunLike | null): HTMLElement | null {
+  if (!last) return null;
+  const why = reasonLine(last, 'last-reason');
+  if (why) return h('p', { class: 'last-run-detail' }, why);
+  const said = firstLine(last.output);
+  return said ? h('p', { class: 'last-run-detail last-output muted' }, h('span', { class: 'visually-hidden' }, 'Last output: '), `“${said}”`) : null;
 }
