@@ -1,6 +1,7 @@
 // The advanced path: a name, an instruction and an explicit cron expression (or RRULE) in a chosen zone.
 import { ApiError, messageOf } from './api.ts';
 import { debounce, fill, h } from './dom.ts';
+import { localClock } from './format.ts';
 import { runList } from './preview.ts';
 import { isRRule, rruleInput } from './rrule-input.ts';
 import type { Ctx, ParseResult, Task } from './types.ts';
@@ -27,7 +28,7 @@ export function advancedForm(ctx: Ctx, defaultZone: () => string): HTMLElement {
     try {
       const body = isRRule(expr) ? { schedule: rruleInput(expr), timezone: zone.value } : { text: expr, timezone: zone.value };
       const r = await ctx.api.post<ParseResult>('/api/schedules/parse', body, { signal: abort.signal });
-      fill(cronPreview, h('p', null, h('strong', null, r.schedule.description)), runList(r.nextRuns.slice(0, 3), zone.value));
+      fill(cronPreview, h('p', null, h('strong', null, localClock(r.schedule.description))), runList(r.nextRuns.slice(0, 3), zone.value));
     } catch (err) {
       if (abort.signal.aborted) return;
       fill(cronPreview, h('p', { class: 'warn' }, err instanceof ApiError && err.problem.reason ? err.problem.reason : messageOf(err)));

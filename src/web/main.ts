@@ -1,6 +1,7 @@
 // The shell: session and sign-in, the router (hash routes, so the server needs no fallback), the
 // live event stream and its indicator, the inbox badge, toasts, and fresh relative times.
 import { type Api, ApiError, createApi } from './api.ts';
+import { showBrowserNotification } from './browser-notify.ts';
 import { composeView } from './compose.ts';
 import { h } from './dom.ts';
 import { refreshTimes } from './format.ts';
@@ -117,6 +118,7 @@ async function boot(): Promise<void> {
   };
   handlers.add((e) => {
     if (e.type === 'reset' || e.type.startsWith('notification.')) void refreshBadge();
+    showBrowserNotification(e);
   });
 
   let leave = () => {};

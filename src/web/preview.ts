@@ -1,7 +1,7 @@
 // What tickler understood, as a reply under the chat box: the instruction, the schedule in plain
 // English, the next runs in the user's zone, who read it — or why it could not, with phrases that work.
 import { h } from './dom.ts';
-import { absolute, relative } from './format.ts';
+import { absolute, localClock, relative } from './format.ts';
 import type { ParseResult } from './types.ts';
 
 /** Phrases the rules read without an LLM (checked in test/browser). */
@@ -78,7 +78,7 @@ function understood(state: Extract<PreviewState, { kind: 'ok' }>, actions: Previ
           : h('span', { class: 'warn' }, 'No instruction yet: add what tickler should do, e.g. “…, summarize the news”.'),
       ),
       h('dt', null, 'When'),
-      h('dd', { class: 'schedule-description' }, s.description),
+      h('dd', { class: 'schedule-description' }, localClock(s.description)),
       h('dt', null, 'Timezone'),
       h('dd', null, s.timezone, s.timezone !== zone ? h('span', { class: 'muted' }, ' (from your text; times below are in ', zone, ')') : null),
     ),

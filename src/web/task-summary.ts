@@ -2,7 +2,7 @@
 // that it has none and runs after other tasks), its next run, the tasks it runs after, and a
 // scheduled fire waiting for them.
 import { h } from './dom.ts';
-import { absolute, relative, span, when } from './format.ts';
+import { absolute, localClock, relative, span, when } from './format.ts';
 import { statusBadge } from './task-actions.ts';
 import { firstLine, reasonLine, type RunLike, runBadge } from './run-outcome.ts';
 import type { Execution, Task } from './types.ts';
@@ -26,7 +26,7 @@ export function taskBadge(task: Task, state: TaskState): HTMLElement {
 /** "At 09:00, Monday through Friday · Europe/Paris", or that it only runs after other tasks. */
 export function scheduleLine(task: Task): HTMLElement {
   if (!task.schedule) return h('p', { class: 'schedule' }, 'No schedule: runs after other tasks');
-  return h('p', { class: 'schedule' }, task.schedule.description, h('span', { class: 'muted' }, ` · ${task.timezone.replaceAll('_', ' ')}`));
+  return h('p', { class: 'schedule' }, localClock(task.schedule.description), h('span', { class: 'muted' }, ` · ${task.timezone.replaceAll('_', ' ')}`));
 }
 
 /** "Next run in 3 hours (Thu, Nov 26, 09:00)", what it is waiting for, or why there is none. */
