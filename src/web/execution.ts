@@ -68,8 +68,9 @@ function satisfiedByList(ctx: Ctx, ids: string[]): HTMLElement {
   return list;
 }
 
-function block(label: string, text: string, cls = ''): HTMLElement {
-  return h('div', { class: 'block' }, h('h4', null, label), h('pre', { class: cls, tabindex: 0 }, text));
+/** Headings nest under the page's History (h2): the run's parts are h3, a step's parts h4. */
+function block(label: string, text: string, cls = '', level: 'h3' | 'h4' = 'h4'): HTMLElement {
+  return h('div', { class: 'block' }, h(level, { class: 'part-title' }, label), h('pre', { class: cls, tabindex: 0 }, text));
 }
 
 function stepItem(s: Step): HTMLElement {
@@ -156,15 +157,15 @@ export function executionBody(ctx: Ctx, x: ExecutionDetail, onChanged: (x: Execu
         : null,
     ),
     cancel ? h('div', { class: 'actions' }, cancel) : null,
-    x.output ? block('Output', x.output, 'output') : null,
-    x.error ? h('div', { class: 'block' }, h('h4', null, 'Error'), h('p', { class: 'error-text' }, h('code', null, x.error.type), ' ', x.error.message)) : null,
+    x.output ? block('Output', x.output, 'output', 'h3') : null,
+    x.error ? h('div', { class: 'block' }, h('h3', { class: 'part-title' }, 'Error'), h('p', { class: 'error-text' }, h('code', null, x.error.type), ' ', x.error.message)) : null,
     x.steps ? steps(x.steps, isOpen(x)) : null,
   );
 }
 
 function steps(list: Step[], open: boolean): HTMLElement[] {
   return [
-    h('h4', null, list.length ? `Steps (${list.length})` : 'Steps'),
+    h('h3', { class: 'part-title' }, list.length ? `Steps (${list.length})` : 'Steps'),
     list.length ? h('ol', { class: 'steps' }, ...list.map(stepItem)) : h('p', { class: 'muted' }, open ? 'Nothing yet: steps appear here as the run makes them.' : 'No steps were recorded.'),
   ];
 }

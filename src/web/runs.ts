@@ -25,7 +25,7 @@ export const runsView: View = (ctx, main) => {
   let loadedOnce = false;
 
   const list = executionList({
-    labelledBy: 'view-title',
+    labelledBy: 'runs-list-title',
     zone: () => ctx.zone(),
     showTask: true,
     async body(x) {
@@ -84,7 +84,7 @@ export const runsView: View = (ctx, main) => {
     for (const row of list.rows()) if (row.details.open && isOpen(row.x)) list.reopen(row.x.id);
   }, LIVE_POLL_MS);
 
-  fill(main, h('section', { class: 'view runs' }, h('h1', { id: 'view-title', tabindex: -1 }, 'All runs'), filter.el, summary, list.el, more));
+  fill(main, h('section', { class: 'view runs' }, h('h1', { id: 'view-title', tabindex: -1 }, 'All runs'), filter.el, summary, h('h2', { id: 'runs-list-title', class: 'visually-hidden' }, 'Runs, newest first'), list.el, more));
   void loadNewest();
   return () => {
     off();
