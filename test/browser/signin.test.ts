@@ -91,6 +91,6 @@ describe.skipIf(!run)('signing in (apikey mode)', () => {
         return el.id || el.textContent?.trim().slice(0, 20) || el.tagName;
       }));
     }
-    expect(order).toEqual(['skip', 'tickler', 'New task', 'Tasks', 'Inbox', 'signout', 'compose-text', 'Preview', 'compose-zone']);
+    expect(order).toEqual(['skip', 'tickler', 'New task', 'Tasks', 'All runs', 'Inbox', 'signout', 'compose-text', 'Preview', 'compose-zone']);
   });
 });
