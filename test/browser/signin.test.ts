@@ -84,7 +84,7 @@ describe.skipIf(!run)('signing in (apikey mode)', () => {
     await page.locator('#compose-text').waitFor();
     await page.locator('#skip').focus();
     const order: string[] = ['skip'];
-    for (let i = 0; i < 8; i++) {
+    for (let i = 0; i < 9; i++) {
       await page.keyboard.press('Tab');
       order.push(await page.evaluate(() => {
         const el = document.activeElement as HTMLElement;
