@@ -42,7 +42,8 @@ export function absolute(at: Date, zone: string): string {
     month: 'short',
     day: 'numeric',
     ...(sameYear ? {} : { year: 'numeric' }),
-    hour: '2-digit',
+    // "9:00 AM" as the descriptions read it; "09:00" on a 24-hour clock.
+    hour: HOUR_CYCLE === 'h12' ? 'numeric' : '2-digit',
     minute: '2-digit',
     hourCycle: HOUR_CYCLE,
     ...(zone !== BROWSER_ZONE ? { timeZoneName: 'short' } : {}),

@@ -92,7 +92,7 @@ describe.skipIf(!run)('results, failures and all runs', () => {
         await card.waitFor();
         // One clock style: the en-US browser reads 12-hour, in the description as in the runs.
         await expect.poll(() => card.locator('.schedule-description').textContent()).toBe('At 5:30 PM');
-        expect(await card.locator('.runs li .run-abs').first().textContent()).toMatch(/05:30 PM$/);
+        expect(await card.locator('.runs li .run-abs').first().textContent()).toMatch(/ 5:30 PM$/);
         const toggle = card.getByRole('switch', { name: 'Tell me the result' });
         expect(await toggle.isChecked()).toBe(true);
         await screenshot(page, `results-${tag}-confirm`);
@@ -241,11 +241,11 @@ describe.skipIf(!run)('results, failures and all runs', () => {
         const card = page.locator('.task-card', { hasText: `Zoned ${tag}` });
         await card.locator('.next').waitFor();
         // The browser's own zone (Europe/Paris): no zone name.
-        expect(await card.locator('.next').textContent()).toMatch(/09:00 AM\)$/);
+        expect(await card.locator('.next').textContent()).toMatch(/ 9:00 AM\)$/);
         await page.evaluate(() => localStorage.setItem('tickler.zone', 'America/New_York'));
         await page.reload();
         await card.locator('.next').waitFor();
-        expect(await card.locator('.next').textContent()).toMatch(/03:00 AM (EST|EDT)\)$/);
+        expect(await card.locator('.next').textContent()).toMatch(/ 3:00 AM (EST|EDT)\)$/);
         expect(await card.locator('.schedule').textContent()).toBe('At 9:00 AM · Europe/Paris');
         await page.evaluate(() => localStorage.removeItem('tickler.zone'));
         void id;
