@@ -5,7 +5,7 @@ import { localClock } from './format.ts';
 import { runList } from './preview.ts';
 import { isRRule, rruleInput } from './rrule-input.ts';
 import type { Ctx, ParseResult, Task } from './types.ts';
-import { COMPOSE_DEFAULTS } from './tool-words.ts';
+import { COMPOSE_DEFAULTS, resultSwitch } from './tool-words.ts';
 import { zoneSelect } from './zones.ts';
 
 export function advancedForm(ctx: Ctx, defaultZone: () => string): HTMLElement {
@@ -34,10 +34,11 @@ export function advancedForm(ctx: Ctx, defaultZone: () => string): HTMLElement {
       fill(cronPreview, h('p', { class: 'warn' }, err instanceof ApiError && err.problem.reason ? err.problem.reason : messageOf(err)));
     }
   }
+  const tellMe = resultSwitch('adv-notify-result', COMPOSE_DEFAULTS.notifyResult);
   const describeSoon = debounce(300, () => void describe());
   cron.addEventListener('input', describeSoon);
   zone.addEventListener('change', () => void describe());
-  for (const field of [name, prompt, cron]) field.addEventListener('input', () => (idempotencyKey = crypto.randomUUID()));
+  for (const field of [name, prompt, cron, tellMe.input]) field.addEventListener('input', () => (idempotencyKey = crypto.randomUUID()));
 
   async function onSubmit(e: SubmitEvent): Promise<void> {
     e.preventDefault();
@@ -45,7 +46,7 @@ export function advancedForm(ctx: Ctx, defaultZone: () => string): HTMLElement {
     submit.disabled = true;
     try {
       const expr = cron.value.trim();
-      const body = { name: name.value.trim(), prompt: prompt.value.trim(), schedule: isRRule(expr) ? rruleInput(expr) : { cron: expr }, timezone: zone.value, ...COMPOSE_DEFAULTS, tools: [...COMPOSE_DEFAULTS.tools] };
+      const body = { name: name.value.trim(), prompt: prompt.value.trim(), schedule: isRRule(expr) ? rruleInput(expr) : { cron: expr }, timezone: zone.value, tools: [...COMPOSE_DEFAULTS.tools], notifyResult: tellMe.input.checked };
       const task = await ctx.api.post<Task>('/api/tasks', body, { headers: { 'Idempotency-Key': idempotencyKey } });
       idempotencyKey = crypto.randomUUID();
       ctx.toast(`Created “${task.name}”`);
@@ -84,6 +85,7 @@ export function advancedForm(ctx: Ctx, defaultZone: () => string): HTMLElement {
         cronPreview,
       ),
       h('div', { class: 'field' }, h('label', { for: 'adv-zone' }, 'Timezone'), zone),
+      tellMe.el,
       error,
       h('div', { class: 'actions' }, submit),
     ),

@@ -5,7 +5,7 @@
 import { ApiError, messageOf } from './api.ts';
 import { openModal } from './dialog.ts';
 import { h } from './dom.ts';
-import { inUnits } from './format.ts';
+import { inUnits, localClock } from './format.ts';
 import { isRRule, rruleInput } from './rrule-input.ts';
 import { type DepsFields, depsFields, fieldError } from './task-deps-fields.ts';
 import type { Ctx, Schedule, Task } from './types.ts';
@@ -148,7 +148,7 @@ export async function editTask(ctx: Ctx, task: Task): Promise<Task | null> {
       { class: 'field' },
       h('label', { for: 'edit-schedule' }, 'Schedule'),
       schedule,
-      h('p', { id: 'edit-schedule-help', class: 'hint' }, `Plain English or a cron expression. Now: ${task.schedule?.description ?? 'none (it runs after other tasks)'}.`),
+      h('p', { id: 'edit-schedule-help', class: 'hint' }, `Plain English or a cron expression. Now: ${task.schedule ? localClock(task.schedule.description) : 'none (it runs after other tasks)'}.`),
       h('label', { class: 'check' }, noSchedule, ' No schedule: run only after the tasks chosen below'),
       fieldError('edit-schedule-error'),
     ),

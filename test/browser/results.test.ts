@@ -122,6 +122,11 @@ describe.skipIf(!run)('results, failures and all runs', () => {
         expect(await dialog.locator('#edit-tool-notify-help').textContent()).toMatch(/Inbox/);
         expect(await dialog.locator('#edit-tool-http_fetch-help').textContent()).toMatch(/web page/);
         expect(await dialog.locator('.tool-help').count()).toBe(5);
+        // "Runs after" rows never overlap, even where a long name wraps (at 390 px it does).
+        await dialog.locator('.after-option').first().waitFor();
+        // A row squeezed below its text lets the text spill over the next one: its content is taller than its box.
+        const spilled = await dialog.locator('.after-option').evaluateAll((els) => els.filter((e) => e.scrollHeight > e.clientHeight + 1).map((e) => e.textContent));
+        expect(spilled).toEqual([]);
         const toggle = dialog.getByRole('switch', { name: 'Tell me the result' });
         expect(await toggle.isChecked()).toBe(true);
         await screenshot(page, `results-${tag}-edit`, { fullPage: false });
