@@ -32,7 +32,9 @@ export const runsView: View = (ctx, main) => {
       try {
         const detail = await ctx.api.get<ExecutionDetail>(`/api/executions/${x.id}`);
         if (detail.status !== x.status) list.upsert([{ ...x, ...detail }], false);
-        return h('div', null, h('p', { class: 'x-open-task' }, h('a', { href: `#/tasks/${x.taskId}/runs/${x.id}` }, 'Open in its task’s history')), executionBody(ctx, detail, (changed) => list.upsert([{ ...x, ...changed }], false)));
+        const body = executionBody(ctx, detail, (changed) => list.upsert([{ ...x, ...changed }], false));
+        body.prepend(h('p', { class: 'x-open-task' }, h('a', { href: `#/tasks/${x.taskId}/runs/${x.id}` }, 'Open in its task’s history')));
+        return body;
       } catch (err) {
         return h('div', { class: 'execution-body' }, h('p', { class: 'error' }, messageOf(err)));
       }
