@@ -17,6 +17,7 @@ import { createLlm } from './llm/client.ts';
 import { createParser } from './nl-parser/index.ts';
 import { createMetrics } from './metrics.ts';
 import { createEngine, type Engine } from './scheduler/engine.ts';
+import { createResultNotices } from './runner/result-notices.ts';
 import { createRunWebhookDispatcher } from './webhooks/run-dispatcher.ts';
 import { systemFetchDeps } from './runner/http/net.ts';
 import { instrumentEngine } from './scheduler/metrics.ts';
@@ -195,6 +196,9 @@ async function main(): Promise<void> {
       http: { deps: systemFetchDeps, allowedHosts: config.runner.httpAllowedHosts },
     });
     engine.events.on('recorded', () => webhooks.kick());
+    // "Tell me the result": each final finish of a task that asks for it reaches the inbox.
+    const notices = createResultNotices({ pool: infra.db.pool, clock, logger });
+    engine.events.on('recorded', (finishes) => void notices.record(finishes));
     engine.events.on('missed', () => webhooks.kick());
     webhooks.start();
     cleanup.unshift(() => webhooks.stop());

@@ -11,6 +11,7 @@ import { problemMiddleware } from './problem.ts';
 import { createRateLimiter } from './rate-limit.ts';
 import { mountRoutes, type RouteDef } from './route.ts';
 import { executionRoutes } from './routes/executions.ts';
+import { runRoutes } from './routes/runs.ts';
 import { graphRoutes } from './routes/graph.ts';
 import { healthRoutes } from './routes/health.ts';
 import { jobRoutes } from './routes/jobs.ts';
@@ -53,6 +54,7 @@ export function createApp(given: AppDeps, opts: CreateAppOptions = {}): Koa {
     ...graphRoutes(deps),
     ...taskRoutes(deps),
     ...taskEditRoutes(deps),
+    ...runRoutes(deps),
     ...executionRoutes(deps),
     ...schedulerRoutes(deps),
     ...notificationRoutes(deps),

@@ -113,6 +113,7 @@ const taskFields = {
     .describe('ids of your tasks this one runs after: without a schedule it runs once all of them succeeded since its last run; with one, its fires wait for that'),
   waitSeconds: z.number().int().min(0).max(7 * 86400).describe('how long a scheduled fire waits for `after` before it is recorded skipped (default 3600)'),
   action: ActionSchema.describe('what a fire does: {kind:"llm"} (default), {kind:"amqp", exchange, routingKey, headers?, payload?, declare?} or {kind:"http", url, secret, payload?}'),
+  notifyResult: z.boolean().describe("true: each finished run's result (the start of its output, or why it failed) goes to your inbox (default false; the web app's compose box sets it)"),
 };
 
 export const CreateTaskSchema = z
@@ -173,6 +174,15 @@ const boolParam = z.enum(['true', 'false']).transform((v) => v === 'true');
 
 export const ListTasksQuery = z.object({ enabled: boolParam.optional(), cursor, limit }).strict();
 export const ListExecutionsQuery = z.object({ status: z.enum(EXECUTION_STATUSES).optional(), cursor, limit }).strict();
+export const ListRunsQuery = z
+  .object({
+    taskId: rowId('must be a task id').optional(),
+    status: z.enum(EXECUTION_STATUSES).optional(),
+    latest: boolParam.optional().describe('true: the last finished run of each task instead (no cursor)'),
+    cursor,
+    limit,
+  })
+  .strict();
 export const DeleteTaskQuery = z.object({ detach: boolParam.optional() }).strict();
 
 export const ParseRequestSchema = z
@@ -257,6 +267,7 @@ export const TaskOut = z.object({
   waitSeconds: z.number(),
   action: ActionOut.describe('what a fire does (an http action without its secret)'),
   workerToken: z.string().optional().describe('amqp tasks: shown once, at create; workers present it to POST /api/executions/:id/complete'),
+  notifyResult: z.boolean(),
   nextRunAt: z.string().nullable(),
   lastRunAt: z.string().nullable(),
   lastStatus: z.string().nullable(),
@@ -290,6 +301,13 @@ export const ExecutionOut = z.object({
   dryRun: z.boolean(),
   satisfiedBy: z.array(z.string()).nullable().describe('the dependency executions whose successes let this one run'),
   waitUntil: z.string().nullable().describe('a waiting fire is skipped at this instant unless its dependencies succeed first'),
+});
+
+/** A row of GET /api/executions: the execution, its task's name, and its failed tool calls. */
+export const RunOut = ExecutionOut.extend({
+  taskName: z.string(),
+  failedToolCalls: z.number().describe('tool calls of this run that returned an error (the run may still have succeeded)'),
+  firstToolError: z.string().nullable().describe("the first failed tool call's error"),
 });
 
 /** The JSON a task's webhookUrl receives for each finished execution (src/webhooks/run-dispatcher.ts builds it). */

@@ -69,6 +69,7 @@ export function taskJson(t: Task, after: readonly string[]) {
     after: [...after],
     waitSeconds: t.waitSeconds,
     action: actionJson(t.action),
+    notifyResult: t.notifyResult,
     nextRunAt: iso(t.nextRunAt),
     lastRunAt: iso(t.lastRunAt),
     lastStatus: t.lastStatus ?? null,

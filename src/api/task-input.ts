@@ -122,7 +122,7 @@ export function storedSchedule(spec: ScheduleSpec): Task['schedule'] {
 export type NewTaskFields = Omit<NewTask, 'userId'>;
 
 /** The entity's defaults (the one place they are written: src/models/task.ts). */
-const D = defaultsOf<Task>(TaskEntity) as Required<Pick<Task, 'waitSeconds' | 'maxAttempts' | 'misfirePolicy' | 'misfireGraceSeconds' | 'overlap' | 'pauseAfterFailures'>>;
+const D = defaultsOf<Task>(TaskEntity) as Required<Pick<Task, 'waitSeconds' | 'notifyResult' | 'maxAttempts' | 'misfirePolicy' | 'misfireGraceSeconds' | 'overlap' | 'pauseAfterFailures'>>;
 
 /** Turns a create request (explicit fields, `schedule.text`, or a whole chat message) into task fields. */
 export async function resolveCreate(body: CreateTaskBody, deps: InputDeps): Promise<NewTaskFields> {
@@ -165,6 +165,7 @@ export async function resolveCreate(body: CreateTaskBody, deps: InputDeps): Prom
     schedule: spec ? storedSchedule(spec) : null,
     after,
     waitSeconds: body.waitSeconds ?? D.waitSeconds,
+    notifyResult: body.notifyResult ?? D.notifyResult,
     timezone,
     enabled,
     // "remind me to …" adds the notify tool to whatever tools were asked for.
@@ -235,6 +236,7 @@ export async function applyUpdate(task: Task, body: UpdateTaskBody, deps: InputD
   if (body.overlap !== undefined) task.overlap = body.overlap;
   if (body.pauseAfterFailures !== undefined) task.pauseAfterFailures = body.pauseAfterFailures;
   if (body.waitSeconds !== undefined) task.waitSeconds = body.waitSeconds;
+  if (body.notifyResult !== undefined) task.notifyResult = body.notifyResult;
   if (!spec && !hasDependencies) invalid('schedule', 'a task needs a schedule, or tasks to run after (after)');
   const runner = runnerSettings(body, task);
   if (body.model !== undefined) task.model = runner.model;

@@ -59,6 +59,8 @@ export const Task = defineEntity({
     monthlyTokenBudget: p.integer().nullable(),
     /** How long a scheduled fire waits for its dependencies before it is recorded `skipped`. */
     waitSeconds: p.integer().default(DEFAULT_WAIT_SECONDS),
+    /** Each finished run's result (output or failure reason) goes to the owner's inbox. */
+    notifyResult: p.boolean().default(false),
     /** `system`: a job declared in code (src/scheduler/system-jobs.ts), owned by the system user. */
     kind: p.enum(TASK_KINDS).default('user'),
     systemName: p.text().nullable(),

@@ -30,6 +30,33 @@ export async function insertNotification(db: pg.Pool | pg.ClientBase, n: NewNoti
   return notificationOf(rows[0]);
 }
 
+/** How much of a run's output a result notification carries. */
+export const RESULT_EXCERPT_CHARS = 500;
+
+/**
+ * Writes the result notification of each finished execution (succeeded or failed, not a dry run)
+ * whose task has notify_result on: its title says how the run went, its body holds the start of
+ * the output or the failure reason. One statement for the whole batch; returns how many it wrote.
+ * The excerpt and title are read from the stored rows, so they are the same text the run page shows.
+ */
+export async function insertResultNotifications(db: pg.Pool | pg.ClientBase, executionIds: readonly string[], now: Date): Promise<number> {
+  if (executionIds.length === 0) return 0;
+  const { rowCount } = await db.query({
+    name: 'insert-result-notifications',
+    text: `insert into notifications (user_id, task_id, execution_id, title, body, created_at)
+           select t.user_id, t.id, e.id,
+                  left(t.name, 180) || case e.status when 'succeeded' then ': done' else ': failed' end,
+                  case when e.status = 'succeeded'
+                       then coalesce(nullif(rtrim(left(btrim(e.output), $2)) || case when char_length(btrim(e.output)) > $2 then '…' else '' end, ''), 'Finished with no output.')
+                       else coalesce(nullif(e.error->>'message', ''), 'The run failed.') end,
+                  $3
+             from executions e join tasks t on t.id = e.task_id
+            where e.id = any($1::bigint[]) and t.notify_result and not e.dry_run and e.status in ('succeeded', 'failed')`,
+    values: [executionIds, RESULT_EXCERPT_CHARS, now],
+  });
+  return rowCount ?? 0;
+}
+
 export interface NotifyDelivery {
   deliveryId: string;
   notificationId: string;

@@ -14,12 +14,13 @@ export type TaskView = Task & { after: string[] };
 /** Every column a new user task may set; the rest start at the entity's defaults. */
 export type NewTask = Omit<
   Task,
-  'id' | 'createdAt' | 'updatedAt' | 'lastRunAt' | 'lastStatus' | 'pausedReason' | 'consecutiveFailures' | 'kind' | 'systemName' | 'orphaned' | 'waitSeconds' | 'hasDependencies' | 'description' | 'webhookEvents' | 'action' | 'workerTokenHash'
+  'id' | 'createdAt' | 'updatedAt' | 'lastRunAt' | 'lastStatus' | 'pausedReason' | 'consecutiveFailures' | 'kind' | 'systemName' | 'orphaned' | 'waitSeconds' | 'hasDependencies' | 'description' | 'webhookEvents' | 'action' | 'workerTokenHash' | 'notifyResult'
 > & {
   /** Absent: an llm task (the entity's default). */
   action?: Task['action'];
   workerTokenHash?: string | null;
   waitSeconds?: number;
+  notifyResult?: boolean;
   /** Null or absent: a run webhook for every finish status. */
   webhookEvents?: Task['webhookEvents'];
   description?: string | null;

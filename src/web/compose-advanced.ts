@@ -1,10 +1,12 @@
 // The advanced path: a name, an instruction and an explicit cron expression (or RRULE) in a chosen zone.
 import { ApiError, messageOf } from './api.ts';
 import { debounce, fill, h } from './dom.ts';
+import { localClock } from './format.ts';
 import { runList } from './preview.ts';
 import { isRRule, rruleInput } from './rrule-input.ts';
 import { actionFields } from './task-action.ts';
 import type { Ctx, ParseResult, Task } from './types.ts';
+import { COMPOSE_DEFAULTS, resultSwitch } from './tool-words.ts';
 import { zoneSelect } from './zones.ts';
 
 export function advancedForm(ctx: Ctx, defaultZone: () => string): HTMLElement {
@@ -28,16 +30,17 @@ export function advancedForm(ctx: Ctx, defaultZone: () => string): HTMLElement {
     try {
       const body = isRRule(expr) ? { schedule: rruleInput(expr), timezone: zone.value } : { text: expr, timezone: zone.value };
       const r = await ctx.api.post<ParseResult>('/api/schedules/parse', body, { signal: abort.signal });
-      fill(cronPreview, h('p', null, h('strong', null, r.schedule.description)), runList(r.nextRuns.slice(0, 3), zone.value));
+      fill(cronPreview, h('p', null, h('strong', null, localClock(r.schedule.description))), runList(r.nextRuns.slice(0, 3), zone.value));
     } catch (err) {
       if (abort.signal.aborted) return;
       fill(cronPreview, h('p', { class: 'warn' }, err instanceof ApiError && err.problem.reason ? err.problem.reason : messageOf(err)));
     }
   }
+  const tellMe = resultSwitch('adv-notify-result', COMPOSE_DEFAULTS.notifyResult);
   const describeSoon = debounce(300, () => void describe());
   cron.addEventListener('input', describeSoon);
   zone.addEventListener('change', () => void describe());
-  for (const field of [name, prompt, cron, ...action.inputs]) field.addEventListener('input', () => (idempotencyKey = crypto.randomUUID()));
+  for (const field of [name, prompt, cron, tellMe.input, ...action.inputs]) field.addEventListener('input', () => (idempotencyKey = crypto.randomUUID()));
 
   async function onSubmit(e: SubmitEvent): Promise<void> {
     e.preventDefault();
@@ -46,7 +49,15 @@ export function advancedForm(ctx: Ctx, defaultZone: () => string): HTMLElement {
     try {
       const expr = cron.value.trim();
       const chosen = action.value();
-      const body = { name: name.value.trim(), prompt: prompt.value.trim(), schedule: isRRule(expr) ? rruleInput(expr) : { cron: expr }, timezone: zone.value, ...(chosen ? { action: chosen } : {}) };
+      const body = {
+        name: name.value.trim(),
+        prompt: prompt.value.trim(),
+        schedule: isRRule(expr) ? rruleInput(expr) : { cron: expr },
+        timezone: zone.value,
+        tools: [...COMPOSE_DEFAULTS.tools],
+        notifyResult: tellMe.input.checked,
+        ...(chosen ? { action: chosen } : {}),
+      };
       const task = await ctx.api.post<Task>('/api/tasks', body, { headers: { 'Idempotency-Key': idempotencyKey } });
       idempotencyKey = crypto.randomUUID();
       // Shown once: the server keeps only its hash.
@@ -87,6 +98,7 @@ export function advancedForm(ctx: Ctx, defaultZone: () => string): HTMLElement {
       ),
       h('div', { class: 'field' }, h('label', { for: 'adv-zone' }, 'Timezone'), zone),
       action.element,
+      tellMe.el,
       error,
       h('div', { class: 'actions' }, submit),
     ),

@@ -4,6 +4,7 @@ import { advancedForm } from './compose-advanced.ts';
 import { debounce, fill, h } from './dom.ts';
 import { exampleList, type PreviewState, previewCard } from './preview.ts';
 import type { ParseResult, Task, View } from './types.ts';
+import { COMPOSE_DEFAULTS, resultSwitch } from './tool-words.ts';
 import { zoneSelect } from './zones.ts';
 
 const DEBOUNCE_MS = 300;
@@ -20,6 +21,8 @@ export const composeView: View = (ctx, main) => {
   });
   const zone = zoneSelect('compose-zone', ctx.zone());
   const preview = h('div', { id: 'preview', class: 'preview', 'aria-live': 'polite' });
+  // On by default here: a task typed in the box is usually something the user wants to hear back from.
+  const tellMe = resultSwitch('compose-notify-result', COMPOSE_DEFAULTS.notifyResult);
   const intro = exampleList((t) => useText(t), 'Not sure how to say it? Try:');
 
   let state: PreviewState = { kind: 'idle' };
@@ -33,7 +36,7 @@ export const composeView: View = (ctx, main) => {
 
   function show(next: PreviewState): void {
     state = next;
-    fill(preview, previewCard(state, { create: () => void create(), example: useText }));
+    fill(preview, previewCard(state, { create: () => void create(), example: useText, options: tellMe.el }));
     intro.hidden = state.kind !== 'idle' || text.value.trim() !== '';
   }
 
@@ -80,7 +83,7 @@ export const composeView: View = (ctx, main) => {
     try {
       // The reading shown is the one saved (parseId): the text is not read again, so an LLM reading
       // cannot change between the preview and the task.
-      const task = await ctx.api.post<Task>('/api/tasks', { text: d.text, parseId: shown.result.parseId, timezone: d.zone }, { headers: { 'Idempotency-Key': idempotencyKey } });
+      const task = await ctx.api.post<Task>('/api/tasks', { text: d.text, parseId: shown.result.parseId, timezone: d.zone, tools: [...COMPOSE_DEFAULTS.tools], notifyResult: tellMe.input.checked }, { headers: { 'Idempotency-Key': idempotencyKey } });
       keyFor = '';
       text.value = '';
       show({ kind: 'idle' });

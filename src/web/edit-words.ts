@@ -3,7 +3,7 @@
 // saved before Apply; Apply sends the same words with confirm, which saves the proposal as shown.
 import { ApiError, messageOf } from './api.ts';
 import { fill, h } from './dom.ts';
-import { absolute } from './format.ts';
+import { absolute, localClock } from './format.ts';
 import type { Ctx, Schedule, Task } from './types.ts';
 
 interface Change {
@@ -32,7 +32,7 @@ const LABELS: Record<Change['field'], string> = {
 
 function shown(field: Change['field'], value: unknown, zone: string): string {
   if (value === null || value === undefined || value === '') return field === 'startAt' || field === 'endAt' ? 'no limit' : 'none';
-  if (field === 'schedule') return (value as Schedule).description;
+  if (field === 'schedule') return localClock((value as Schedule).description);
   if (field === 'enabled') return value ? 'Active' : 'Paused';
   if (field === 'startAt' || field === 'endAt') return absolute(new Date(value as string), zone);
   return String(value);

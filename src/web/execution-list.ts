@@ -4,17 +4,17 @@
 // a job's history (admins).
 import { fill, h, replaceKeepingFocus } from './dom.ts';
 import { executionSummary } from './execution.ts';
-import type { Execution } from './types.ts';
+import type { RunLike } from './run-outcome.ts';
 
 export interface ExecutionRow {
   details: HTMLDetailsElement;
-  x: Execution;
+  x: RunLike;
 }
 
 export interface ExecutionList {
   el: HTMLOListElement;
   /** Adds or refreshes executions: new ones go on top, or at the end for older pages. */
-  upsert(items: Execution[], onTop: boolean): void;
+  upsert(items: RunLike[], onTop: boolean): void;
   rows(): ExecutionRow[];
   /** Re-draws an opened row's body (a running execution's new steps). */
   reopen(id: string): void;
@@ -34,7 +34,7 @@ interface Row extends ExecutionRow {
  * `body` draws an opened execution (it may fetch more, e.g. its steps); `changed` is told after
  * every upsert (the page's header may depend on the runs).
  */
-export function executionList(opts: { labelledBy: string; zone: () => string; body(x: Execution): Promise<HTMLElement>; changed?(): void }): ExecutionList {
+export function executionList(opts: { labelledBy: string; zone: () => string; body(x: RunLike): Promise<HTMLElement>; changed?(): void; showTask?: boolean }): ExecutionList {
   const el = h('ol', { class: 'executions', 'aria-labelledby': opts.labelledBy });
   const rows = new Map<string, Row>();
 
@@ -45,7 +45,7 @@ export function executionList(opts: { labelledBy: string; zone: () => string; bo
     row.body = body;
   }
 
-  function makeRow(x: Execution): Row {
+  function makeRow(x: RunLike): Row {
     const summary = h('summary', { class: 'x-summary' });
     const body = h('div', { class: 'execution-body' }, h('p', { class: 'muted' }, 'Loading…'));
     const details = h('details', { 'data-execution-id': x.id }, summary, body);
@@ -74,7 +74,7 @@ export function executionList(opts: { labelledBy: string; zone: () => string; bo
         if (row.sig === sig) continue;
         row.x = x;
         row.sig = sig;
-        fill(row.summary, ...executionSummary(x, zone));
+        fill(row.summary, ...executionSummary(x, zone, { showTask: opts.showTask ?? false }));
         if (row.details.open) void open(row);
       }
       fresh.sort(byIdDesc);

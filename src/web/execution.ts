@@ -4,7 +4,7 @@
 import { messageOf } from './api.ts';
 import { fill, h } from './dom.ts';
 import { absolute, count, duration, plural, pretty, relative } from './format.ts';
-import { statusBadge } from './task-actions.ts';
+import { reasonLine, type RunLike, runBadge } from './run-outcome.ts';
 import type { Ctx, Execution, Step } from './types.ts';
 
 /** With its steps (GET /api/executions/:id); without them, as a list returned it. */
@@ -18,16 +18,21 @@ function triggerLabel(x: Execution): string {
   return x.dryRun ? `${base} · dry run` : base;
 }
 
-/** The children of an execution's <summary>: status, trigger, when, how long, tokens. */
-export function executionSummary(x: Execution, zone: string): Array<HTMLElement | null> {
+/**
+ * The children of an execution's <summary>: status, trigger (or its task, in All runs), when, how
+ * long, tokens, and why it failed or warned.
+ */
+export function executionSummary(x: RunLike, zone: string, opts: { showTask?: boolean } = {}): Array<HTMLElement | null> {
   const at = new Date(x.startedAt ?? x.scheduledFor);
   return [
-    statusBadge(x.status),
+    runBadge(x),
+    opts.showTask && x.taskName ? h('span', { class: 'x-task' }, x.taskName) : null,
     h('span', { class: 'x-trigger' }, triggerLabel(x)),
     h('span', { class: 'x-when' }, x.startedAt ? 'Started ' : 'Scheduled ', h('time', { datetime: at.toISOString(), title: absolute(at, zone) }, absolute(at, zone)), ' ', h('span', { class: 'muted' }, '(', h('time', { datetime: at.toISOString(), 'data-relative': '' }, relative(at)), ')')),
     x.status === 'waiting' && x.waitUntil ? waitingUntil(x.waitUntil, zone) : null,
     h('span', { class: 'x-duration' }, x.durationMs === null ? (x.status === 'running' ? 'running…' : '') : duration(x.durationMs)),
     h('span', { class: 'x-tokens' }, tokens(x) ? `${count(tokens(x))} tokens` : ''),
+    reasonLine(x),
   ];
 }
 
@@ -63,8 +68,9 @@ function satisfiedByList(ctx: Ctx, ids: string[]): HTMLElement {
   return list;
 }
 
-function block(label: string, text: string, cls = ''): HTMLElement {
-  return h('div', { class: 'block' }, h('h4', null, label), h('pre', { class: cls, tabindex: 0 }, text));
+/** Headings nest under the page's History (h2): the run's parts are h3, a step's parts h4. */
+function block(label: string, text: string, cls = '', level: 'h3' | 'h4' = 'h4'): HTMLElement {
+  return h('div', { class: 'block' }, h(level, { class: 'part-title' }, label), h('pre', { class: cls, tabindex: 0 }, text));
 }
 
 function stepItem(s: Step): HTMLElement {
@@ -151,15 +157,15 @@ export function executionBody(ctx: Ctx, x: ExecutionDetail, onChanged: (x: Execu
         : null,
     ),
     cancel ? h('div', { class: 'actions' }, cancel) : null,
-    x.output ? block('Output', x.output, 'output') : null,
-    x.error ? h('div', { class: 'block' }, h('h4', null, 'Error'), h('p', { class: 'error-text' }, h('code', null, x.error.type), ' ', x.error.message)) : null,
+    x.output ? block('Output', x.output, 'output', 'h3') : null,
+    x.error ? h('div', { class: 'block' }, h('h3', { class: 'part-title' }, 'Error'), h('p', { class: 'error-text' }, h('code', null, x.error.type), ' ', x.error.message)) : null,
     x.steps ? steps(x.steps, isOpen(x)) : null,
   );
 }
 
 function steps(list: Step[], open: boolean): HTMLElement[] {
   return [
-    h('h4', null, list.length ? `Steps (${list.length})` : 'Steps'),
+    h('h3', { class: 'part-title' }, list.length ? `Steps (${list.length})` : 'Steps'),
     list.length ? h('ol', { class: 'steps' }, ...list.map(stepItem)) : h('p', { class: 'muted' }, open ? 'Nothing yet: steps appear here as the run makes them.' : 'No steps were recorded.'),
   ];
 }

@@ -23,7 +23,17 @@ export function relative(at: Date, now = Date.now()): string {
   return '';
 }
 
-/** "Thu, Nov 26, 09:00" in `zone`; the year only when it is not this year. */
+/** The browser's zone, and its locale's clock: every time on the page is shown in that one style. */
+const BROWSER_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+export const HOUR_CYCLE: 'h12' | 'h23' = (() => {
+  const cycle = new Intl.DateTimeFormat(undefined, { hour: 'numeric' }).resolvedOptions().hourCycle;
+  return cycle === 'h11' || cycle === 'h12' ? 'h12' : 'h23';
+})();
+
+/**
+ * "Thu, Nov 26, 09:00" in `zone`, with the zone's short name when it is not the browser's
+ * ("…, 09:00 GMT+1"); the year only when it is not this year.
+ */
 export function absolute(at: Date, zone: string): string {
   const sameYear = at.getUTCFullYear() === new Date().getUTCFullYear();
   return new Intl.DateTimeFormat(undefined, {
@@ -32,9 +42,24 @@ export function absolute(at: Date, zone: string): string {
     month: 'short',
     day: 'numeric',
     ...(sameYear ? {} : { year: 'numeric' }),
-    hour: '2-digit',
+    // "9:00 AM" as the descriptions read it; "09:00" on a 24-hour clock.
+    hour: HOUR_CYCLE === 'h12' ? 'numeric' : '2-digit',
     minute: '2-digit',
+    hourCycle: HOUR_CYCLE,
+    ...(zone !== BROWSER_ZONE ? { timeZoneName: 'short' } : {}),
   }).format(at);
+}
+
+const clockFormat = new Intl.DateTimeFormat(undefined, { timeZone: 'UTC', hour: 'numeric', minute: '2-digit', hourCycle: HOUR_CYCLE });
+
+/**
+ * A schedule's description with its wall-clock times ("At 17:30", written 24-hour by the server)
+ * in the browser's clock style ("At 5:30 PM" where the locale reads 12-hour), so the description
+ * and the run times beside it agree.
+ */
+export function localClock(text: string): string {
+  if (HOUR_CYCLE === 'h23') return text;
+  return text.replace(/\b([01]\d|2[0-3]):([0-5]\d)\b/g, (_, hh: string, mm: string) => clockFormat.format(Date.UTC(2000, 0, 1, Number(hh), Number(mm))));
 }
 
 /** A `<time>` showing the relative time, kept fresh by `refreshTimes`, with the absolute one beside it. */

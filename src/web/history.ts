@@ -8,8 +8,10 @@ import { editInWords } from './edit-words.ts';
 import { type ExecutionDetail, executionBody, isOpen } from './execution.ts';
 import { executionList } from './execution-list.ts';
 import { taskActions } from './task-actions.ts';
+import { toolWords } from './tool-words.ts';
 import { nextRunLine, runsAfterLine, scheduleLine, taskBadge } from './task-summary.ts';
-import type { Execution, Graph, Page, Task, View } from './types.ts';
+import { runStatusFilter } from './runs.ts';
+import type { Graph, Page, Run, Task, View } from './types.ts';
 
 const PAGE = 20;
 const LIVE_POLL_MS = 1000;
@@ -30,6 +32,7 @@ export const historyView: View = (ctx, main, [taskId, runId]) => {
   words.hidden = true;
   let cursor: string | null = null;
   let first = true;
+  let missing = false;
 
   const list = executionList({
     labelledBy: 'history-title',
@@ -37,8 +40,9 @@ export const historyView: View = (ctx, main, [taskId, runId]) => {
     async body(x) {
       try {
         const detail = await ctx.api.get<ExecutionDetail>(`/api/executions/${x.id}`);
-        if (detail.status !== x.status) list.upsert([detail], false);
-        return executionBody(ctx, detail, (changed) => list.upsert([changed], false));
+        // The row keeps what only the list reads (its failed tool calls).
+        if (detail.status !== x.status) list.upsert([{ ...x, ...detail }], false);
+        return executionBody(ctx, detail, (changed) => list.upsert([{ ...x, ...changed }], false));
       } catch (err) {
         return h('div', { class: 'execution-body' }, h('p', { class: 'error' }, messageOf(err)));
       }
@@ -63,7 +67,8 @@ export const historyView: View = (ctx, main, [taskId, runId]) => {
       runsAfterLine(t, (id) => names.get(id)),
       nextRunLine(t, ctx.zone(), { waiting }),
       t.prompt && t.prompt !== t.name ? h('p', { class: 'prompt' }, t.prompt) : null,
-      t.tools.length ? h('p', { class: 'muted' }, 'Tools: ', ...t.tools.flatMap((name, i) => [i ? ', ' : '', h('code', null, name)])) : null,
+      t.tools.length ? h('p', { class: 'muted' }, 'Tools: ', ...t.tools.flatMap((name, i) => [i ? ', ' : '', h('code', { title: toolWords(name) }, name)])) : null,
+      t.notifyResult ? h('p', { class: 'muted notify-result' }, 'Each run’s result goes to your Inbox.') : null,
       taskActions(ctx, t, {
         changed: (next) => {
           task = next;
@@ -96,6 +101,8 @@ export const historyView: View = (ctx, main, [taskId, runId]) => {
       words.hidden = false;
     } catch (err) {
       if (err instanceof ApiError && err.status === 404) {
+        missing = true;
+        filter.el.hidden = true;
         title.textContent = 'Task not found';
         fill(head, h('p', null, 'It may have been deleted. '), h('a', { href: '#/tasks' }, 'Back to all tasks'));
         list.clear();
@@ -105,12 +112,22 @@ export const historyView: View = (ctx, main, [taskId, runId]) => {
     }
   }
 
+  const filter = runStatusFilter('history-status', () => {
+    list.clear();
+    cursor = null;
+    more.hidden = true;
+    void loadNewest();
+  });
+  const query = () => `/api/executions?taskId=${taskId}&limit=${PAGE}${filter.value() ? `&status=${filter.value()}` : ''}`;
+
   async function loadNewest(): Promise<void> {
+    if (missing) return;
     try {
-      const page = await ctx.api.get<Page<Execution>>(`/api/tasks/${taskId}/executions?limit=${PAGE}`);
+      const page = await ctx.api.get<Page<Run>>(query());
       if (cursor === null && list.rows().length === 0) cursor = page.nextCursor;
       list.upsert(page.items, true);
       more.hidden = cursor === null;
+      empty.textContent = filter.value() ? 'No runs with this status.' : 'No runs yet. Press Run now to try it.';
       if (first && runId) list.reveal(runId);
       first = false;
     } catch (err) {
@@ -120,7 +137,7 @@ export const historyView: View = (ctx, main, [taskId, runId]) => {
 
   async function loadOlder(): Promise<void> {
     if (!cursor) return;
-    const page = await ctx.api.get<Page<Execution>>(`/api/tasks/${taskId}/executions?limit=${PAGE}&cursor=${cursor}`);
+    const page = await ctx.api.get<Page<Run>>(`${query()}&cursor=${cursor}`);
     cursor = page.nextCursor;
     list.upsert(page.items, false);
     more.hidden = cursor === null;
@@ -138,7 +155,7 @@ export const historyView: View = (ctx, main, [taskId, runId]) => {
     for (const row of list.rows()) if (row.details.open && isOpen(row.x)) list.reopen(row.x.id);
   }, LIVE_POLL_MS);
 
-  fill(main, historySection({ href: '#/tasks', label: 'All tasks' }, title, [head, words], empty, list.el, more));
+  fill(main, historySection({ href: '#/tasks', label: 'All tasks' }, title, [head, words], [filter.el, empty], list.el, more));
   void loadTask().then(loadNewest);
   return () => {
     off();

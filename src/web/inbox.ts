@@ -1,5 +1,6 @@
 // The inbox: what tasks sent with the notify tool, newest first, unread ones marked; live.
 import { messageOf } from './api.ts';
+import { browserNotificationSwitch } from './browser-notify.ts';
 import { fill, h } from './dom.ts';
 import { when } from './format.ts';
 import type { Notification, NotificationPage, View } from './types.ts';
@@ -31,7 +32,7 @@ export const inboxView: View = (ctx, main) => {
 
   function draw(unreadCount: number): void {
     fill(list, ...items.map(item));
-    summary.textContent = items.length === 0 ? 'Nothing here yet. Tasks that use the notify tool deliver their messages here.' : unreadCount ? `${unreadCount} unread` : 'All read';
+    summary.textContent = items.length === 0 ? 'Nothing here yet. Tasks that use the notify tool, or tell you their results, deliver them here.' : unreadCount ? `${unreadCount} unread` : 'All read';
     readAll.hidden = unreadCount === 0;
     more.hidden = cursor === null;
   }
@@ -79,6 +80,7 @@ export const inboxView: View = (ctx, main) => {
       'section',
       { class: 'view inbox-view' },
       h('div', { class: 'view-head' }, h('h1', { id: 'view-title', tabindex: -1 }, 'Inbox'), readAll),
+      browserNotificationSwitch(),
       summary,
       list,
       more,

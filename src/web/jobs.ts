@@ -4,7 +4,7 @@
 // is visible, and soon after a Run now.
 import { messageOf } from './api.ts';
 import { fill, h } from './dom.ts';
-import { when } from './format.ts';
+import { localClock, when } from './format.ts';
 import { whileVisible } from './poll.ts';
 import { statusBadge } from './task-actions.ts';
 import type { Ctx, Execution, Job, Page, View } from './types.ts';
@@ -38,7 +38,7 @@ export function jobFacts(job: Job, zone: string): HTMLElement {
     'dl',
     { class: 'facts compact' },
     h('dt', null, 'Schedule'),
-    h('dd', null, job.schedule?.description ?? 'None: runs after other tasks', job.schedule?.cron ? [' · ', h('code', { class: 'cron' }, job.schedule.cron)] : null),
+    h('dd', null, job.schedule ? localClock(job.schedule.description) : 'None: runs after other tasks', job.schedule?.cron ? [' · ', h('code', { class: 'cron' }, job.schedule.cron)] : null),
     h('dt', null, 'Timezone'),
     h('dd', null, job.timezone.replaceAll('_', ' ')),
     h('dt', null, 'Next run'),

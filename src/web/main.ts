@@ -1,6 +1,7 @@
 // The shell: session and sign-in, the router (hash routes, so the server needs no fallback), the
 // live event stream and its indicator, the inbox badge, toasts, and fresh relative times.
 import { type Api, ApiError, createApi } from './api.ts';
+import { showBrowserNotification } from './browser-notify.ts';
 import { composeView } from './compose.ts';
 import { h } from './dom.ts';
 import { refreshTimes } from './format.ts';
@@ -9,6 +10,7 @@ import { inboxView } from './inbox.ts';
 import { jobHistoryView } from './job-history.ts';
 import { jobsView } from './jobs.ts';
 import { connectLive, type LiveState } from './live.ts';
+import { runsView } from './runs.ts';
 import { signIn } from './signin.ts';
 import { tasksView } from './tasks.ts';
 import type { Ctx, LiveEvent, Session, View } from './types.ts';
@@ -18,6 +20,7 @@ const ROUTES: Array<{ path: RegExp; view: View; title: string; nav: string }> = 
   { path: /^\/$/, view: composeView, title: 'New task', nav: 'compose' },
   { path: /^\/tasks(?:\?new=(\d+))?$/, view: tasksView, title: 'Tasks', nav: 'tasks' },
   { path: /^\/tasks\/(\d+)(?:\/runs\/(\d+))?$/, view: historyView, title: 'Task', nav: 'tasks' },
+  { path: /^\/runs$/, view: runsView, title: 'All runs', nav: 'runs' },
   { path: /^\/inbox$/, view: inboxView, title: 'Inbox', nav: 'inbox' },
   { path: /^\/jobs$/, view: jobsView, title: 'Jobs', nav: 'jobs' },
   { path: /^\/jobs\/system\/(\d+)$/, view: jobHistoryView, title: 'System job', nav: 'jobs' },
@@ -115,6 +118,7 @@ async function boot(): Promise<void> {
   };
   handlers.add((e) => {
     if (e.type === 'reset' || e.type.startsWith('notification.')) void refreshBadge();
+    showBrowserNotification(e);
   });
 
   let leave = () => {};

@@ -1,7 +1,7 @@
 // What tickler understood, as a reply under the chat box: the instruction, the schedule in plain
 // English, the next runs in the user's zone, who read it — or why it could not, with phrases that work.
 import { h } from './dom.ts';
-import { absolute, relative } from './format.ts';
+import { absolute, localClock, relative } from './format.ts';
 import type { ParseResult } from './types.ts';
 
 /** Phrases the rules read without an LLM (checked in test/browser). */
@@ -22,6 +22,8 @@ export type PreviewState =
 export interface PreviewActions {
   create(): void;
   example(text: string): void;
+  /** Choices shown above Create (the same element across redraws, so a choice survives them). */
+  options?: HTMLElement;
 }
 
 export function exampleList(onPick: (text: string) => void, label = 'Try one of these:'): HTMLElement {
@@ -76,7 +78,7 @@ function understood(state: Extract<PreviewState, { kind: 'ok' }>, actions: Previ
           : h('span', { class: 'warn' }, 'No instruction yet: add what tickler should do, e.g. “…, summarize the news”.'),
       ),
       h('dt', null, 'When'),
-      h('dd', { class: 'schedule-description' }, s.description),
+      h('dd', { class: 'schedule-description' }, localClock(s.description)),
       h('dt', null, 'Timezone'),
       h('dd', null, s.timezone, s.timezone !== zone ? h('span', { class: 'muted' }, ' (from your text; times below are in ', zone, ')') : null),
     ),
@@ -85,6 +87,7 @@ function understood(state: Extract<PreviewState, { kind: 'ok' }>, actions: Previ
     // Read, but this server would refuse it (its minimum interval, the task quota): said before Create.
     result.refusal ? h('p', { class: 'error refusal', role: 'alert' }, `Can’t be created here: ${result.refusal.detail}`) : null,
     state.error ? h('p', { class: 'error', role: 'alert' }, state.error) : null,
+    actions.options ?? null,
     h(
       'div',
       { class: 'actions' },

@@ -3,7 +3,7 @@
 // reader and keyboard already knows) and "Wait up to" (a number and a unit).
 import { messageOf } from './api.ts';
 import { fill, h } from './dom.ts';
-import { inUnits } from './format.ts';
+import { inUnits, localClock } from './format.ts';
 import type { Ctx, Page, Task } from './types.ts';
 
 const MAX_AFTER = 20;
@@ -75,7 +75,7 @@ export function depsFields(ctx: Ctx, task: Task): DepsFields {
   async function load(): Promise<void> {
     try {
       const page = await ctx.api.get<Page<Task>>('/api/tasks?limit=200');
-      const others = page.items.filter((t) => t.id !== task.id).map((t) => ({ id: t.id, name: t.name, detail: t.schedule?.description ?? 'runs after other tasks' }));
+      const others = page.items.filter((t) => t.id !== task.id).map((t) => ({ id: t.id, name: t.name, detail: t.schedule ? localClock(t.schedule.description) : 'runs after other tasks' }));
       // A chosen task beyond the first page is kept, by id.
       for (const id of task.after) if (!others.some((o) => o.id === id)) others.push({ id, name: `task ${id}`, detail: 'chosen earlier' });
       if (others.length === 0) return fill(options, h('p', { class: 'muted' }, 'You have no other tasks yet.'));

@@ -36,5 +36,6 @@ export function duplicateBody(task: Task): Record<string, unknown> {
     monthlyTokenBudget: task.monthlyTokenBudget,
     after: task.after,
     waitSeconds: task.waitSeconds,
+    notifyResult: task.notifyResult,
   };
 }

@@ -5,10 +5,11 @@
 import { ApiError, messageOf } from './api.ts';
 import { openModal } from './dialog.ts';
 import { h } from './dom.ts';
-import { inUnits } from './format.ts';
+import { inUnits, localClock } from './format.ts';
 import { isRRule, rruleInput } from './rrule-input.ts';
 import { type DepsFields, depsFields, fieldError } from './task-deps-fields.ts';
 import type { Ctx, Schedule, Task } from './types.ts';
+import { resultSwitch, toolWords } from './tool-words.ts';
 import { zoneSelect } from './zones.ts';
 
 /** The schedule written so that the parser reads it back to the same thing. */
@@ -33,7 +34,7 @@ const SLOT_IDS: Record<Slot, string> = { name: 'edit-name', schedule: 'edit-sche
 /** Sentence case for a message shown alone under its field. */
 const sentence = (m: string) => m.charAt(0).toUpperCase() + m.slice(1);
 
-function buildPatch(task: Task, f: { name: string; prompt: string; zone: string; noSchedule: boolean; schedule: string; initialSchedule: string; tools: string[]; deps: DepsFields; wait: number }) {
+function buildPatch(task: Task, f: { name: string; prompt: string; zone: string; noSchedule: boolean; schedule: string; initialSchedule: string; tools: string[]; notifyResult: boolean; deps: DepsFields; wait: number }) {
   const patch: Record<string, unknown> = {};
   if (f.name !== task.name) patch.name = f.name;
   if (f.prompt !== task.prompt) patch.prompt = f.prompt;
@@ -43,6 +44,7 @@ function buildPatch(task: Task, f: { name: string; prompt: string; zone: string;
     patch.schedule = isRRule(f.schedule) ? rruleInput(f.schedule, task.schedule?.dtstart) : { text: f.schedule };
   }
   if (f.tools.join() !== task.tools.join()) patch.tools = f.tools;
+  if (f.notifyResult !== task.notifyResult) patch.notifyResult = f.notifyResult;
   const after = f.deps.chosen();
   if ([...after].sort().join() !== [...task.after].sort().join()) patch.after = after;
   if (f.wait !== task.waitSeconds) patch.waitSeconds = f.wait;
@@ -58,9 +60,16 @@ export async function editTask(ctx: Ctx, task: Task): Promise<Task | null> {
   const noSchedule = h('input', { id: 'edit-no-schedule', type: 'checkbox', checked: task.schedule === null });
   const zone = zoneSelect('edit-zone', task.timezone);
   const deps = depsFields(ctx, task);
+  // Each tool says in words what it lets the task do, read with its checkbox.
   const tools = ctx.session.tools.map((t) =>
-    h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'tools', value: t, checked: task.tools.includes(t) }), ' ', h('code', null, t)),
+    h(
+      'div',
+      { class: 'tool-choice' },
+      h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'tools', value: t, checked: task.tools.includes(t), 'aria-describedby': `edit-tool-${t}-help` }), ' ', h('code', null, t)),
+      h('p', { id: `edit-tool-${t}-help`, class: 'hint tool-help' }, toolWords(t)),
+    ),
   );
+  const tellMe = resultSwitch('edit-notify-result', task.notifyResult);
   const error = h('p', { class: 'error', role: 'alert', hidden: true });
   const save = h('button', { type: 'submit', class: 'primary' }, 'Save');
   let saved: Task | null = null;
@@ -116,7 +125,7 @@ export async function editTask(ctx: Ctx, task: Task): Promise<Task | null> {
         if (typeof wait === 'string') local.push({ path: 'waitSeconds', message: wait });
         if (local.length) return void showAtFields(local);
         const chosenTools = Array.from(form.querySelectorAll<HTMLInputElement>('input[name="tools"]:checked')).map((i) => i.value);
-        const patch = buildPatch(task, { name: name.value.trim(), prompt: prompt.value, zone: zone.value, noSchedule: noSchedule.checked, schedule: schedule.value.trim(), initialSchedule, tools: chosenTools, deps, wait: wait as number });
+        const patch = buildPatch(task, { name: name.value.trim(), prompt: prompt.value, zone: zone.value, noSchedule: noSchedule.checked, schedule: schedule.value.trim(), initialSchedule, tools: chosenTools, notifyResult: tellMe.input.checked, deps, wait: wait as number });
         if (Object.keys(patch).length === 0) return dialog.close('cancel');
         save.disabled = true;
         try {
@@ -139,7 +148,7 @@ export async function editTask(ctx: Ctx, task: Task): Promise<Task | null> {
       { class: 'field' },
       h('label', { for: 'edit-schedule' }, 'Schedule'),
       schedule,
-      h('p', { id: 'edit-schedule-help', class: 'hint' }, `Plain English or a cron expression. Now: ${task.schedule?.description ?? 'none (it runs after other tasks)'}.`),
+      h('p', { id: 'edit-schedule-help', class: 'hint' }, `Plain English or a cron expression. Now: ${task.schedule ? localClock(task.schedule.description) : 'none (it runs after other tasks)'}.`),
       h('label', { class: 'check' }, noSchedule, ' No schedule: run only after the tasks chosen below'),
       fieldError('edit-schedule-error'),
     ),
@@ -147,6 +156,7 @@ export async function editTask(ctx: Ctx, task: Task): Promise<Task | null> {
     deps.wait,
     h('div', { class: 'field' }, h('label', { for: 'edit-zone' }, 'Timezone'), zone),
     h('fieldset', { class: 'tools' }, h('legend', null, 'Tools the task may use'), ...tools),
+    tellMe.el,
     error,
     h('div', { class: 'actions' }, h('button', { type: 'button', onclick: () => dialog.close('cancel') }, 'Cancel'), save),
   );

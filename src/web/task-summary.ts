@@ -2,8 +2,9 @@
 // that it has none and runs after other tasks), its next run, the tasks it runs after, and a
 // scheduled fire waiting for them.
 import { h } from './dom.ts';
-import { absolute, relative, span, when } from './format.ts';
+import { absolute, localClock, relative, span, when } from './format.ts';
 import { statusBadge } from './task-actions.ts';
+import { firstLine, reasonLine, type RunLike, runBadge } from './run-outcome.ts';
 import type { Execution, Task } from './types.ts';
 
 /** What the page knows about a task beyond the task itself. */
@@ -25,7 +26,7 @@ export function taskBadge(task: Task, state: TaskState): HTMLElement {
 /** "At 09:00, Monday through Friday · Europe/Paris", or that it only runs after other tasks. */
 export function scheduleLine(task: Task): HTMLElement {
   if (!task.schedule) return h('p', { class: 'schedule' }, 'No schedule: runs after other tasks');
-  return h('p', { class: 'schedule' }, task.schedule.description, h('span', { class: 'muted' }, ` · ${task.timezone.replaceAll('_', ' ')}`));
+  return h('p', { class: 'schedule' }, localClock(task.schedule.description), h('span', { class: 'muted' }, ` · ${task.timezone.replaceAll('_', ' ')}`));
 }
 
 /** "Next run in 3 hours (Thu, Nov 26, 09:00)", what it is waiting for, or why there is none. */
@@ -69,8 +70,21 @@ export function runsAfterLine(task: Task, nameOf: (id: string) => string | undef
   );
 }
 
-/** "Last run 2 hours ago (…): Failed", so a card tells how it went without opening it. */
-export function lastRunLine(task: Task, zone: string): HTMLElement | null {
+/**
+ * "Last run 2 hours ago (…): Failed", so a card tells how it went without opening it; with the
+ * last run itself (`last`), a failed tool call shows as a warning.
+ */
+export function lastRunLine(task: Task, zone: string, last: RunLike | null = null): HTMLElement | null {
   if (!task.lastRunAt) return null;
-  return h('p', { class: 'last-run' }, 'Last run ', when(task.lastRunAt, zone), task.lastStatus ? [': ', statusBadge(task.lastStatus)] : null);
+  const badge = last && last.status === task.lastStatus ? runBadge(last) : task.lastStatus ? statusBadge(task.lastStatus) : null;
+  return h('p', { class: 'last-run' }, 'Last run ', when(task.lastRunAt, zone), badge ? [': ', badge] : null);
+}
+
+/** Under the last-run line: why it failed or warned, else the first line of what it said. */
+export function lastRunDetail(last: RunLike | null): HTMLElement | null {
+  if (!last) return null;
+  const why = reasonLine(last, 'last-reason');
+  if (why) return h('p', { class: 'last-run-detail' }, why);
+  const said = firstLine(last.output);
+  return said ? h('p', { class: 'last-run-detail last-output muted' }, h('span', { class: 'visually-hidden' }, 'Last output: '), `“${said}”`) : null;
 }

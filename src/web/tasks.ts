@@ -7,13 +7,15 @@ import { dependencySection } from './graph.ts';
 import { schedulerPanel } from './status.ts';
 import { taskActions } from './task-actions.ts';
 import { actionLine } from './task-action.ts';
-import { lastRunLine, nextRunLine, runsAfterLine, scheduleLine, type TaskState, taskBadge } from './task-summary.ts';
-import type { Ctx, Execution, Page, Task, View } from './types.ts';
+import { lastRunDetail, lastRunLine, nextRunLine, runsAfterLine, scheduleLine, type TaskState, taskBadge } from './task-summary.ts';
+import type { RunLike } from './run-outcome.ts';
+import type { Ctx, Execution, Page, Run, Task, View } from './types.ts';
 
 interface CardHooks {
   changed(t: Task): void;
   deleted(id: string): void;
   nameOf(id: string): string | undefined;
+  lastRun(id: string): RunLike | null;
 }
 
 function taskCard(ctx: Ctx, task: Task, state: TaskState, hooks: CardHooks): HTMLElement {
@@ -25,7 +27,8 @@ function taskCard(ctx: Ctx, task: Task, state: TaskState, hooks: CardHooks): HTM
     actionLine(task),
     runsAfterLine(task, hooks.nameOf),
     nextRunLine(task, ctx.zone(), state),
-    lastRunLine(task, ctx.zone()),
+    lastRunLine(task, ctx.zone(), hooks.lastRun(task.id)),
+    lastRunDetail(hooks.lastRun(task.id)),
     task.prompt && task.prompt !== task.name ? h('p', { class: 'prompt clamp' }, task.prompt) : null,
     taskActions(ctx, task, { changed: hooks.changed, deleted: () => hooks.deleted(task.id) }),
   );
@@ -58,6 +61,7 @@ export const tasksView: View = (ctx, main, [newId]) => {
   const cards = new Map<string, { el: HTMLElement; sig: string }>();
   const running = new Map<string, Set<string>>();
   const waiting = new Map<string, Execution>();
+  const lastRuns = new Map<string, Run>();
   const deps = dependencySection(ctx);
   let tasks: Task[] = [];
   let highlight = newId;
@@ -91,6 +95,7 @@ export const tasksView: View = (ctx, main, [newId]) => {
     const names = new Map(tasks.map((t) => [t.id, t.name]));
     const hooks: CardHooks = {
       nameOf: (id) => names.get(id),
+      lastRun: (id) => lastRuns.get(id) ?? null,
       changed: (t: Task) => {
         tasks = tasks.map((x) => (x.id === t.id ? t : x));
         draw();
@@ -104,7 +109,7 @@ export const tasksView: View = (ctx, main, [newId]) => {
       seen.add(task.id);
       const state: TaskState = { running: (running.get(task.id)?.size ?? 0) > 0, waiting: waiting.get(task.id) ?? null };
       // The names of the tasks it runs after are part of what the card shows.
-      const sig = JSON.stringify([task, state, ctx.zone(), task.after.map((id) => names.get(id))]);
+      const sig = JSON.stringify([task, state, ctx.zone(), task.after.map((id) => names.get(id)), lastRuns.get(task.id) ?? null]);
       const old = cards.get(task.id);
       let el = old?.el;
       if (!old || old.sig !== sig) {
@@ -137,6 +142,17 @@ export const tasksView: View = (ctx, main, [newId]) => {
     }
   }
 
+  /** Reads the last finished run of every task (one request): its output, its failure, its tool errors. */
+  async function loadLastRuns(): Promise<void> {
+    try {
+      const page = await ctx.api.get<Page<Run>>('/api/executions?latest=true&limit=200');
+      lastRuns.clear();
+      for (const x of page.items) lastRuns.set(x.taskId, x);
+    } catch {
+      // the cards show the task's own last status
+    }
+  }
+
   /** Reads whether each task that can wait has a fire waiting (not in the task itself). */
   async function loadWaiting(ids: string[]): Promise<void> {
     await Promise.all(
@@ -164,7 +180,7 @@ export const tasksView: View = (ctx, main, [newId]) => {
         try {
           const page = await ctx.api.get<Page<Task>>('/api/tasks?limit=200');
           tasks = page.items;
-          await loadWaiting(tasks.filter(canWait).map((t) => t.id));
+          await Promise.all([loadWaiting(tasks.filter(canWait).map((t) => t.id)), loadLastRuns()]);
           draw();
           if (tasks.some((t) => t.after.length > 0)) void deps.load();
           else deps.el.hidden = true;
@@ -190,6 +206,7 @@ export const tasksView: View = (ctx, main, [newId]) => {
     draw();
     const task = tasks.find((t) => t.id === taskId);
     if (task && canWait(task)) void loadWaiting([taskId]).then(draw);
+    if (e.type !== 'execution.started') void loadLastRuns().then(draw);
     // A finished run moves the graph: its box's last status, the arrows it satisfies.
     if (!deps.el.hidden && e.type !== 'execution.started') void deps.load();
   });

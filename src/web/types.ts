@@ -11,6 +11,7 @@ import type {
   NotificationPageOut,
   page,
   ParseOut,
+  RunOut,
   ScheduleOut,
   SessionOut,
   StepOut,
@@ -42,6 +43,8 @@ export type Schedule = z.infer<typeof ScheduleOut>;
 export type Task = z.infer<typeof TaskOut>;
 export type Execution = z.infer<typeof ExecutionOut>;
 export type ExecutionStatus = Execution['status'];
+/** A row of GET /api/executions: an execution with its task's name and its failed tool calls. */
+export type Run = z.infer<typeof RunOut>;
 export type Step = z.infer<typeof StepOut>;
 export type Notification = z.infer<typeof NotificationOut>;
 export type NotificationPage = z.infer<typeof NotificationPageOut>;

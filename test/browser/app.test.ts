@@ -41,12 +41,12 @@ describe.skipIf(!run)('the web app', () => {
     await page.keyboard.type(PHRASE, { delay: 2 });
     const card = page.locator('.reply-ok');
     await card.waitFor();
-    await expect.poll(() => card.locator('.schedule-description').textContent()).toBe('At 09:00, Monday through Friday');
+    await expect.poll(() => card.locator('.schedule-description').textContent()).toBe('At 9:00 AM, Monday through Friday');
     expect(await card.locator('.pill-rules').textContent()).toBe('Read by the rules');
     expect(await card.locator('.instruction').textContent()).toBe('Summarize the top Hacker News stories');
     expect(await card.locator('.runs li').count()).toBe(5);
-    // In the browser's zone (Europe/Paris), 09:00 local.
-    expect(await card.locator('.runs li .run-abs').first().textContent()).toMatch(/09:00/);
+    // In the browser's zone (Europe/Paris), 09:00 local; the en-US browser reads 12-hour, description included.
+    expect(await card.locator('.runs li .run-abs').first().textContent()).toMatch(/ 9:00 AM/);
     await screenshot(page, 'compose-desktop');
 
     // A double click cannot create twins (one Idempotency-Key per draft).
@@ -55,8 +55,8 @@ describe.skipIf(!run)('the web app', () => {
     const created = page.locator('.task-card.just-created');
     await created.waitFor();
     expect(await created.locator('h2').textContent()).toMatch(/Hacker News/);
-    expect(await created.locator('.schedule').textContent()).toMatch(/At 09:00, Monday through Friday · Europe\/Paris/);
-    expect(await created.locator('.next').textContent()).toMatch(/^Next run (in \d+ (minutes?|hours?|days?)|tomorrow) \(.+09:00 AM\)$/); // the distance depends on when the suite runs
+    expect(await created.locator('.schedule').textContent()).toMatch(/At 9:00 AM, Monday through Friday · Europe\/Paris/);
+    expect(await created.locator('.next').textContent()).toMatch(/^Next run (in \d+ (minutes?|hours?|days?)|tomorrow) \(.+ 9:00 AM\)$/); // the distance depends on when the suite runs
     expect(await tasksInDb()).toHaveLength(1);
   });
 
@@ -68,7 +68,7 @@ describe.skipIf(!run)('the web app', () => {
     expect(await declined.locator('.reason').textContent()).toMatch(/vague/);
     await screenshot(page, 'compose-declined-desktop');
     await declined.getByRole('button', { name: 'every monday at 8:30am, remind me to water the plants' }).click();
-    await expect.poll(() => page.locator('.reply-ok .schedule-description').textContent()).toBe('At 08:30, only on Monday');
+    await expect.poll(() => page.locator('.reply-ok .schedule-description').textContent()).toBe('At 8:30 AM, only on Monday');
     expect(await page.locator('#compose-text').inputValue()).toBe('every monday at 8:30am, remind me to water the plants');
   });
 
@@ -77,7 +77,7 @@ describe.skipIf(!run)('the web app', () => {
     await page.getByLabel('Name').fill('Standup notes');
     await page.getByLabel('Instruction').fill('Collect yesterday’s commits');
     await page.getByLabel('Cron expression').fill('30 7 * * 1-5');
-    await page.locator('#adv-cron-preview', { hasText: 'At 07:30, Monday through Friday' }).waitFor();
+    await page.locator('#adv-cron-preview', { hasText: 'At 7:30 AM, Monday through Friday' }).waitFor();
     await page.locator('.advanced').getByRole('button', { name: 'Create task' }).click();
     const card = page.locator('.task-card.just-created');
     await card.waitFor();
@@ -89,16 +89,17 @@ describe.skipIf(!run)('the web app', () => {
     const task = (await tasksInDb()).find((t) => t.name.includes('Hacker News'));
     await page.goto(`${stack.app.url}/#/tasks/${task?.id}`);
     await page.locator('h1', { hasText: 'Hacker News' }).waitFor();
-    // Give it the notify tool through the edit dialog, keyboard only.
+    // Made in the compose box, it has the notify tool already; give it memory_set through the edit dialog, keyboard only.
     await page.getByRole('button', { name: 'Edit', exact: true }).click();
     const dialog = page.locator('dialog[open]');
     await dialog.waitFor();
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('edit-name');
-    await dialog.locator('input[value="notify"]').focus();
+    expect(await dialog.locator('input[value="notify"]').isChecked()).toBe(true);
+    await dialog.locator('input[value="memory_set"]').focus();
     await page.keyboard.press('Space');
     await dialog.getByRole('button', { name: 'Save' }).click();
     await dialog.waitFor({ state: 'detached' });
-    await until(async () => (await tasksInDb()).find((t) => t.id === task?.id)?.tools.includes('notify'), 3000, 'the tool saved');
+    await until(async () => (await tasksInDb()).find((t) => t.id === task?.id)?.tools.includes('memory_set'), 3000, 'the tool saved');
 
     stack.fake.script(
       reply.delayed(400, reply.toolCall('notify', { title: 'Top stories', message: '1. Show HN: tickler', onlyIfChanged: false }, { usage: { promptTokens: 310, completionTokens: 24 } })),
@@ -140,16 +141,20 @@ describe.skipIf(!run)('the web app', () => {
     await row.locator('summary').click();
   });
 
-  it('shows the notification in the inbox with an unread badge, and marks it read', async () => {
+  it('shows the notification and the run’s result in the inbox with an unread badge, and marks them read', async () => {
+    // The notify tool's message, and the result (the task was made in the compose box: "Tell me the result").
     const badge = page.locator('#unread');
-    await expect.poll(() => badge.textContent()).toBe('1');
+    await expect.poll(() => badge.textContent()).toBe('2');
     await page.getByRole('link', { name: /Inbox/ }).click();
-    const note = page.locator('.note.unread');
+    const note = page.locator('.note.unread', { has: page.locator('h2', { hasText: /^Top stories$/ }) });
     await note.waitFor();
-    expect(await note.locator('h2').textContent()).toBe('Top stories');
     expect(await note.locator('.note-body').textContent()).toBe('1. Show HN: tickler');
+    const result = page.locator('.note.unread', { hasText: ': done' });
+    expect(await result.locator('.note-body').textContent()).toBe('Here are today’s top stories: Show HN: tickler.');
     await screenshot(page, 'inbox-desktop');
     await note.getByRole('button', { name: 'Mark read' }).click();
+    await expect.poll(() => badge.textContent()).toBe('1');
+    await result.getByRole('button', { name: 'Mark read' }).click();
     await page.locator('.note.unread').waitFor({ state: 'detached' });
     await expect.poll(() => badge.isHidden()).toBe(true);
   });

@@ -39,15 +39,15 @@ describe.skipIf(!run)('rrule schedules in the web app', () => {
     await field.fill('FREQ=MONTHLY;BYDAY=9FR');
     await page.locator('#adv-cron-preview', { hasText: 'BYDAY: bad ordinal 9FR' }).waitFor();
     await field.fill('FREQ=WEEKLY;INTERVAL=2;BYDAY=MO;BYHOUR=9;BYMINUTE=0');
-    await page.locator('#adv-cron-preview', { hasText: 'Every 2 weeks on Monday at 09:00' }).waitFor();
+    await page.locator('#adv-cron-preview', { hasText: 'Every 2 weeks on Monday at 9:00 AM' }).waitFor();
     const runs = page.locator('#adv-cron-preview .runs li');
     expect(await runs.count()).toBe(3);
-    expect(await runs.first().textContent()).toMatch(/Mon.*09:00/);
+    expect(await runs.first().textContent()).toMatch(/Mon.* 9:00 AM/);
     await screenshot(page, 'rrule-preview');
     await page.locator('.advanced').getByRole('button', { name: 'Create task' }).click();
     const card = page.locator('.task-card.just-created');
     await card.waitFor();
-    expect(await card.locator('.schedule').textContent()).toMatch(/^Every 2 weeks on Monday at 09:00 · Europe\/Paris$/);
+    expect(await card.locator('.schedule').textContent()).toMatch(/^Every 2 weeks on Monday at 9:00 AM · Europe\/Paris$/);
     expect(await scheduleOf('Fortnightly review')).toMatchObject({ kind: 'rrule', rrule: 'FREQ=WEEKLY;INTERVAL=2;BYDAY=MO;BYHOUR=9;BYMINUTE=0;BYSECOND=0' });
   });
 
@@ -66,7 +66,7 @@ describe.skipIf(!run)('rrule schedules in the web app', () => {
     await dialog.waitFor({ state: 'detached' });
     await until(async () => (await scheduleOf('Fortnightly review'))?.rrule?.includes('BYHOUR=10'), 3000, 'the edited rule');
     expect((await scheduleOf('Fortnightly review'))?.dtstart).toBe(before?.dtstart);
-    await page.locator('.schedule', { hasText: 'Every 2 weeks on Monday at 10:00' }).first().waitFor();
+    await page.locator('.schedule', { hasText: 'Every 2 weeks on Monday at 10:00 AM' }).first().waitFor();
     expect(pageErrors).toEqual([]);
   });
 });

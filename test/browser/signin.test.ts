@@ -84,13 +84,13 @@ describe.skipIf(!run)('signing in (apikey mode)', () => {
     await page.locator('#compose-text').waitFor();
     await page.locator('#skip').focus();
     const order: string[] = ['skip'];
-    for (let i = 0; i < 8; i++) {
+    for (let i = 0; i < 9; i++) {
       await page.keyboard.press('Tab');
       order.push(await page.evaluate(() => {
         const el = document.activeElement as HTMLElement;
         return el.id || el.textContent?.trim().slice(0, 20) || el.tagName;
       }));
     }
-    expect(order).toEqual(['skip', 'tickler', 'New task', 'Tasks', 'Inbox', 'signout', 'compose-text', 'Preview', 'compose-zone']);
+    expect(order).toEqual(['skip', 'tickler', 'New task', 'Tasks', 'All runs', 'Inbox', 'signout', 'compose-text', 'Preview', 'compose-zone']);
   });
 });

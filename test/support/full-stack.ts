@@ -7,6 +7,7 @@ import { createLlm } from '../../src/llm/client.ts';
 import { createLogger } from '../../src/log.ts';
 import type { Database } from '../../src/models/db.ts';
 import { createParser } from '../../src/nl-parser/index.ts';
+import { createResultNotices, type ResultNotices } from '../../src/runner/result-notices.ts';
 import { createRunner } from '../../src/runner/runner.ts';
 import type { Engine } from '../../src/scheduler/engine.ts';
 import type { RunFn } from '../../src/scheduler/runner-port.ts';
@@ -24,6 +25,8 @@ export interface FullStack {
   fake: FakeOpenAI;
   app: WebTestApp;
   engine: Engine;
+  /** Result notifications ("Tell me the result"), wired to the engine as main.ts does. */
+  notices: ResultNotices;
   /** Another API instance on the same database (what a second replica would be). */
   secondApp(): Promise<WebTestApp>;
   close(): Promise<void>;
@@ -47,6 +50,8 @@ export async function startFullStack(env: Record<string, string> = {}, runnerEnv
   const runJob = createSystemJobRunner(jobs, { db, clock: app.deps.clock, logger, config: runnerConfig });
   const run: RunFn = (req) => (req.execution.systemJob ? runJob(req) : runTask(req));
   const engine = await startEngine(db, run);
+  const notices = createResultNotices({ pool: db.pool, clock: app.deps.clock, logger });
+  engine.events.on('recorded', (finishes) => void notices.record(finishes));
   const others: WebTestApp[] = [];
   return {
     tdb,
@@ -54,6 +59,7 @@ export async function startFullStack(env: Record<string, string> = {}, runnerEnv
     fake,
     app,
     engine,
+    notices,
     async secondApp() {
       const other = await startWebApp(db, { parser, env: appEnv });
       others.push(other);
