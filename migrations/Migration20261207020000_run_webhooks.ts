@@ -1,4 +1,5 @@
 import { Migration } from '@mikro-orm/migrations';
+import { taskUpdateTrigger } from './task-update-trigger.ts';
 
 // The finish statuses a task's webhook hears about (tasks.webhook_events null = all of them).
 // `interrupted` is not one: an interrupted run is retried, and its retry's finish is the news.
@@ -11,28 +12,6 @@ const TASK_COLUMNS = [
   'end_at', 'last_run_at', 'last_status', 'created_at', 'model', 'webhook_url', 'webhook_secret', 'monthly_token_budget',
   'kind', 'system_name', 'description', 'orphaned', 'wait_seconds', 'has_dependencies',
 ];
-
-/** Columns compared one by one, not as to_jsonb(row): see the events migration for the measured reason. */
-function taskUpdateTrigger(columns: string[]): string {
-  return `
-      create or replace function tickler_events_tasks_update() returns trigger language plpgsql as $fn$
-      declare last_id bigint;
-      begin
-        with ins as (
-          insert into events (user_id, type, task_id, data)
-          select n.user_id, 'task.updated', n.id,
-                 jsonb_build_object('name', n.name, 'enabled', n.enabled, 'lastStatus', n.last_status)
-            from new_rows n join old_rows o on o.id = n.id
-           where (${columns.map((c) => `n.${c}`).join(', ')})
-                 is distinct from (${columns.map((c) => `o.${c}`).join(', ')})
-          returning id
-        )
-        select max(id) into last_id from ins;
-        perform tickler_events_notify(last_id);
-        return null;
-      end $fn$;
-      alter function tickler_events_tasks_update() set enable_nestloop = off;`;
-}
 
 /**
  * Run webhooks: every finished execution of a task with a webhook gets a pending row in

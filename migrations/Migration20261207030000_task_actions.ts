@@ -1,4 +1,5 @@
 import { Migration } from '@mikro-orm/migrations';
+import { taskUpdateTrigger } from './task-update-trigger.ts';
 
 /** The task.updated trigger's column list as Migration20261207020000_run_webhooks left it. */
 const TASK_COLUMNS = [
@@ -8,31 +9,8 @@ const TASK_COLUMNS = [
   'kind', 'system_name', 'description', 'orphaned', 'wait_seconds', 'has_dependencies', 'webhook_events',
 ];
 
-/**
- * Columns compared one by one, not as to_jsonb(row): see the events migration for the measured reason.
- * worker_token_hash is compared (a rotated token is a change to the task, like webhook_secret) but, like
- * every secret, never copied into the event's payload, which carries only name, enabled and lastStatus.
- */
-function taskUpdateTrigger(columns: string[]): string {
-  return `
-      create or replace function tickler_events_tasks_update() returns trigger language plpgsql as $fn$
-      declare last_id bigint;
-      begin
-        with ins as (
-          insert into events (user_id, type, task_id, data)
-          select n.user_id, 'task.updated', n.id,
-                 jsonb_build_object('name', n.name, 'enabled', n.enabled, 'lastStatus', n.last_status)
-            from new_rows n join old_rows o on o.id = n.id
-           where (${columns.map((c) => `n.${c}`).join(', ')})
-                 is distinct from (${columns.map((c) => `o.${c}`).join(', ')})
-          returning id
-        )
-        select max(id) into last_id from ins;
-        perform tickler_events_notify(last_id);
-        return null;
-      end $fn$;
-      alter function tickler_events_tasks_update() set enable_nestloop = off;`;
-}
+// worker_token_hash is compared (a rotated token is a change to the task, like webhook_secret) but, like
+// every secret, never copied into the event's payload, which carries only name, enabled and lastStatus.
 
 /**
  * A task's action (llm | amqp | http) and its hashed worker token; `dispatched` executions (handed to

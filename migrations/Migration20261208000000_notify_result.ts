@@ -1,4 +1,5 @@
 import { Migration } from '@mikro-orm/migrations';
+import { taskUpdateTrigger } from './task-update-trigger.ts';
 
 /**
  * The task.updated trigger's column list as task_actions left it. A migration added later that
@@ -11,28 +12,6 @@ const TASK_COLUMNS = [
   'kind', 'system_name', 'description', 'orphaned', 'wait_seconds', 'has_dependencies', 'webhook_events',
   'action', 'worker_token_hash',
 ];
-
-/** Columns compared one by one, not as to_jsonb(row): see the events migration for the measured reason. */
-function taskUpdateTrigger(columns: string[]): string {
-  return `
-      create or replace function tickler_events_tasks_update() returns trigger language plpgsql as $fn$
-      declare last_id bigint;
-      begin
-        with ins as (
-          insert into events (user_id, type, task_id, data)
-          select n.user_id, 'task.updated', n.id,
-                 jsonb_build_object('name', n.name, 'enabled', n.enabled, 'lastStatus', n.last_status)
-            from new_rows n join old_rows o on o.id = n.id
-           where (${columns.map((c) => `n.${c}`).join(', ')})
-                 is distinct from (${columns.map((c) => `o.${c}`).join(', ')})
-          returning id
-        )
-        select max(id) into last_id from ins;
-        perform tickler_events_notify(last_id);
-        return null;
-      end $fn$;
-      alter function tickler_events_tasks_update() set enable_nestloop = off;`;
-}
 
 /**
  * `notify_result`: each finished run of the task delivers its result to the owner's inbox
