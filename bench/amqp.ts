@@ -14,10 +14,9 @@ import { parseArgs } from 'node:util';
 import amqp from 'amqplib';
 import pg from 'pg';
 import { createLogger } from '../src/log.ts';
-import { openDatabase } from '../src/models/db.ts';
 import { startEmbeddedPostgres } from '../src/models/embedded.ts';
 import { rabbitmqAvailable, startRabbit } from '../test/support/rabbitmq.ts';
-import { machine, NO_RATE_LIMITS, pct, table } from './lib.ts';
+import { machine, NO_RATE_LIMITS, pct, table, freshDb as freshDbOn } from './lib.ts';
 
 const { values } = parseArgs({ options: { k: { type: 'string', default: '1000,10000' } } });
 const KS = values.k.split(',').map(Number);
@@ -40,22 +39,7 @@ process.on('exit', () => {
   for (const c of children) c.kill('SIGKILL');
 });
 
-function dbUrl(name: string): string {
-  const u = new URL(server.url);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-async function freshDb(name: string): Promise<string> {
-  const admin = new pg.Client({ connectionString: server.url });
-  await admin.connect();
-  await admin.query(`drop database if exists ${name} with (force)`);
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const db = await openDatabase({ url: dbUrl(name), logger, migrate: true, poolSize: 2 });
-  await db.close();
-  return dbUrl(name);
-}
+const freshDb = (name: string) => freshDbOn(server.url, name);
 
 async function startScheduler(env: Record<string, string>): Promise<ChildProcess> {
   const child = spawn(process.execPath, [MAIN, 'scheduler'], {

@@ -15,9 +15,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { createLogger } from '../src/log.ts';
-import { openDatabase } from '../src/models/db.ts';
 import { startEmbeddedPostgres } from '../src/models/embedded.ts';
-import { freePort, httpRequest, machine, NO_RATE_LIMITS, pct, table } from './lib.ts';
+import { freePort, httpRequest, machine, NO_RATE_LIMITS, pct, table, freshDb as freshDbOn } from './lib.ts';
 
 const { values } = parseArgs({
   options: {
@@ -45,22 +44,7 @@ const killAll = () => {
 };
 process.on('exit', killAll);
 
-function dbUrl(name: string): string {
-  const u = new URL(server.url);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-async function freshDb(name: string): Promise<string> {
-  const admin = new pg.Client({ connectionString: server.url });
-  await admin.connect();
-  await admin.query(`drop database if exists ${name} with (force)`);
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const db = await openDatabase({ url: dbUrl(name), logger, migrate: true, poolSize: 2 });
-  await db.close();
-  return dbUrl(name);
-}
+const freshDb = (name: string) => freshDbOn(server.url, name);
 
 async function dropDb(name: string): Promise<void> {
   const admin = new pg.Client({ connectionString: server.url });

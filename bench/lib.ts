@@ -2,6 +2,9 @@
 import http from 'node:http';
 import { createServer } from 'node:net';
 import os from 'node:os';
+import pg from 'pg';
+import { createLogger } from '../src/log.ts';
+import { openDatabase } from '../src/models/db.ts';
 
 /** A bench drives one user far past any sane per-user rate limit: every bucket off. */
 export const NO_RATE_LIMITS = { RATE_LIMIT_CREATE: 'off', RATE_LIMIT_EDIT: 'off', RATE_LIMIT_RUN_NOW: 'off', RATE_LIMIT_PARSE: 'off' };
@@ -57,4 +60,23 @@ export function httpRequest(agent: http.Agent, port: number, method: string, pat
     req.on('error', reject);
     req.end(body);
   });
+}
+
+/** The URL of database `name` on the server at `serverUrl`. */
+export function dbUrl(serverUrl: string, name: string): string {
+  const u = new URL(serverUrl);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+/** A new, migrated database `name` on the server at `serverUrl` (dropped first if a run left it); its URL. */
+export async function freshDb(serverUrl: string, name: string): Promise<string> {
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`drop database if exists ${name} with (force)`);
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const db = await openDatabase({ url: dbUrl(serverUrl, name), logger: createLogger('warn', false), migrate: true, poolSize: 2 });
+  await db.close();
+  return dbUrl(serverUrl, name);
 }
