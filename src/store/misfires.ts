@@ -45,7 +45,9 @@ export async function settleStaleFires(db: pg.Pool | pg.ClientBase, opts: { misf
          from ranked r
      )
      update executions x
-        set trigger = case when d.keep then 'catchup' else x.trigger end,
+        -- A catch-up coalesced into a later one is a missed scheduled fire like the others: each
+        -- downtime leaves one catchup per task on record, the one that ran.
+        set trigger = case when d.keep then 'catchup' else 'schedule' end,
             status = case when d.keep then 'queued' else 'missed' end,
             finished_at = case when d.keep then null else now() end,
             owner = case when d.keep then x.owner end,

@@ -51,7 +51,7 @@ describe('the stale-fire pass', () => {
     const b = [await queue(skip as string, 'schedule', minutesAgo(4))];
     const r = await resolveStaleFires(db.pool, { misfireAfterMs: 1000, limit: 10 });
     expect(r).toMatchObject({ kept: 1, missed: 3, examined: 3 });
-    expect(await states(a)).toEqual(['missed/catchup', 'missed/schedule', 'queued/catchup']);
+    expect(await states(a)).toEqual(['missed/schedule', 'missed/schedule', 'queued/catchup']);
     expect(await states(b)).toEqual(['missed/schedule']);
     // Nothing is left to decide: a second pass examines nothing.
     expect((await resolveStaleFires(db.pool, { misfireAfterMs: 1000, limit: 10 })).examined).toBe(0);
