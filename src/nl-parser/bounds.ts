@@ -32,10 +32,10 @@ interface Cut {
 }
 
 const NUM = '(\\d{1,4}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty)';
-const END = /^(.*?)[,;]?\s+(until|till|til|through|thru|ending(?:\s+on)?|ends?\s+on)\s+((?:the\s+end\s+of\s+)?[^,;]+?)[.!]?\s*$/i;
-const START = /^(.*?)[,;]?\s+(?:starting|beginning|commencing|from|as\s+of|effective)(?:\s+(?:on|from))?\s+([^,;]+?)[.!]?\s*$/i;
+const END = /^(.*)[,;]?\s+(until|till|til|through|thru|ending(?:\s+on)?|ends?\s+on)\s+((?:the\s+end\s+of\s+)?[^,;]+?)[.!]?\s*$/i;
+const START = /^(.*)[,;]?\s+(?:starting|beginning|commencing|from|as\s+of|effective)(?:\s+(?:on|from))?\s+([^,;]+?)[.!]?\s*$/i;
 const LEAD_START = /^\s*(?:starting|beginning|from|as\s+of)(?:\s+(?:on|from))?\s+([^,;]+?)\s*,\s*(.+)$/i;
-const FOR = new RegExp(`^(.*?)[,;]?\\s+(?:for|over)(?:\\s+the)?(?:\\s+(?:next|following|coming))?\\s+${NUM}\\s+(days?|weeks?|months?|years?)[.!]?\\s*$`, 'i');
+const FOR = new RegExp(`^(.*)[,;]?\\s+(?:for|over)(?:\\s+the)?(?:\\s+(?:next|following|coming))?\\s+${NUM}\\s+(days?|weeks?|months?|years?)[.!]?\\s*$`, 'i');
 const COUNT = new RegExp(`^(.*?)[,;]?\\s+(for\\s+|only\\s+|just\\s+)?${NUM}\\s+(?:more\\s+)?times[.!]?\\s*$`, 'i');
 
 const numberOf = (w: string): number | null => {
@@ -67,24 +67,24 @@ const RANGE = /\b(?:to|through|thru|until|till|and|or|between)\b|-/i;
 
 /** The last bound of `text` (or a leading "starting …,"), or null when it has none. */
 function cutBound(text: string): Cut | null {
-  let m = LEAD_START.exec(text);
-  if (m && namesADay(m[1] as string) && !RANGE.test(m[1] as string)) return { rest: m[2] as string, bound: { kind: 'start', phrase: m[1] as string } };
-  m = FOR.exec(text);
-  if (m) {
-    const n = numberOf(m[2] as string);
-    const unit = (m[3] as string).toLowerCase().replace(/s$/, '') as 'day' | 'week' | 'month' | 'year';
-    if (n !== null) return { rest: m[1] as string, bound: { kind: 'for', n, unit } };
-  }
+  const lead = LEAD_START.exec(text);
+  if (lead && namesADay(lead[1] as string) && !RANGE.test(lead[1] as string)) return { rest: lead[2] as string, bound: { kind: 'start', phrase: lead[1] as string } };
+  // Of the bounds that end the text, the one that starts last: "until June 1 starting July 1" cuts
+  // "starting July 1" first, then "until June 1".
+  const found: Cut[] = [];
+  let m = FOR.exec(text);
+  const forN = m ? numberOf(m[2] as string) : null;
+  if (m && forN !== null) found.push({ rest: m[1] as string, bound: { kind: 'for', n: forN, unit: (m[3] as string).toLowerCase().replace(/s$/, '') as 'day' | 'week' | 'month' | 'year' } });
   m = COUNT.exec(text);
-  if (m) {
-    const n = numberOf(m[3] as string);
-    if (n !== null) return { rest: m[1] as string, bound: { kind: 'count', n, plain: !m[2] } };
-  }
+  const countN = m ? numberOf(m[3] as string) : null;
+  if (m && countN !== null) found.push({ rest: m[1] as string, bound: { kind: 'count', n: countN, plain: !m[2] } });
   m = END.exec(text);
-  if (m && namesADay(m[3] as string) && !endsWithDay(m[1] as string, m[3] as string) && !RANGE.test((m[3] as string).replace(/^the\s+end\s+of\s+/i, ''))) return { rest: m[1] as string, bound: { kind: 'end', word: (m[2] as string).toLowerCase().split(/\s+/)[0] as string, phrase: m[3] as string } };
+  if (m && namesADay(m[3] as string) && !endsWithDay(m[1] as string, m[3] as string) && !RANGE.test((m[3] as string).replace(/^the\s+end\s+of\s+/i, ''))) {
+    found.push({ rest: m[1] as string, bound: { kind: 'end', word: (m[2] as string).toLowerCase().split(/\s+/)[0] as string, phrase: m[3] as string } });
+  }
   m = START.exec(text);
-  if (m && namesADay(m[2] as string) && !RANGE.test(m[2] as string)) return { rest: m[1] as string, bound: { kind: 'start', phrase: m[2] as string } };
-  return null;
+  if (m && namesADay(m[2] as string) && !RANGE.test(m[2] as string)) found.push({ rest: m[1] as string, bound: { kind: 'start', phrase: m[2] as string } });
+  return found.reduce<Cut | null>((best, c) => (!best || c.rest.length > best.rest.length ? c : best), null);
 }
 
 const iso = (d: DateTime | Date) => (d instanceof Date ? DateTime.fromJSDate(d, { zone: 'utc' }) : d.toUTC()).toISO({ suppressMilliseconds: true }) as string;
@@ -211,4 +211,27 @@ export function lastRunWithin(spec: ScheduleSpec, now: Date, bounds: { startAt?:
     window *= 8;
   }
   return null;
+}
+
+/** The next `n` runs within the bounds, as a bounded task will fire them. */
+export function runsWithin(spec: ScheduleSpec, now: Date, bounds: { startAt?: Date | null; endAt?: Date | null }, n: number): Date[] {
+  const from = bounds.startAt && bounds.startAt.getTime() > now.getTime() ? new Date(bounds.startAt.getTime() - 1) : now;
+  const end = bounds.endAt?.getTime() ?? Number.POSITIVE_INFINITY;
+  return nextRuns(spec, from, n).filter((d) => d.getTime() <= end);
+}
+
+/** What the bounds add to a description: " · from Fri 27 Nov · until 31 May", " · 3 times, last on Thu 10 Dec 09:00". */
+export function describeBounds(bounds: ScheduleBounds, zone: string, now: Date, lastRun: Date | null): string {
+  const year = DateTime.fromJSDate(now, { zone }).year;
+  const dayOf = (d: DateTime, weekday: boolean) => d.toFormat(`${weekday ? 'ccc ' : ''}d LLL${d.year !== year ? ' yyyy' : ''}`);
+  const parts: string[] = [];
+  if (bounds.startAt) parts.push(`from ${dayOf(DateTime.fromISO(bounds.startAt, { zone }), true)}`);
+  const last = lastRun ? DateTime.fromJSDate(lastRun, { zone }) : null;
+  if (bounds.count !== undefined) parts.push(`${bounds.count === 1 ? 'once' : `${bounds.count} times`}${last ? `, last on ${dayOf(last, true)} ${last.toFormat('HH:mm')}` : ''}`);
+  else if (bounds.endAt) {
+    // endAt is the first instant without runs: the last day with runs is the one before it.
+    const until = DateTime.fromISO(bounds.endAt, { zone }).minus({ milliseconds: 1 });
+    parts.push(`until ${dayOf(until, false)}${last ? `, last on ${dayOf(last, true)} ${last.toFormat('HH:mm')}` : ''}`);
+  }
+  return parts.map((p) => ` · ${p}`).join('');
 }
