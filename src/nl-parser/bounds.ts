@@ -125,7 +125,7 @@ export function readBounded(text: string, now: Date, locale: string | undefined,
   if (last && rest.trim().toLowerCase().endsWith(last)) return decline('ambiguous', 'is the end part of the instruction or of the schedule? put the schedule last, e.g. "… every day at 9 for 2 weeks"');
   const b = applyBounds(spec, cuts, inner.notes ?? [], now, locale);
   if ('ok' in b) return b;
-  return { ...inner, bounds: b };
+  return Object.keys(b).length ? { ...inner, bounds: b } : inner;
 }
 
 function applyBounds(spec: ScheduleSpec, cuts: Bound[], notes: readonly string[], now: Date, locale: string | undefined): ScheduleBounds | Decline {
