@@ -38,6 +38,8 @@ const LEAD_START = /^\s*(?:starting|beginning|from|as\s+of)(?:\s+(?:on|from))?\s
 const FOR = new RegExp(`^(.*)[,;]?\\s+(?:for|over)(?:\\s+the)?(?:\\s+(?:next|following|coming))?\\s+${NUM}\\s+(days?|weeks?|months?|years?)[.!]?\\s*$`, 'i');
 const COUNT = new RegExp(`^(.*?)[,;]?\\s+(for\\s+|only\\s+|just\\s+)?${NUM}\\s+(?:more\\s+)?times[.!]?\\s*$`, 'i');
 
+const HINT = /\b(?:until|till|til|through|thru|ending|ends?|starting|beginning|commencing|from|as of|effective|for|over|times)\b/i;
+
 const numberOf = (w: string): number | null => {
   const s = w.toLowerCase();
   if (/^\d+$/.test(s)) return Number(s);
@@ -105,8 +107,11 @@ const MAX_COUNT = 1000;
  * text has no bound (the caller reads it as it is).
  */
 export function readBounded(text: string, now: Date, locale: string | undefined, read: (rest: string) => RulesOutcome): RulesOutcome | null {
+  // Bounds need one of these words; most texts have none, and the cut needs single spaces (runs of
+  // blanks would make its patterns backtrack).
+  if (!HINT.test(text)) return null;
   const cuts: Bound[] = [];
-  let rest = text;
+  let rest = text.replace(/\s+/g, ' ').trim();
   // Two bounds at most: "from March 1 for 8 weeks".
   for (let k = 0; k < 2; k++) {
     const cut = cutBound(rest);
