@@ -419,6 +419,11 @@ export const ParseOut = z.object({
   source: z.enum(['rules', 'llm', 'input']).describe('input: the explicit `schedule` given (no parseId: it is saved by sending it to create)'),
   task: z.object({ name: z.string(), prompt: z.string(), tools: z.array(z.string()).optional() }).optional(),
   notes: z.array(z.string()).optional().describe('what the reading assumed or corrected, also appended to the description'),
+  bounds: z
+    .object({ startAt: z.string().optional(), endAt: z.string().optional(), count: z.number().int().optional() })
+    .optional()
+    .describe('"starting Friday", "until June", "for 8 weeks", "3 times": the startAt/endAt a create saves (a count is an endAt just after its last run)'),
+  lastRun: z.string().optional().describe('when bounded: the last run before endAt'),
   parseId: z.string().optional().describe('send it as `parseId` to POST /api/tasks to save this reading as shown (the text is not read again)'),
   expiresAt: z.string().optional().describe('the parseId is accepted until then'),
   wouldCreate: z.boolean().optional().describe('whether POST /api/tasks would accept this reading now: it applies every rule a create applies (minimum interval, your task quota, at least one run)'),

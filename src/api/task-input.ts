@@ -59,7 +59,7 @@ async function parseText(text: string, timezone: string, path: string, deps: Inp
   // The parser's answer is validated exactly like a client's.
   const checked = checkSpec(outcome.schedule, { now: deps.now, rejectPast: true });
   if (!checked.ok) invalid(path, checked.error.message);
-  return { spec: checked.value, task: outcome.task, source: outcome.source };
+  return { spec: checked.value, task: outcome.task, bounds: outcome.bounds, source: outcome.source };
 }
 
 /** An explicit schedule (or `{text}`) in a zone as a validated spec; a bad one is a 422 naming its field. */
@@ -130,6 +130,8 @@ export async function resolveCreate(body: CreateTaskBody, deps: InputDeps): Prom
   let timezone = checkZone(body.timezone ?? DEFAULT_TIMEZONE);
   let spec: ScheduleSpec | undefined;
   let fromText: { name: string; prompt: string; tools?: string[] } | undefined;
+  // "every day at 9 until June": the bounds the text gave, unless the body gives its own.
+  let textBounds: { startAt?: string; endAt?: string } | null | undefined;
   if (deps.reading) {
     // The confirmed preview is saved as it was shown: the text is not read again.
     if (body.text !== undefined && body.text !== deps.reading.text) invalid('text', 'differs from the text parseId was read from: send one or the other');
@@ -137,13 +139,18 @@ export async function resolveCreate(body: CreateTaskBody, deps: InputDeps): Prom
     if (!checked.ok) invalid('parseId', `the previewed schedule ${checked.error.message}`);
     spec = checked.value;
     fromText = deps.reading.task ?? undefined;
+    textBounds = deps.reading.bounds;
   } else if (body.text !== undefined) {
     const parsed = await parseText(body.text, timezone, 'text', deps);
     spec = parsed.spec;
     fromText = parsed.task;
+    textBounds = parsed.bounds;
   }
   // Explicit fields win over what the chat message said (`schedule: null`: only after other tasks).
-  if (body.schedule !== undefined) spec = body.schedule ? await resolveSchedule(body.schedule, timezone, deps) : undefined;
+  if (body.schedule !== undefined) {
+    spec = body.schedule ? await resolveSchedule(body.schedule, timezone, deps) : undefined;
+    textBounds = undefined;
+  }
   const after = normalizeAfter(body.after ?? []);
   if (!spec && after.length === 0) invalid('schedule', 'required: give a schedule ({cron}, {every}, {at}, {rrule} or {text}), a text message, a parseId, or the tasks to run after (after)');
   if (spec) {
@@ -155,7 +162,7 @@ export async function resolveCreate(body: CreateTaskBody, deps: InputDeps): Prom
   // A derived name is held to the rules of a given one: what the text or the model said may carry
   // bidi controls, and a cut at 60 UTF-16 units may split a surrogate pair.
   const name = body.name ?? (cleanName(fromText?.name ?? prompt.trim().slice(0, 60)).trim() || describeForName(spec));
-  const b = bounds(body.startAt, body.endAt);
+  const b = bounds(body.startAt !== undefined ? body.startAt : textBounds?.startAt, body.endAt !== undefined ? body.endAt : textBounds?.endAt);
   const first = spec ? checkNewSchedule(spec, deps, b) : null;
   const enabled = body.enabled ?? true;
   return {

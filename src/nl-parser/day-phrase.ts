@@ -11,7 +11,7 @@ import { parseRules } from './rules.ts';
  * of that day; or a month ("March", "the end of March") as its first day. Null when it names
  * neither (or names a time as well: then it is not a day).
  */
-export function readDay(phrase: string, zone: string, now: Date): { day: DateTime; month: boolean } | null {
+export function readDay(phrase: string, zone: string, now: Date, locale?: string): { day: DateTime; month: boolean } | null {
   const local = DateTime.fromJSDate(now, { zone });
   const m = /^(?:the )?(?:end of )?([a-z]+)(?: (\d{4}))?$/.exec(phrase);
   const month = m ? MONTHS.get(m[1] as string) : undefined;
@@ -23,7 +23,7 @@ export function readDay(phrase: string, zone: string, now: Date): { day: DateTim
   }
   if (/\b(?:every|each|daily|weekly|monthly|yearly)\b|\d\s*(?:am|pm)\b|\d:\d/.test(phrase)) return null;
   // Noon: a day's middle exists in every zone on every date (midnight can fall in a DST gap).
-  const r = parseRules(`${phrase} at 12:00`, { timezone: zone, now });
+  const r = parseRules(`${phrase} at 12:00`, { timezone: zone, now, ...(locale ? { locale } : {}) });
   if (!r.ok || r.task || r.schedule.kind === 'interval') return null;
   if (r.schedule.kind === 'cron') {
     // Only a single weekday or a single day of the month names one day ("monday", "the 27th").

@@ -26,7 +26,7 @@ export function createParser(deps: ParserDeps): ScheduleParser & { stats: { rule
       const rules = parseRules(text, { timezone: ctx.timezone, now: ctx.now, ...(ctx.locale ? { locale: ctx.locale } : {}) });
       if (rules.ok) {
         stats.rules++;
-        return { ok: true, schedule: rules.schedule, ...(rules.task ? { task: rules.task } : {}), ...(rules.notes ? { notes: rules.notes } : {}), source: 'rules' };
+        return { ok: true, schedule: rules.schedule, ...(rules.task ? { task: rules.task } : {}), ...(rules.notes ? { notes: rules.notes } : {}), ...(rules.bounds ? { bounds: rules.bounds } : {}), source: 'rules' };
       }
       if (FINAL.has(rules.kind)) {
         stats.declined++;

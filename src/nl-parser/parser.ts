@@ -1,5 +1,6 @@
 import type { EditTaskView } from './edit-llm.ts';
 import type { ScheduleSpec } from '../scheduler/schedule.ts';
+import type { ScheduleBounds } from './bounds.ts';
 
 export interface ParseContext {
   timezone: string;
@@ -12,7 +13,8 @@ export interface ParseContext {
 
 export type ParseOutcome =
   // `notes`: what the rules assumed or corrected ("no time given: 09:00"); the preview shows them.
-  | { ok: true; schedule: ScheduleSpec; task?: { name: string; prompt: string; tools?: string[] }; notes?: string[]; source: 'rules' | 'llm' }
+  // `bounds`: "until June", "3 times" read as the task's startAt/endAt (ISO instants).
+  | { ok: true; schedule: ScheduleSpec; task?: { name: string; prompt: string; tools?: string[] }; notes?: string[]; bounds?: ScheduleBounds; source: 'rules' | 'llm' }
   // 422: the text is not a schedule we can read; 503: the LLM that would read it is unavailable.
   | { ok: false; reason: string; status: 422 | 503 };
 

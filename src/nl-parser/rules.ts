@@ -3,6 +3,7 @@
 // wrong schedule is far worse than a question back to the user.
 import { IANAZone } from 'luxon';
 import { checkSpec, type ScheduleSpec } from '../scheduler/schedule.ts';
+import { readBounded } from './bounds.ts';
 import { buildSpec } from './build.ts';
 import { mergeFacts } from './facts.ts';
 import { readRawCron } from './raw-cron.ts';
@@ -102,6 +103,15 @@ export function parseRules(text: string, opts: ParseOptions): RulesOutcome {
   if (typeof opts.timezone !== 'string' || !IANAZone.create(opts.timezone).isValid) return decline('unsupported', `unknown time zone "${opts.timezone}"`);
   if (typeof text !== 'string' || !text.trim()) return decline('not_understood', 'the text is empty');
   if (text.length > MAX_LENGTH) return decline('not_understood', 'the text is too long to be a schedule');
+  // "every day at 9 until June": the bound is cut off and the rest read without it.
+  const bounded = readBounded(text, opts.now, opts.locale, (rest) => parseUnbounded(rest, opts));
+  if (!bounded || bounded.ok) return bounded ?? parseUnbounded(text, opts);
+  // The grammar may read the words itself ("from 9 until 5" is a window): a refused bound keeps them.
+  const whole = parseUnbounded(text, opts);
+  return whole.ok ? whole : bounded;
+}
+
+function parseUnbounded(text: string, opts: ParseOptions): RulesOutcome {
   const raw = parseRawCron(text, opts);
   if (raw) return raw;
   const tokens = tokensOf(text);

@@ -1,5 +1,6 @@
 // The parser's public types: what callers pass, and the schedule-or-decline it returns.
 import type { ScheduleSpec } from '../scheduler/schedule.ts';
+import type { ScheduleBounds } from './bounds.ts';
 
 export interface ParseOptions {
   /** The user's IANA zone: a phrase that names no zone is read in it. */
@@ -26,7 +27,8 @@ export interface Decline {
 }
 
 /** `notes`: what the reading assumed or corrected ("no time given: 09:00"), for the preview to show. */
-export type RulesOutcome = { ok: true; schedule: ScheduleSpec; task?: ParsedTask; notes?: string[] } | Decline;
+/** `bounds`: "until June", "for 8 weeks", "3 times": the task's startAt/endAt (ISO instants). */
+export type RulesOutcome = { ok: true; schedule: ScheduleSpec; task?: ParsedTask; notes?: string[]; bounds?: ScheduleBounds } | Decline;
 
 export function decline(kind: DeclineKind, reason: string): Decline {
   return { ok: false, kind, reason };

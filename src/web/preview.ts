@@ -84,6 +84,8 @@ function understood(state: Extract<PreviewState, { kind: 'ok' }>, actions: Previ
     ),
     h('h3', null, result.nextRuns.length > 1 ? `Next ${result.nextRuns.length} runs` : 'Runs once'),
     runList(result.nextRuns, zone),
+    // "until June", "3 times": where the bounded task stops.
+    result.lastRun ? h('p', { class: 'muted last-run' }, 'Last run: ', absolute(new Date(result.lastRun), zone)) : null,
     // Read, but this server would refuse it (its minimum interval, the task quota): said before Create.
     result.refusal ? h('p', { class: 'error refusal', role: 'alert' }, `Can’t be created here: ${result.refusal.detail}`) : null,
     state.error ? h('p', { class: 'error', role: 'alert' }, state.error) : null,

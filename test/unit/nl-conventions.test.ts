@@ -261,8 +261,10 @@ describe('the instruction', () => {
     expect(r.ok && r.task).toEqual({ name: 'Meditate for 3 minutes', prompt: 'Meditate for 3 minutes', tools: ['notify'] });
   });
 
-  it('reads "for 2 weeks" after a schedule as a bound, which it declines', () => {
-    expect(declineOf('every day at 9 for 8 weeks')).toBe('unsupported');
+  it('reads "for 8 weeks" after a schedule as a bound, not as part of the instruction', () => {
+    const r = parse('summarize the news every day at 9 for 8 weeks');
+    expect(r.ok && r.task?.prompt).toBe('Summarize the news');
+    expect(r.ok && r.bounds).toEqual({ endAt: '2027-01-19T09:00:00Z' });
   });
 
   it('declines when the instruction names a day the schedule leaves out', () => {

@@ -75,7 +75,8 @@ describe('task extraction', () => {
   it.each([
     // The schedule did not end where the instruction starts: refuse rather than guess.
     ['every day at 9am except holidays, summarize news', 'contradictory'],
-    ['every day at 9, summarize news for 2 weeks', 'unsupported'],
+    // The bound follows the instruction: is it part of it?
+    ['every day at 9, summarize news for 2 weeks', 'ambiguous'],
     ['call mom at 5pm and dad at 6pm', 'ambiguous'],
     ['call mom until tomorrow at 3', 'unsupported'],
     ['every day at 9 but skip weekends', 'ambiguous'],

@@ -7,6 +7,7 @@ import { type RouteDef, route } from '../route.ts';
 import { ParseOut, ParseRequestSchema } from '../schemas.ts';
 import { scheduleJson } from '../serialize.ts';
 import { checkNewSchedule, DEFAULT_TIMEZONE, resolveSchedule } from '../task-input.ts';
+import { describeBounds, lastRunWithin, runsWithin } from '../../nl-parser/bounds.ts';
 import { canonicalLocale, localeFromAcceptLanguage } from '../../nl-parser/locale.ts';
 
 /** The body's locale (422 when it is no locale), else the first of Accept-Language (ignored when unreadable). */
@@ -56,8 +57,11 @@ export function scheduleRoutes(deps: AppDeps): RouteDef[] {
         }
         const checked = checkSpec(outcome.schedule, { now, rejectPast: true });
         if (!checked.ok) throw new AppError(422, 'schedule_not_understood', checked.error.message, { details: { reason: checked.error.message } });
+        // "until June", "3 times": the runs shown are the ones the bounded task will fire.
+        const bounds = outcome.bounds ?? null;
+        const b = { startAt: bounds?.startAt ? new Date(bounds.startAt) : null, endAt: bounds?.endAt ? new Date(bounds.endAt) : null };
         // Fires stop at the end of year 9999 (src/models/ranges.ts): near it, a schedule may have none left.
-        const runs = nextRuns(checked.value, now, 5);
+        const runs = runsWithin(checked.value, now, b, 5);
         if (runs.length === 0) {
           const reason = 'never fires before the end of year 9999';
           throw new AppError(422, 'schedule_not_understood', reason, { details: { reason } });
@@ -66,21 +70,25 @@ export function scheduleRoutes(deps: AppDeps): RouteDef[] {
         // the user learns why it cannot be saved before pressing Create.
         let refusal: { type: string; detail: string; limit?: unknown } | null = null;
         try {
-          checkNewSchedule(checked.value, { minIntervalSeconds: deps.config.limits.minIntervalSeconds, now });
+          checkNewSchedule(checked.value, { minIntervalSeconds: deps.config.limits.minIntervalSeconds, now }, b);
           await checkTaskQuota(deps.db.pool, principal.userId, deps.config.limits.maxTasksPerUser);
         } catch (err) {
           if (!(err instanceof AppError) || err.status !== 422) throw err;
           refusal = { type: err.code, detail: err.message, ...(err.details?.limit ? { limit: err.details.limit } : {}) };
         }
-        const reading = await saveReading(deps.db.pool, principal.userId, { text, spec: checked.value, task: outcome.task ?? null, source: outcome.source }, deps.clock.now());
+        const reading = await saveReading(deps.db.pool, principal.userId, { text, spec: checked.value, task: outcome.task ?? null, source: outcome.source, bounds }, deps.clock.now());
         const schedule = scheduleJson(checked.value);
         const notes = outcome.ok && outcome.notes?.length ? outcome.notes : null;
+        const lastRun = b.endAt ? lastRunWithin(checked.value, now, { startAt: b.startAt, endAt: b.endAt }) : null;
+        const description = `${schedule.description}${notes ? ` (${notes.join('; ')})` : ''}${bounds ? describeBounds(bounds, checked.value.timezone, now, lastRun) : ''}`;
         ctx.body = {
-          schedule: notes ? { ...schedule, description: `${schedule.description} (${notes.join('; ')})` } : schedule,
+          schedule: { ...schedule, description },
           nextRuns: runs.map((d) => d.toISOString()),
           source: outcome.source,
           ...(outcome.task ? { task: outcome.task } : {}),
           ...(notes ? { notes } : {}),
+          ...(bounds ? { bounds } : {}),
+          ...(lastRun ? { lastRun: lastRun.toISOString() } : {}),
           parseId: reading.id,
           expiresAt: reading.expiresAt.toISOString(),
           wouldCreate: refusal === null,
