@@ -378,7 +378,7 @@ async function throughput() {
 async function create() {
   const n = P.n as number;
   const port = await freePort();
-  const api = await startTickler('api', { DATABASE_URL: P.pgUrl, PORT: String(port), AUTH_MODE: 'local', MAX_TASKS_PER_USER: '100000000' });
+  const api = await startTickler('api', { DATABASE_URL: P.pgUrl, PORT: String(port), AUTH_MODE: 'local', MAX_TASKS_PER_USER: '100000000' }, PROF_ARGS);
   const seqN = Math.min(2000, n);
   let t0 = performance.now();
   for (let i = 0; i < seqN; i++) await createTask(port, { name: `a${i}`, prompt: 'x', schedule: { cron: distinctCron(i) } });
