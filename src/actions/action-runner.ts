@@ -12,7 +12,7 @@ import { actionsOfTasks } from '../store/task-actions.ts';
 import { sendSignedPost } from '../webhooks/send.ts';
 import { fireBody, LLM_ACTION, type TaskAction } from './action.ts';
 import type { AmqpPublisher } from './amqp-publisher.ts';
-import { groupCommit } from './group-commit.ts';
+import { groupCommitted } from '../models/group-commit.ts';
 
 export interface ActionRunnerDeps {
   db: Database;
@@ -32,11 +32,11 @@ const failed = (type: string, message: string, transient: boolean): RunResult =>
 export function createActionRunner(deps: ActionRunnerDeps): RunFn {
   const { db, logger } = deps;
   // Both per-fire statements are grouped: the fires of one instant share their round trips.
-  const actionOf = groupCommit<string, TaskAction>(async (taskIds) => {
+  const actionOf = groupCommitted<string, TaskAction>(async (taskIds) => {
     const found = await actionsOfTasks(db.pool, taskIds);
     return (id) => found.get(id) ?? LLM_ACTION;
   });
-  const dispatch = groupCommit<Dispatch, boolean>(async (items) => {
+  const dispatch = groupCommitted<Dispatch, boolean>(async (items) => {
     const ours = await dispatchExecutions(db.pool, items);
     return (item) => ours.has(item.executionId);
   });
