@@ -40,6 +40,15 @@ export function plainFieldsOf(t: Partial<Record<PlainTaskField, unknown>>): { [K
   return out as { [K in PlainTaskField]: Task[K] | null };
 }
 
+/**
+ * A page from a read of `limit + 1` rows, newest first: the extra row only says that a next page
+ * exists, whose cursor is the last id shown.
+ */
+export function pageOf<R extends { id: string }, J>(rows: readonly R[], limit: number, toJson: (r: R) => J): { items: J[]; nextCursor: string | null } {
+  const items = rows.slice(0, limit);
+  return { items: items.map(toJson), nextCursor: rows.length > limit ? (items[items.length - 1]?.id ?? null) : null };
+}
+
 export function taskJson(t: Task, after: readonly string[]) {
   const spec = specOf(t);
   return {

@@ -17,35 +17,35 @@ export interface RunFilter {
 
 const toExecution = rowMapper<Execution>(Execution);
 
-// The tool steps that failed are read per row of the page only (a lateral join on the steps'
-// primary key), so a page costs `limit` short index scans whatever the history's length.
-const SQL = `select ${columnsOf(Execution, { alias: 'e' })}, t.name as task_name,
-       coalesce(te.n, 0) as failed_tool_calls, te.first as first_tool_error
-  from executions e
-  join tasks t on t.id = e.task_id
-  left join lateral (
+// Both readings select a run with its task's name and its failed tool steps.
+const RUN_COLUMNS = `${columnsOf(Execution, { alias: 'e' })}, t.name as task_name,
+       coalesce(te.n, 0) as failed_tool_calls, te.first as first_tool_error`;
+
+// The tool steps that failed are read per row shown only (a lateral join on the steps' primary
+// key), so a page costs `limit` short index scans whatever the history's length.
+const TOOL_ERRORS = `left join lateral (
     select count(*)::int as n, (array_agg(s.data->>'error' order by s.index))[1] as first
       from execution_steps s
      where s.execution_id = e.id and s.kind = 'tool' and s.data->>'error' is not null
-  ) te on true
+  ) te on true`;
+
+const SQL = `select ${RUN_COLUMNS}
+  from executions e
+  join tasks t on t.id = e.task_id
+  ${TOOL_ERRORS}
  where e.user_id = $1 and t.kind = 'user'
    and ($2::bigint is null or e.task_id = $2) and ($3::text is null or e.status = $3) and ($4::bigint is null or e.id < $4)
  order by e.id desc
  limit $5`;
 
-const LATEST_SQL = `select ${columnsOf(Execution, { alias: 'e' })}, t.name as task_name,
-       coalesce(te.n, 0) as failed_tool_calls, te.first as first_tool_error
+const LATEST_SQL = `select ${RUN_COLUMNS}
   from tasks t
   cross join lateral (
     select * from executions x
      where x.task_id = t.id and x.status in ('succeeded', 'failed', 'cancelled', 'interrupted') and not x.dry_run
      order by x.id desc limit 1
   ) e
-  left join lateral (
-    select count(*)::int as n, (array_agg(s.data->>'error' order by s.index))[1] as first
-      from execution_steps s
-     where s.execution_id = e.id and s.kind = 'tool' and s.data->>'error' is not null
-  ) te on true
+  ${TOOL_ERRORS}
  where t.user_id = $1 and t.kind = 'user'
  order by t.id desc
  limit $2`;

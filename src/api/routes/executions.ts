@@ -10,14 +10,13 @@ import { hashWorkerToken } from '../task-action.ts';
 import type { AppDeps } from '../deps.ts';
 import { type RouteDef, route } from '../route.ts';
 import { ExecutionOut, isRowId, RunWebhookDeliveryOut, StepOut } from '../schemas.ts';
-import { executionJson, stepJson } from '../serialize.ts';
+import { executionJson, pageOf, stepJson } from '../serialize.ts';
 import { em } from './tasks.ts';
 
 /** A page of a task's (or a system job's) executions, newest first, for the two list routes. */
 export async function executionPage(e: EntityManager, taskId: string, query: { status?: string | undefined; cursor?: string | undefined; limit: number }) {
   const rows = await listExecutions(e, { taskId, status: query.status, before: query.cursor }, query.limit + 1);
-  const items = rows.slice(0, query.limit);
-  return { items: items.map(executionJson), nextCursor: rows.length > query.limit ? (items[items.length - 1]?.id ?? null) : null };
+  return pageOf(rows, query.limit, executionJson);
 }
 
 async function loadExecution(e: EntityManager, userId: string, id: string): Promise<Execution> {

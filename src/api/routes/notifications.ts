@@ -5,6 +5,7 @@ import { listNotifications, markAllNotificationsRead, markNotificationRead, unre
 import type { AppDeps } from '../deps.ts';
 import { type RouteDef, route } from '../route.ts';
 import { cursorParam, isRowId, NotificationOut, NotificationPageOut } from '../schemas.ts';
+import { pageOf } from '../serialize.ts';
 import { em } from './tasks.ts';
 
 const cursor = cursorParam;
@@ -43,10 +44,8 @@ export function notificationRoutes(deps: AppDeps): RouteDef[] {
       },
       async handler(ctx, { query, principal }) {
         const rows = await listNotifications(em(ctx), { userId: principal.userId, unread: query.unread, before: query.cursor }, query.limit + 1);
-        const items = rows.slice(0, query.limit);
         ctx.body = {
-          items: items.map(notificationJson),
-          nextCursor: rows.length > query.limit ? (items[items.length - 1]?.id ?? null) : null,
+          ...pageOf(rows, query.limit, notificationJson),
           unreadCount: await unreadCount(em(ctx), principal.userId),
         };
       },

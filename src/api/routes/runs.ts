@@ -4,7 +4,7 @@ import { latestRuns, listRuns, type RunRow } from '../../store/runs.ts';
 import type { AppDeps } from '../deps.ts';
 import { type RouteDef, route } from '../route.ts';
 import { ListRunsQuery, page, RunOut } from '../schemas.ts';
-import { executionJson } from '../serialize.ts';
+import { executionJson, pageOf } from '../serialize.ts';
 
 const runJson = (r: RunRow) => ({ ...executionJson(r), taskName: r.taskName, failedToolCalls: r.failedToolCalls, firstToolError: r.firstToolError });
 
@@ -24,11 +24,7 @@ export function runRoutes(deps: AppDeps): RouteDef[] {
           return;
         }
         const rows = await listRuns(deps.db.pool, { userId: principal.userId, taskId: query.taskId, status: query.status, before: query.cursor, limit: query.limit });
-        const items = rows.slice(0, query.limit);
-        ctx.body = {
-          items: items.map(runJson),
-          nextCursor: rows.length > query.limit ? (items[items.length - 1]?.id ?? null) : null,
-        };
+        ctx.body = pageOf(rows, query.limit, runJson);
       },
     }),
   ];

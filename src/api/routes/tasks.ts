@@ -32,7 +32,7 @@ import {
   TaskOut,
   UpdateTaskSchema,
 } from '../schemas.ts';
-import { taskJson, taskState } from '../serialize.ts';
+import { pageOf, taskJson, taskState } from '../serialize.ts';
 import { executionPage } from './executions.ts';
 import { applyUpdate, type InputDeps, type NewTaskFields, resolveCreate, setEnabled } from '../task-input.ts';
 import { localeFromAcceptLanguage } from '../../nl-parser/locale.ts';
@@ -179,8 +179,7 @@ export function taskRoutes(deps: AppDeps): RouteDef[] {
       responses: { 200: { description: 'a page of tasks', schema: page(TaskOut) } },
       async handler(ctx, { query, principal }) {
         const rows = await listTasks(deps.db.pool, principal.userId, query);
-        const items = rows.slice(0, query.limit);
-        ctx.body = { items: items.map((t) => taskJson(t, t.after)), nextCursor: rows.length > query.limit ? (items[items.length - 1]?.id ?? null) : null };
+        ctx.body = pageOf(rows, query.limit, (t) => taskJson(t, t.after));
       },
     }),
     route({
