@@ -61,6 +61,9 @@ export function atIndex(err: unknown, i: number): unknown {
   });
 }
 
+// The request that won this key's race rolled back: nothing to replay, and the caller may retry.
+const keyLostUnfinished = () => new AppError(409, 'conflict', 'a concurrent request with this Idempotency-Key did not complete; retry');
+
 const keyReused = () =>
   new AppError(422, 'idempotency_key_reused', 'this Idempotency-Key was already used with a different request body', {
     errors: [{ path: 'Idempotency-Key', message: 'already used with a different request body' }],
@@ -188,7 +191,7 @@ export function createTaskWriter(opts: { pool: pg.Pool; maxTasks: number; logger
     for (const p of replay) {
       const key = p.idempotency as { key: string; hash: string };
       replayOf(p.fields.userId, key.key, key.hash).then(
-        (r) => (r ? p.resolve(r) : p.reject(new AppError(409, 'conflict', 'a concurrent request with this Idempotency-Key did not complete; retry'))),
+        (r) => (r ? p.resolve(r) : p.reject(keyLostUnfinished())),
         p.reject,
       );
     }
@@ -234,7 +237,7 @@ export function createTaskWriter(opts: { pool: pg.Pool; maxTasks: number; logger
     if (written) return { tasks: written, replayed: false };
     const key = idempotency as { key: string; hash: string };
     const earlier = await replayMany(userId, key.key, key.hash);
-    if (!earlier) throw new AppError(409, 'conflict', 'a concurrent request with this Idempotency-Key did not complete; retry');
+    if (!earlier) throw keyLostUnfinished();
     return earlier;
   }
 
