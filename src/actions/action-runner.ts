@@ -27,6 +27,8 @@ export interface ActionRunnerDeps {
   httpTimeoutMs?: number;
 }
 
+// The run was taken from us (cancelled, fenced, shut down): nothing to record as our outcome.
+const aborted = (): RunResult => ({ status: 'aborted', usage: { ...ZERO_USAGE } });
 const failed = (type: string, message: string, transient: boolean): RunResult => ({ status: 'failed', error: { type, message }, transient, usage: { ...ZERO_USAGE } });
 
 export function createActionRunner(deps: ActionRunnerDeps): RunFn {
@@ -45,7 +47,7 @@ export function createActionRunner(deps: ActionRunnerDeps): RunFn {
     if (!deps.publisher) return failed('amqp_not_configured', 'this task publishes to RabbitMQ but AMQP_URL is not set on the scheduler', false);
     const x = req.execution;
     const ours = await dispatch({ executionId: x.id, epoch: x.epoch, exchange: action.exchange, routingKey: action.routingKey, headers: action.headers ?? {}, body: fireBody(action, x) });
-    if (!ours) return { status: 'aborted', usage: { ...ZERO_USAGE } };
+    if (!ours) return aborted();
     deps.publisher.kick();
     return { status: 'dispatched', usage: { ...ZERO_USAGE } };
   }
@@ -59,7 +61,7 @@ export function createActionRunner(deps: ActionRunnerDeps): RunFn {
       { http: deps.http, clock: deps.clock, signal: req.signal, timeoutMs: deps.httpTimeoutMs ?? 10_000 },
     );
     if (sent.outcome === 'delivered') return { status: 'succeeded', output: `POST ${action.url}: HTTP ${sent.responseStatus}`, usage: { ...ZERO_USAGE } };
-    if (req.signal.aborted) return { status: 'aborted', usage: { ...ZERO_USAGE } };
+    if (req.signal.aborted) return aborted();
     if (sent.outcome === 'refused') return failed('http_refused', sent.error, false);
     // As for LLM calls: a network failure, 429 or 5xx is worth another attempt, other answers are final.
     return failed(sent.responseStatus === null ? 'http_network' : 'http_status', `POST ${action.url}: ${sent.error}`, sent.outcome === 'retry');
@@ -71,7 +73,7 @@ export function createActionRunner(deps: ActionRunnerDeps): RunFn {
       const action = await actionOf(req.execution.taskId);
       if (action.kind === 'llm') return await deps.llm(req);
       // Nothing leaves this process before the start is recorded as ours.
-      if (!(await (req.started ?? true))) return { status: 'aborted', usage: { ...ZERO_USAGE } };
+      if (!(await (req.started ?? true))) return aborted();
       if (req.execution.dryRun) return { status: 'succeeded', output: `dry run: would ${action.kind === 'amqp' ? `publish to ${action.exchange}` : `POST to ${action.url}`}`, usage: { ...ZERO_USAGE } };
       if (action.kind === 'amqp') return await amqp(req, action);
       if (action.kind === 'http') return await http(req, action);
