@@ -1,4 +1,5 @@
 // Small helpers shared by the bench scripts.
+import { readdir, readFile } from 'node:fs/promises';
 import http from 'node:http';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -79,4 +80,23 @@ export async function freshDb(serverUrl: string, name: string): Promise<string> 
   const db = await openDatabase({ url: dbUrl(serverUrl, name), logger: createLogger('warn', false), migrate: true, poolSize: 2 });
   await db.close();
   return dbUrl(serverUrl, name);
+}
+
+/** CPU seconds (user + system) a process and its children have used, from /proc (Linux). */
+export async function cpuOfTree(rootPid: number): Promise<number> {
+  const ticks = 100; // USER_HZ on Linux
+  const stats = new Map<number, { ppid: number; cpu: number }>();
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      stats.set(Number(entry), { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12])) / ticks });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  let total = 0;
+  for (const [pid, s] of stats) if (pid === rootPid || s.ppid === rootPid) total += s.cpu;
+  return total;
 }

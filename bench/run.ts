@@ -239,6 +239,14 @@ async function runStep(step: Step): Promise<Record<string, unknown>> {
   return { ...shown, ...(step.peer === 'tickler' ? { settings: TICKLER_ENV } : {}), wallMs, loadAvg1: Math.round(load * 100) / 100, ...result };
 }
 
+/** "CPU ms per run: due scheduler 0.4 postgres 0.3 …" from a tickler throughput result. */
+function cpuLine(r: Record<string, unknown>): string {
+  const c = r.cpuMsPerRun as Record<string, Record<string, number>> | undefined;
+  if (!c) return '';
+  const part = (w: string) => (c[w] ? `${w}: ${Object.entries(c[w]).map(([k, v]) => `${k} ${v}`).join(', ')}` : '');
+  return `\n        CPU ms per run by process: ${part('due')}; ${part('manual')}`;
+}
+
 function describe(r: Record<string, any>): string {
   const targets = (r.targets ?? []) as Array<{ name: string; value: number | null; op: string; bound: number | null; unit: string; pass: boolean }>;
   const lines = targets.map((t) => `\n        target ${t.pass ? 'PASS' : 'FAIL'}: ${t.name}: ${t.value} ${t.unit} ${t.op} ${t.bound} ${t.unit}`).join('');
@@ -255,7 +263,7 @@ function describeOne(r: Record<string, any>): string {
     return `${head}: started ${r.started}/${r.k}, dupes ${r.dupes}, p50 ${l.p50} ms, p99 ${l.p99} ms, max ${l.max} ms${chat} ${load}`;
   }
   if (r.test === 'pg-ceiling') return `${head}: select p50 ${r.selectRoundTripMs?.p50} ms, insert ${r.insertSequentialPerSec}/s (1) ${r.insert16InFlightPerSec}/s (16), claim 10k ${r.claim10kOneStatementMs} ms ${load}`;
-  if (r.test === 'throughput') return `${head}: ${r.endToEndPerSec} jobs/s end to end (enqueue ${r.enqueuePerSec}/s)${r.duePerSec ? `; due at once: ${r.duePerSec}/s, all done ${r.dueAllDoneMs} ms after T` : ''}${r.bareClientPerSec ? `; bare client ${r.bareClientPerSec}/s` : ''} ${load}`;
+  if (r.test === 'throughput') return `${head}: ${r.endToEndPerSec} jobs/s end to end (enqueue ${r.enqueuePerSec}/s)${r.duePerSec ? `; due at once: ${r.duePerSec}/s, all done ${r.dueAllDoneMs} ms after T` : ''}${r.bareClientPerSec ? `; bare client ${r.bareClientPerSec}/s` : ''}${cpuLine(r)} ${load}`;
   if (r.test === 'create') return `${head}: ${r.sequentialPerSec}/s sequential, ${r.concurrentPerSec ?? '-'}/s with 16 in flight${r.batchPerSec ? `, ${r.batchPerSec}/s in batches of 1,000` : ''} ${load}`;
   if (r.test === 'scale-create') return `${head}: created in ${r.createMs} ms (${r.createPerSec}/s) ${load}`;
   if (r.test === 'pastdue') return `${head}: start-up sync over ${r.pastDue} past-due tasks in ${r.syncMs} ms${r.phasesMs ? ` (${Object.entries(r.phasesMs).map(([k, v]) => `${k} ${v}`).join(', ')} ms)` : ''} ${load}`;

@@ -18,6 +18,7 @@ import { createRunner } from '../src/runner/runner.ts';
 import { createBatcher } from '../src/scheduler/batcher.ts';
 import { type Finish, recordFinishes } from '../src/scheduler/record.ts';
 import type { RunRequest, RunResult } from '../src/scheduler/runner-port.ts';
+import { cpuOfTree } from './lib.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -31,26 +32,6 @@ const RUNS = Number(args.runs);
 const CONCURRENCY = Number(args.concurrency);
 const SCENARIO = args.scenario === 'answer' ? 'answer' : 'tool';
 const TASKS = 200;
-
-/** CPU seconds (user + system) a process and its children have used, from /proc (Linux). */
-async function cpuOfTree(rootPid: number): Promise<number> {
-  const { readdir, readFile } = await import('node:fs/promises');
-  const ticks = 100; // USER_HZ on Linux
-  const stats = new Map<number, { ppid: number; cpu: number }>();
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      stats.set(Number(entry), { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12])) / ticks });
-    } catch {
-      // gone meanwhile
-    }
-  }
-  let total = 0;
-  for (const [pid, s] of stats) if (pid === rootPid || s.ppid === rootPid) total += s.cpu;
-  return total;
-}
 
 const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { createLogger } from '../../src/log.ts';
 import { openDatabase } from '../../src/models/db.ts';
-import { freePort, httpRequest, NO_RATE_LIMITS } from '../lib.ts';
+import { cpuOfTree, freePort, httpRequest, NO_RATE_LIMITS } from '../lib.ts';
 import { summarize } from './lib/stats.mjs';
 
 interface Params {
@@ -48,6 +48,7 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.
 
 interface Chat {
   url: string;
+  pid: number;
   reset(): Promise<void>;
   report(): Promise<{ arrivals: Array<[number, number]>; count: number }>;
 }
@@ -62,7 +63,7 @@ async function startChat(): Promise<Chat> {
       chat.send({ cmd });
     });
   const url = await new Promise<string>((resolve) => chat.once('message', (m) => resolve((m as { url: string }).url)));
-  return { url, reset: () => call<void>('reset'), report: () => call('report') };
+  return { url, pid: chat.pid as number, reset: () => call<void>('reset'), report: () => call('report') };
 }
 
 interface Tickler {
@@ -308,13 +309,22 @@ async function throughput() {
   });
   const createMs = performance.now() - t0;
   const setupOverran = Date.now() > T - 5_500;
+  // CPU per run by process over each window: where a run's cost goes (the runs are CPU-bound here).
+  const pids = { scheduler: sched.child.pid as number, api: api.child.pid as number, postgres: P.pgPid, chat: chat.pid };
+  const cpuNow = async () => Object.fromEntries(await Promise.all(Object.entries(pids).map(async ([k, pid]) => [k, await cpuOfTree(pid)] as const))) as Record<keyof typeof pids, number>;
+  const perRun = (a: Record<string, number>, b: Record<string, number>, runs: number) =>
+    Object.fromEntries(Object.keys(a).map((k) => [k, round((((b[k] ?? 0) - (a[k] ?? 0)) * 1000) / runs, 3)]));
+  await sleep(Math.max(0, T - 100 - Date.now()));
+  const dueCpu0 = await cpuNow();
   await until('the due runs', T + 120_000, async () => (await succeeded('schedule')) >= n);
+  const dueCpu = perRun(dueCpu0, await cpuNow(), n);
   const due = await sql.query<{ last_ms: number; n: number }>(
     `select (extract(epoch from max(finished_at)) * 1000)::float8 as last_ms, count(*)::int as n from executions where trigger = 'schedule' and status = 'succeeded'`,
   );
   const dueRow = due.rows[0] ?? { last_ms: Number.NaN, n: 0 };
   const dueMs = dueRow.last_ms - T;
   // Manual runs: 32 requests in flight, as a client fleet would send them.
+  const manualCpu0 = await cpuNow();
   const m0 = performance.now();
   const mWall = Date.now();
   await inParallel(n, 32, async (i) => {
@@ -323,6 +333,7 @@ async function throughput() {
   });
   const enqueueMs = performance.now() - m0;
   await until('the manual runs', Date.now() + 120_000, async () => (await succeeded('manual')) >= n);
+  const manualCpu = perRun(manualCpu0, await cpuNow(), n);
   const manual = await sql.query<{ last_ms: number; n: number }>(
     `select (extract(epoch from max(finished_at)) * 1000)::float8 as last_ms, count(*)::int as n from executions where trigger = 'manual' and status = 'succeeded'`,
   );
@@ -355,6 +366,8 @@ async function throughput() {
       target('no-op runs due at once vs 50% of the bare client rate', duePerSec, '>=', bare / 2, 'runs/s'),
     ],
     bareClientPerSec: round(bare, 0),
+    // CPU ms per run by process (/proc, 10 ms ticks), due-at-once window and manual-run window.
+    cpuMsPerRun: { due: dueCpu, manual: manualCpu },
     ...(pgStats ? { pgStats } : {}),
     notSucceeded: notOk.rows,
     n,
