@@ -1,3 +1,4 @@
+import type { TaskAction } from '../actions/action.ts';
 import type { ExecutionError, Trigger } from '../models/execution.ts';
 
 /**
@@ -17,6 +18,8 @@ export interface RunRequest {
     dryRun: boolean;
     /** Set for a system job (src/scheduler/system-jobs.ts): its declared name. */
     systemJob?: string | null;
+    /** The task's action as claimed; absent, the action runner looks it up. */
+    action?: TaskAction;
   };
   /** Aborted on cancel, on shutdown past the grace period, or when the task is paused/deleted. */
   signal: AbortSignal;
