@@ -186,7 +186,7 @@ async function main(): Promise<void> {
       http: { deps: systemFetchDeps, allowedHosts: config.runner.httpAllowedHosts },
       clock,
     });
-    const engine: Engine = createEngine({ db: infra.db, clock, logger, run, config: config.scheduler, mode });
+    const engine: Engine = createEngine({ db: infra.db, clock, logger, run, config: config.scheduler, mode, sendBacklog: runTask.backlog });
     instrumentEngine(engine, metrics);
     // Run webhooks are enqueued with each finish (a trigger); this replica sends its share of them.
     const webhooks = createRunWebhookDispatcher({

@@ -6,7 +6,7 @@ import type { Config } from '../config.ts';
 import { createLlm, type Llm } from '../llm/client.ts';
 import type { Logger } from '../log.ts';
 import type { Database } from '../models/db.ts';
-import { type RunFn, type RunRequest, type RunResult, type RunUsage, ZERO_USAGE } from '../scheduler/runner-port.ts';
+import { type RunFn, type RunRequest, type RunResult, type RunUsage, type SendBacklog, yieldToSends, ZERO_USAGE } from '../scheduler/runner-port.ts';
 import { type RunBounds, timeLimit } from './bounds.ts';
 import { createSnapshotLoader, type TaskSnapshot } from './context.ts';
 import { createLocalTime } from './local-time.ts';
@@ -61,7 +61,10 @@ function databaseUnreachable(err: unknown): boolean {
   return UNREACHABLE.has(code) || code.startsWith('08') || code.startsWith('57P') || /Connection terminated/i.test(String(e?.message ?? ''));
 }
 
-export function createRunner(deps: RunnerDeps): RunFn {
+/** The runner, and its runs that have not sent their first request yet (a burst being started). */
+export type Runner = RunFn & { backlog: SendBacklog };
+
+export function createRunner(deps: RunnerDeps): Runner {
   const { config, logger, clock } = deps;
   const llm = deps.llm ?? createLlm(config.openai);
   const registry = deps.tools ?? TOOLS;
@@ -75,13 +78,37 @@ export function createRunner(deps: RunnerDeps): RunFn {
   const timeoutMs = config.runner.timeoutSeconds * 1000;
   const localTime = createLocalTime();
   const loadSnapshot = createSnapshotLoader(deps.db.pool);
-  const stepWriter = createStepWriter(deps.db.pool);
+  // Runs handed over whose first request has not been handed to the sender yet (they wait for their
+  // start and snapshot), plus the requests the sender has not put on a connection: together, the
+  // burst still to be sent. Steps and finishes wait for it (yieldToSends).
+  let starting = 0;
+  // One promise for every waiter: waits that time out leave nothing behind.
+  let startingZero: { promise: Promise<void>; resolve: () => void } | null = null;
+  const startingDone = () => {
+    if (--starting > 0 || !startingZero) return;
+    startingZero.resolve();
+    startingZero = null;
+  };
+  const chat = llm.chat;
+  const backlog: SendBacklog = {
+    unsent: () => starting + (chat?.unsent() ?? 0),
+    async drained() {
+      // Bounded: each pass waits for one of the two to empty; callers also bound the wait in time.
+      for (let i = 0; i < 100 && backlog.unsent() > 0; i++) {
+        if (starting > 0) {
+          startingZero ??= Promise.withResolvers<void>();
+          await startingZero.promise;
+        } else await chat?.drained();
+      }
+    },
+  };
+  const stepWriter = createStepWriter(deps.db.pool, { ready: () => yieldToSends(backlog, clock) });
 
   type Gate = Promise<[TaskSnapshot | null, boolean]> | null;
   /** What a run sets up once it may go: its time limit and its step log (absent before that). */
   type Setup = { run?: RunSignal; steps?: StepLog };
 
-  async function attempt(req: RunRequest, gate: Gate, usage: RunUsage, ctl: Setup, deadline: number): Promise<LoopEnd> {
+  async function attempt(req: RunRequest, gate: Gate, usage: RunUsage, ctl: Setup, deadline: number, sending: () => void): Promise<LoopEnd> {
     if (!gate || !llm.configured) {
       return { kind: 'failed', transient: false, error: { type: 'llm_not_configured', message: 'no language model is configured: set OPENAI_API_KEY (or OPENAI_BASE_URL for a local server)' } };
     }
@@ -118,6 +145,7 @@ export function createRunner(deps: RunnerDeps): RunFn {
       toolNames: [...tools.keys()],
       run: execution,
     });
+    sending();
     return await runLoop({
       client: llm.client,
       chat: llm.chat,
@@ -144,23 +172,30 @@ export function createRunner(deps: RunnerDeps): RunFn {
    */
   function run(req: RunRequest): Promise<RunResult> {
     const deadline = performance.now() + timeoutMs;
+    starting++;
+    let counted = true;
+    const sending = () => {
+      if (!counted) return;
+      counted = false;
+      startingDone();
+    };
     const { execution } = req;
     const gate: Gate = llm.configured
       ? Promise.all([loadSnapshot({ taskId: execution.taskId, userId: execution.userId, executionId: execution.id }, clock.now()), req.started ?? true])
       : null;
-    if (!gate) return execute(req, null, deadline);
+    if (!gate) return execute(req, null, deadline, sending);
     // The run's frames start once the gate settles (execute reads its outcome, failure included).
-    const go = () => execute(req, gate, deadline);
+    const go = () => execute(req, gate, deadline, sending);
     return gate.then(go, go);
   }
 
-  async function execute(req: RunRequest, gate: Gate, deadline: number): Promise<RunResult> {
+  async function execute(req: RunRequest, gate: Gate, deadline: number, sending: () => void): Promise<RunResult> {
     const usage: RunUsage = { ...ZERO_USAGE };
     const snapshot = () => ({ ...usage });
     const ctl: Setup = {};
     const flush = () => ctl.steps?.flush();
     try {
-      const end = await attempt(req, gate, usage, ctl, deadline);
+      const end = await attempt(req, gate, usage, ctl, deadline, sending);
       if (end.kind === 'interrupted') {
         if (!ctl.run?.timedOut()) {
           if (ctl.steps) await settle(ctl.steps, ABORT_FLUSH_MS);
@@ -181,9 +216,10 @@ export function createRunner(deps: RunnerDeps): RunFn {
       }
       return { status: 'failed', error: { type: 'internal', message: 'the run failed because of an internal error; the server log has the details' }, transient: false, usage: snapshot() };
     } finally {
+      sending();
       ctl.run?.dispose();
     }
   }
 
-  return run;
+  return Object.assign(run, { backlog });
 }

@@ -56,7 +56,7 @@ export interface StepWriter {
  * failed statement drops its rows and is reported by the next flush() of each run it carried
  * (the run then ends failed, as a run whose step could not be recorded).
  */
-export function createStepWriter(pool: pg.Pool): StepWriter {
+export function createStepWriter(pool: pg.Pool, opts: { ready?: () => Promise<void> } = {}): StepWriter {
   let queue: Array<{ log: LogState; row: StepRow }> = [];
   let queued = 0;
   let done = 0;
@@ -95,6 +95,8 @@ export function createStepWriter(pool: pg.Pool): StepWriter {
 
   async function drain(): Promise<void> {
     while (queue.length) {
+      // Rows queued meanwhile join this statement.
+      if (opts.ready) await opts.ready();
       const batch = queue.length > MAX_BATCH ? queue.splice(0, MAX_BATCH) : queue;
       if (batch === queue) queue = [];
       await write(batch);

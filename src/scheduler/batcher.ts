@@ -17,6 +17,8 @@ export interface BatcherOptions<T> {
   /** How long items may wait for company before a write (0: next turn of the event loop). */
   delayMs: number;
   maxBatch: number;
+  /** Awaited before each batch is taken (items added meanwhile join it). */
+  ready?: () => Promise<void>;
   write: (items: T[]) => Promise<void>;
 }
 
@@ -34,6 +36,7 @@ export function createBatcher<T>(opts: BatcherOptions<T>): Batcher<T> {
   const run = async (): Promise<void> => {
     let backoff = 50;
     while (items.length) {
+      if (opts.ready) await opts.ready();
       const batch = items.length > opts.maxBatch ? items.splice(0, opts.maxBatch) : items.splice(0);
       for (;;) {
         try {

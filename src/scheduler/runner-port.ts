@@ -1,4 +1,5 @@
 import type { TaskAction } from '../actions/action.ts';
+import type { Clock, TimerHandle } from '../clock.ts';
 import type { ExecutionError, Trigger } from '../models/execution.ts';
 
 /**
@@ -66,3 +67,29 @@ export type RunResult =
 export type RunFn = (req: RunRequest) => Promise<RunResult>;
 
 export const ZERO_USAGE: RunUsage = Object.freeze({ promptTokens: 0, completionTokens: 0, llmCalls: 0, toolCalls: 0 });
+
+/**
+ * The runs' requests waiting for a connection to the LLM endpoint (src/llm/chat.ts): while a burst of
+ * fires is being sent, there are some.
+ */
+export interface SendBacklog {
+  unsent(): number;
+  /** Resolves when none waits. */
+  drained(): Promise<void>;
+}
+
+/** How long a write that can wait (a finish, a step) lets a burst's requests go first, at most. */
+export const YIELD_TO_SENDS_MS = 1_000;
+
+/**
+ * Waits while runs' requests wait for a connection, at most `maxMs`. When thousands of fires start
+ * at one instant, the finish and step writes of the first runs back would otherwise take the CPU
+ * (this process's and PostgreSQL's, on the same cores) from sending the others' first requests;
+ * written a moment later, they lose nothing and batch better. Resolves at once outside a burst.
+ */
+export async function yieldToSends(backlog: SendBacklog | undefined, clock: Clock, maxMs = YIELD_TO_SENDS_MS): Promise<void> {
+  if (!backlog || backlog.unsent() === 0) return;
+  let timer: TimerHandle | undefined;
+  await Promise.race([backlog.drained(), new Promise<void>((resolve) => (timer = clock.setTimeout(resolve, maxMs)))]);
+  clock.clearTimeout(timer);
+}

@@ -78,4 +78,33 @@ describe('the runner and the recorded start', () => {
       await dead.end();
     }
   });
+
+  it('counts its runs that have not sent their first request as the burst still to be sent', async () => {
+    const task = await h.task();
+    h.fake.script(reply.delayed(100, reply.text('done')));
+    const runner = h.runner();
+    let recorded: (ours: boolean) => void = () => undefined;
+    const started = new Promise<boolean>((r) => {
+      recorded = r;
+    });
+    expect(runner.backlog.unsent()).toBe(0);
+    const result = runner({ execution: await h.execution(task), signal: new AbortController().signal, started });
+    // Waiting for its start to be recorded: not sent yet.
+    expect(runner.backlog.unsent()).toBe(1);
+    let drained = false;
+    const wait = runner.backlog.drained().then(() => {
+      drained = true;
+    });
+    recorded(true);
+    await wait;
+    expect(drained).toBe(true);
+    // The request is on its connection (the reply is 100 ms away): nothing is left to send.
+    expect(runner.backlog.unsent()).toBe(0);
+    expect((await result).status).toBe('succeeded');
+    // A run that ends before sending anything (not ours) leaves the count too.
+    const lost = runner({ execution: await h.execution(task), signal: new AbortController().signal, started: Promise.resolve(false) });
+    expect(runner.backlog.unsent()).toBe(1);
+    expect((await lost).status).toBe('aborted');
+    expect(runner.backlog.unsent()).toBe(0);
+  });
 });

@@ -5,7 +5,7 @@ import { type Config, loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/log.ts';
 import { createUser } from '../../src/api/auth.ts';
 import type { Database } from '../../src/models/db.ts';
-import { createRunner, type RunnerDeps } from '../../src/runner/runner.ts';
+import { createRunner, type Runner, type RunnerDeps } from '../../src/runner/runner.ts';
 import type { RunFn, RunRequest, RunResult } from '../../src/scheduler/runner-port.ts';
 import { type FakeOpenAI, startFakeOpenAI } from './fake-openai.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
@@ -39,7 +39,7 @@ export interface RunnerHarness {
   net: TestNet;
   clock: Clock & { sleeps: number[] };
   config(env?: Record<string, string>): Config;
-  runner(env?: Record<string, string>, deps?: Partial<RunnerDeps>): RunFn;
+  runner(env?: Record<string, string>, deps?: Partial<RunnerDeps>): Runner;
   task(fields?: TaskFields): Promise<string>;
   execution(taskId: string, opts?: { dryRun?: boolean; userId?: string }): Promise<RunRequest['execution']>;
   /** Runs one execution of `taskId` to its result, recording its terminal status as the engine would. */

@@ -3,6 +3,7 @@
 // classification and results cannot tell the two paths apart.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
+import { createChatSender } from '../../src/llm/chat.ts';
 import { classifyLlmError, createLlm, type Llm } from '../../src/llm/client.ts';
 import { type FakeOpenAI, type FakeReply, reply, startFakeOpenAI } from '../support/fake-openai.ts';
 
@@ -83,5 +84,41 @@ describe('the lean chat sender', () => {
     const err = await llm.chat.send('{}', { timeoutMs: 300, signal: AbortSignal.abort() }).catch((e: unknown) => e);
     expect(classifyLlmError(err).type).toBe('aborted');
     expect(server.requests).toHaveLength(0);
+  });
+
+  it('counts the requests that wait for a connection, and says when none does', async () => {
+    const sender = createChatSender({ baseURL: server.url, apiKey: 'test-key', maxSockets: 1 });
+    try {
+      server.script(reply.delayed(100, reply.text('a')), reply.text('b'), reply.text('c'));
+      expect(sender.unsent()).toBe(0);
+      await sender.drained(); // none waits: at once
+      const sends = ['a', 'b', 'c'].map(() => sender.send(JSON.stringify(body), { timeoutMs: 5_000 }));
+      // One connection: the first request is on it, the two others wait for it.
+      await new Promise((r) => setTimeout(r, 50));
+      expect(sender.unsent()).toBe(2);
+      let drained = false;
+      const wait = sender.drained().then(() => {
+        drained = true;
+      });
+      expect(drained).toBe(false);
+      const replies = await Promise.all(sends);
+      await wait;
+      expect(drained).toBe(true);
+      expect(sender.unsent()).toBe(0);
+      expect(replies.map((r) => r.choices[0]?.message.content)).toEqual(['a', 'b', 'c']);
+      // A request that times out while it waits for the connection leaves the count, and is never sent.
+      server.script(reply.delayed(300, reply.text('slow')));
+      const slow = sender.send(JSON.stringify(body), { timeoutMs: 5_000 });
+      await new Promise((r) => setTimeout(r, 50));
+      const late = sender.send(JSON.stringify(body), { timeoutMs: 20 });
+      expect(sender.unsent()).toBe(1);
+      expect(classifyLlmError(await late.catch((e: unknown) => e)).type).toBe('timeout');
+      expect(sender.unsent()).toBe(0);
+      await slow;
+      await new Promise((r) => setTimeout(r, 50));
+      expect(server.requests).toHaveLength(4);
+    } finally {
+      await sender.close();
+    }
   });
 });

@@ -5,7 +5,7 @@ import { type Batcher, createBatcher } from '../batcher.ts';
 import type { ClaimedFire } from '../claim.ts';
 import { triggerDependents } from '../dependencies.ts';
 import { type Finish, recordFinishes, recordSkips, recordStarts } from '../record.ts';
-import type { RunResult } from '../runner-port.ts';
+import { type RunResult, yieldToSends } from '../runner-port.ts';
 import type { Holding } from './holding.ts';
 import { abortRun, type EngineState, localNow } from './state.ts';
 
@@ -51,6 +51,7 @@ export function createFinishing(s: EngineState, holding: Holding, onFree: () => 
     clock,
     delayMs: 0,
     maxBatch: 1000,
+    ready: () => yieldToSends(s.opts.sendBacklog, clock),
     write: async (items) => {
       // A run can finish before its start was written: write starts first, in order.
       await starts.flush();

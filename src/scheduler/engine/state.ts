@@ -8,7 +8,7 @@ import type { ClaimedFire } from '../claim.ts';
 import type { FireTable } from '../dispatch.ts';
 import type { PlanOptions } from '../plan.ts';
 import type { Replica } from '../replicas.ts';
-import type { RunFn } from '../runner-port.ts';
+import type { RunFn, SendBacklog } from '../runner-port.ts';
 import { createEngineEmitter, type EngineEmitter, type PeriodicJob } from './events.ts';
 
 export interface EngineOptions {
@@ -24,6 +24,8 @@ export interface EngineOptions {
   pollMs?: number;
   /** A fire claimed this late counts as a misfire (see plan.ts). */
   misfireAfterMs?: number;
+  /** The runs' requests still waiting to be sent: finishes are written after a burst's requests. */
+  sendBacklog?: SendBacklog;
 }
 
 export type AbortReason = 'cancelled' | 'released' | 'lost';
