@@ -33,9 +33,8 @@ const failed = (type: string, message: string, transient: boolean): RunResult =>
 
 export function createActionRunner(deps: ActionRunnerDeps): RunFn {
   const { db, logger } = deps;
-  // Both statements are grouped: the fires of one instant share their round trips.
-  // Only for runs handed over without their task's action (the engine's claims carry it).
-  const lookUp = groupCommitted<string, TaskAction>(async (taskIds) => {
+  // Both per-fire statements are grouped: the fires of one instant share their round trips.
+  const actionOf = groupCommitted<string, TaskAction>(async (taskIds) => {
     const found = await actionsOfTasks(db.pool, taskIds);
     return (id) => found.get(id) ?? LLM_ACTION;
   });
@@ -71,7 +70,7 @@ export function createActionRunner(deps: ActionRunnerDeps): RunFn {
   return async (req) => {
     try {
       if (req.execution.systemJob) return await deps.llm(req);
-      const action = req.execution.action ?? (await lookUp(req.execution.taskId));
+      const action = await actionOf(req.execution.taskId);
       if (action.kind === 'llm') return await deps.llm(req);
       // Nothing leaves this process before the start is recorded as ours.
       if (!(await (req.started ?? true))) return aborted();

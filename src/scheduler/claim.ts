@@ -1,5 +1,4 @@
 import type pg from 'pg';
-import type { TaskAction } from '../actions/action.ts';
 import { advanceNextRuns, claimQueuedRows, type FireInsert, insertFires, lockDueTasks } from '../store/claims.ts';
 import { withTx } from '../store/tx.ts';
 import { type DueTask, type PlanOptions, planTask } from './plan.ts';
@@ -22,8 +21,6 @@ export interface ClaimedFire {
   systemJob: string | null;
   /** A scheduled fire of a task with dependencies: it runs only if they succeeded (wait.ts). */
   gated: boolean;
-  /** The task's action as it was at the claim (seconds before the fire): its run needs no lookup of its own. */
-  action: TaskAction;
 }
 
 export interface ClaimResult {
@@ -115,7 +112,6 @@ export async function claimDueTasks(
         busyAtClaim: r.busy,
         systemJob: r.system_name,
         gated: r.gated,
-        action: r.action,
       });
     }
     return { fires, examined: rows.length, missed, dbNow };
@@ -147,6 +143,5 @@ export async function claimQueued(
     busyAtClaim: x.busy,
     systemJob: x.system_name,
     gated: x.gated,
-    action: x.action,
   }));
 }

@@ -1,4 +1,3 @@
-import type { TaskAction } from '../actions/action.ts';
 import type { Clock, TimerHandle } from '../clock.ts';
 import type { ExecutionError, Trigger } from '../models/execution.ts';
 
@@ -19,8 +18,6 @@ export interface RunRequest {
     dryRun: boolean;
     /** Set for a system job (src/scheduler/system-jobs.ts): its declared name. */
     systemJob?: string | null;
-    /** The task's action as claimed; absent, the action runner looks it up. */
-    action?: TaskAction;
   };
   /** Aborted on cancel, on shutdown past the grace period, or when the task is paused/deleted. */
   signal: AbortSignal;

@@ -1,5 +1,4 @@
 import type pg from 'pg';
-import type { TaskAction } from '../actions/action.ts';
 import type { StoredSchedule } from '../models/task.ts';
 
 // Claiming fires: the due tasks locked and planned (src/scheduler/claim.ts decides the fires), the
@@ -23,7 +22,6 @@ export interface DueRow {
   busy: boolean;
   system_name: string | null;
   gated: boolean;
-  action: TaskAction;
   db_now: number;
 }
 
@@ -34,7 +32,7 @@ export async function lockDueTasks(client: pg.ClientBase, windowMs: number, limi
               ${ms('t.next_run_at')} as next_ms, ${ms('t.start_at')} as start_ms, ${ms('t.end_at')} as end_ms,
               t.misfire_policy, t.misfire_grace_seconds, t.overlap, t.max_attempts,
               exists (select 1 from executions e where e.task_id = t.id and e.status = 'running') as busy,
-              t.system_name, t.has_dependencies as gated, t.action,
+              t.system_name, t.has_dependencies as gated,
               ${ms('now()')} as db_now
          from tasks t
         where t.enabled and t.next_run_at < now() + make_interval(secs => $1::float8 / 1000)
@@ -106,7 +104,6 @@ export interface QueuedClaimRow {
   busy: boolean;
   system_name: string | null;
   gated: boolean;
-  action: TaskAction;
 }
 
 /** Re-claims queued executions nobody holds (or whose holder's lease ran out), bumping their epoch. */
@@ -133,7 +130,7 @@ export async function claimQueuedRows(
       returning x.id::text as id, x.task_id::text as task_id, x.user_id::text as user_id, ${ms('x.scheduled_for')} as at_ms,
                 x.trigger, x.attempt, x.epoch, x.dry_run, t.overlap, t.max_attempts,
                 exists (select 1 from executions e where e.task_id = x.task_id and e.status = 'running') as busy,
-                t.system_name, t.action,
+                t.system_name,
                 -- a scheduled fire re-claimed from a dead owner before its dependencies were checked
                 (x.trigger in ('schedule', 'catchup') and x.satisfied_by is null and t.has_dependencies) as gated`,
     [opts.owner, opts.windowMs, opts.leaseMs, opts.limit, opts.misfireAfterMs],

@@ -92,7 +92,6 @@ export function createDispatching(s: EngineState, holding: Holding, finishing: F
           epoch: f.epoch,
           dryRun: f.dryRun,
           systemJob: f.systemJob,
-          action: f.action,
         },
         signal: controller.signal,
         started,
