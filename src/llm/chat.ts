@@ -13,6 +13,7 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import type { ChatCompletion } from 'openai/resources/chat/completions';
 import { type Dispatcher, Pool } from 'undici';
+import { createPending } from '../pending.ts';
 
 export interface ChatSender {
   /** POSTs a serialised chat-completions body; resolves with the parsed reply, rejects with an SDK error. */
@@ -35,7 +36,8 @@ function safeJson(text: string): unknown {
   }
 }
 
-function headersOf(raw: Record<string, string | string[] | undefined>): Headers {
+/** Node-style response headers as a WHATWG Headers (what the SDK's errors carry). */
+export function headersOf(raw: Record<string, string | string[] | undefined>): Headers {
   const headers = new Headers();
   for (const [k, v] of Object.entries(raw)) {
     if (Array.isArray(v)) for (const x of v) headers.append(k, x);
@@ -52,14 +54,7 @@ export function createChatSender(opts: { baseURL: string; apiKey: string; maxSoc
   const pool = new Pool(url.origin, { connections: opts.maxSockets, pipelining: 1, keepAliveMaxTimeout: 60_000 });
   const path = `${url.pathname}${url.search}`;
   const headers = { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${opts.apiKey}`, 'user-agent': 'tickler' };
-  let unsent = 0;
-  // One promise for every waiter: waits that time out leave nothing behind.
-  let none: { promise: Promise<void>; resolve: () => void } | null = null;
-  const sentOrGone = () => {
-    if (--unsent > 0 || !none) return;
-    none.resolve();
-    none = null;
-  };
+  const unsent = createPending();
 
   function send(body: string, o: { timeoutMs: number; signal?: AbortSignal }): Promise<ChatCompletion> {
     const { signal } = o;
@@ -70,12 +65,7 @@ export function createChatSender(opts: { baseURL: string; apiKey: string; maxSoc
       // Set once the pool gives the request a connection; until then a timeout or an abort only has
       // to make sure nothing is written when it does (onRequestStart aborts at once).
       let controller: Dispatcher.DispatchController | null = null;
-      let counted = true;
-      const uncount = () => {
-        if (!counted) return;
-        counted = false;
-        sentOrGone();
-      };
+      const uncount = unsent.add();
       const finish = (fn: () => void) => {
         if (settled) return;
         settled = true;
@@ -147,7 +137,6 @@ export function createChatSender(opts: { baseURL: string; apiKey: string; maxSoc
           fail(err);
         },
       };
-      unsent++;
       try {
         pool.dispatch({ origin: url.origin, path, method: 'POST', headers, body }, handler);
       } catch (err) {
@@ -158,12 +147,8 @@ export function createChatSender(opts: { baseURL: string; apiKey: string; maxSoc
 
   return {
     send,
-    unsent: () => unsent,
-    drained() {
-      if (unsent === 0) return Promise.resolve();
-      none ??= Promise.withResolvers<void>();
-      return none.promise;
-    },
+    unsent: unsent.size,
+    drained: unsent.zero,
     close: () => pool.close(),
   };
 }

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { Readable } from 'node:stream';
+import { headersOf } from './chat.ts';
 
 /**
  * A `fetch` for the LLM client over node:http with a bounded keep-alive pool. The SDK's default
@@ -29,11 +30,7 @@ export function createPooledFetch(opts: { maxSockets: number }): typeof fetch {
     return await new Promise<Response>((resolve, reject) => {
       const mod = url.protocol === 'https:' ? https : http;
       const req = mod.request(url, { method: init.method ?? 'GET', headers, agent: agents[url.protocol as 'http:'], ...(signal ? { signal } : {}) }, (res) => {
-        const h = new Headers();
-        for (const [k, v] of Object.entries(res.headers)) {
-          if (Array.isArray(v)) for (const x of v) h.append(k, x);
-          else if (v !== undefined) h.set(k, v);
-        }
+        const h = headersOf(res.headers);
         const status = res.statusCode ?? 502;
         const meta = { status, statusText: res.statusMessage ?? '', headers: h };
         if (status === 204 || status === 304 || init.method === 'HEAD') {

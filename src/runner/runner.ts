@@ -5,6 +5,7 @@ import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import { createLlm, type Llm } from '../llm/client.ts';
 import type { Logger } from '../log.ts';
+import { createPending } from '../pending.ts';
 import type { Database } from '../models/db.ts';
 import { type RunFn, type RunRequest, type RunResult, type RunUsage, type SendBacklog, yieldToSends, ZERO_USAGE } from '../scheduler/runner-port.ts';
 import { type RunBounds, timeLimit } from './bounds.ts';
@@ -81,25 +82,13 @@ export function createRunner(deps: RunnerDeps): Runner {
   // Runs handed over whose first request has not been handed to the sender yet (they wait for their
   // start and snapshot), plus the requests the sender has not put on a connection: together, the
   // burst still to be sent. Steps and finishes wait for it (yieldToSends).
-  let starting = 0;
-  // One promise for every waiter: waits that time out leave nothing behind.
-  let startingZero: { promise: Promise<void>; resolve: () => void } | null = null;
-  const startingDone = () => {
-    if (--starting > 0 || !startingZero) return;
-    startingZero.resolve();
-    startingZero = null;
-  };
+  const starting = createPending();
   const chat = llm.chat;
   const backlog: SendBacklog = {
-    unsent: () => starting + (chat?.unsent() ?? 0),
+    unsent: () => starting.size() + (chat?.unsent() ?? 0),
     async drained() {
       // Bounded: each pass waits for one of the two to empty; callers also bound the wait in time.
-      for (let i = 0; i < 100 && backlog.unsent() > 0; i++) {
-        if (starting > 0) {
-          startingZero ??= Promise.withResolvers<void>();
-          await startingZero.promise;
-        } else await chat?.drained();
-      }
+      for (let i = 0; i < 100 && backlog.unsent() > 0; i++) await (starting.size() > 0 ? starting.zero() : chat?.drained());
     },
   };
   const stepWriter = createStepWriter(deps.db.pool, { ready: () => yieldToSends(backlog, clock) });
@@ -172,13 +161,7 @@ export function createRunner(deps: RunnerDeps): Runner {
    */
   function run(req: RunRequest): Promise<RunResult> {
     const deadline = performance.now() + timeoutMs;
-    starting++;
-    let counted = true;
-    const sending = () => {
-      if (!counted) return;
-      counted = false;
-      startingDone();
-    };
+    const sending = starting.add();
     const { execution } = req;
     const gate: Gate = llm.configured
       ? Promise.all([loadSnapshot({ taskId: execution.taskId, userId: execution.userId, executionId: execution.id }, clock.now()), req.started ?? true])
