@@ -239,11 +239,17 @@ async function runStep(step: Step): Promise<Record<string, unknown>> {
   return { ...shown, ...(step.peer === 'tickler' ? { settings: TICKLER_ENV } : {}), wallMs, loadAvg1: Math.round(load * 100) / 100, ...result };
 }
 
+/** "a 1, b 2" from {a: 1, b: 2}. */
+const pairs = (o: Record<string, unknown>) =>
+  Object.entries(o)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+
 /** "CPU ms per run: due scheduler 0.4 postgres 0.3 …" from a tickler throughput result. */
 function cpuLine(r: Record<string, unknown>): string {
   const c = r.cpuMsPerRun as Record<string, Record<string, number>> | undefined;
   if (!c) return '';
-  const part = (w: string) => (c[w] ? `${w}: ${Object.entries(c[w]).map(([k, v]) => `${k} ${v}`).join(', ')}` : '');
+  const part = (w: string) => (c[w] ? `${w}: ${pairs(c[w])}` : '');
   return `\n        CPU ms per run by process: ${part('due')}; ${part('manual')}`;
 }
 
@@ -266,7 +272,7 @@ function describeOne(r: Record<string, any>): string {
   if (r.test === 'throughput') return `${head}: ${r.endToEndPerSec} jobs/s end to end (enqueue ${r.enqueuePerSec}/s)${r.duePerSec ? `; due at once: ${r.duePerSec}/s, all done ${r.dueAllDoneMs} ms after T` : ''}${r.bareClientPerSec ? `; bare client ${r.bareClientPerSec}/s` : ''}${cpuLine(r)} ${load}`;
   if (r.test === 'create') return `${head}: ${r.sequentialPerSec}/s sequential, ${r.concurrentPerSec ?? '-'}/s with 16 in flight${r.batchPerSec ? `, ${r.batchPerSec}/s in batches of 1,000` : ''} ${load}`;
   if (r.test === 'scale-create') return `${head}: created in ${r.createMs} ms (${r.createPerSec}/s) ${load}`;
-  if (r.test === 'pastdue') return `${head}: start-up sync over ${r.pastDue} past-due tasks in ${r.syncMs} ms${r.phasesMs ? ` (${Object.entries(r.phasesMs).map(([k, v]) => `${k} ${v}`).join(', ')} ms)` : ''} ${load}`;
+  if (r.test === 'pastdue') return `${head}: start-up sync over ${r.pastDue} past-due tasks in ${r.syncMs} ms${r.phasesMs ? ` (${pairs(r.phasesMs)} ms)` : ''} ${load}`;
   return `${head}: startup ${r.startupMs} ms, rss ${r.rssMB} MB, idle cpu ${r.idle?.cpuPctOfOneCore}%, worst stall ${r.idle?.maxLoopStallMs} ms ${load}`;
 }
 
