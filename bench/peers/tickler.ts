@@ -314,16 +314,34 @@ async function throughput() {
   const cpuNow = async () => Object.fromEntries(await Promise.all(Object.entries(pids).map(async ([k, pid]) => [k, await cpuOfTree(pid)] as const))) as Record<keyof typeof pids, number>;
   const perRun = (a: Record<string, number>, b: Record<string, number>, runs: number) =>
     Object.fromEntries(Object.keys(a).map((k) => [k, round((((b[k] ?? 0) - (a[k] ?? 0)) * 1000) / runs, 3)]));
+  // BENCH_PG_STATS=1 (postgres started with pg_stat_statements): where the database's time went,
+  // per window (the counters are reset as each one starts).
+  const pgStatsReset = async () => {
+    if (process.env.BENCH_PG_STATS) await sql.query('select pg_stat_statements_reset()');
+  };
+  const pgStatsNow = async () =>
+    process.env.BENCH_PG_STATS
+      ? (
+          await sql.query(
+            `select calls::int, round(total_exec_time)::int as ms, rows::int, left(regexp_replace(query, '\\s+', ' ', 'g'), 90) as q
+               from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database())
+              order by total_exec_time desc limit 20`,
+          )
+        ).rows
+      : undefined;
   await sleep(Math.max(0, T - 100 - Date.now()));
+  await pgStatsReset();
   const dueCpu0 = await cpuNow();
   await until('the due runs', T + 120_000, async () => (await succeeded('schedule')) >= n);
   const dueCpu = perRun(dueCpu0, await cpuNow(), n);
+  const duePg = await pgStatsNow();
   const due = await sql.query<{ last_ms: number; n: number }>(
     `select (extract(epoch from max(finished_at)) * 1000)::float8 as last_ms, count(*)::int as n from executions where trigger = 'schedule' and status = 'succeeded'`,
   );
   const dueRow = due.rows[0] ?? { last_ms: Number.NaN, n: 0 };
   const dueMs = dueRow.last_ms - T;
   // Manual runs: 32 requests in flight, as a client fleet would send them.
+  await pgStatsReset();
   const manualCpu0 = await cpuNow();
   const m0 = performance.now();
   const mWall = Date.now();
@@ -334,6 +352,7 @@ async function throughput() {
   const enqueueMs = performance.now() - m0;
   await until('the manual runs', Date.now() + 120_000, async () => (await succeeded('manual')) >= n);
   const manualCpu = perRun(manualCpu0, await cpuNow(), n);
+  const manualPg = await pgStatsNow();
   const manual = await sql.query<{ last_ms: number; n: number }>(
     `select (extract(epoch from max(finished_at)) * 1000)::float8 as last_ms, count(*)::int as n from executions where trigger = 'manual' and status = 'succeeded'`,
   );
@@ -343,16 +362,6 @@ async function throughput() {
   const notOk = await sql.query<{ status: string; type: string | null; n: number }>(
     `select status, error->>'type' as type, count(*)::int as n from executions where status <> 'succeeded' group by 1, 2 order by 3 desc`,
   );
-  // BENCH_PG_STATS=1 (postgres started with pg_stat_statements): where the database's time went.
-  const pgStats = process.env.BENCH_PG_STATS
-    ? (
-        await sql.query(
-          `select calls::int, round(total_exec_time)::int as ms, rows::int, left(regexp_replace(query, '\\s+', ' ', 'g'), 90) as q
-             from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database())
-            order by total_exec_time desc limit 15`,
-        )
-      ).rows
-    : undefined;
   await sql.end();
   await Promise.all([api, sched].map((x) => stop(x.child)));
   // The bare client against the same chat server, with tickler's processes gone, as many in flight as
@@ -368,7 +377,7 @@ async function throughput() {
     bareClientPerSec: round(bare, 0),
     // CPU ms per run by process (/proc, 10 ms ticks), due-at-once window and manual-run window.
     cpuMsPerRun: { due: dueCpu, manual: manualCpu },
-    ...(pgStats ? { pgStats } : {}),
+    ...(duePg ? { pgStats: { due: duePg, manual: manualPg } } : {}),
     notSucceeded: notOk.rows,
     n,
     createPerSec: round(n / (createMs / 1000), 0),
