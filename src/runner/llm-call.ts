@@ -48,19 +48,43 @@ function malformed(detail: string): LlmCallResult {
   return { ok: false, error: { type: 'malformed_response', transient: false, detail, message: `the language model's reply could not be read (${detail})` } };
 }
 
+// A tool's definition (its JSON schema: most of a request with tools) is a constant of its registry:
+// serialised once, not on every request of every run.
+const definitionJson = new WeakMap<ChatCompletionFunctionTool, string>();
+function jsonOf(def: ChatCompletionFunctionTool): string {
+  let json = definitionJson.get(def);
+  if (json === undefined) {
+    json = JSON.stringify(def);
+    definitionJson.set(def, json);
+  }
+  return json;
+}
+
+/**
+ * The request body as JSON, the same text JSON.stringify gives for the SDK's body object (same
+ * keys, same order): only the model and the messages are serialised per request.
+ */
+export function chatBodyJson(input: Pick<LlmCallInput, 'model' | 'messages' | 'tools' | 'maxCompletionTokens'>): string {
+  let json = `{"model":${JSON.stringify(input.model)},"messages":${JSON.stringify(input.messages)}`;
+  if (input.tools.length) json += `,"tools":[${input.tools.map(jsonOf).join(',')}]`;
+  if (input.maxCompletionTokens !== undefined) json += `,"max_completion_tokens":${JSON.stringify(input.maxCompletionTokens)}`;
+  return `${json}}`;
+}
+
 /** Sends one request; never throws. */
 export async function callLlm(input: LlmCallInput): Promise<LlmCallResult> {
   let completion: ChatCompletion;
-  const body = {
-    model: input.model,
-    messages: input.messages,
-    ...(input.tools.length ? { tools: input.tools } : {}),
-    ...(input.maxCompletionTokens === undefined ? {} : { max_completion_tokens: input.maxCompletionTokens }),
-  };
   try {
-    completion = input.chat
-      ? await input.chat.send(JSON.stringify(body), { signal: input.signal, timeoutMs: input.timeoutMs })
-      : await input.client.chat.completions.create(body, { signal: input.signal, timeout: Math.max(1, input.timeoutMs), maxRetries: 0 });
+    if (input.chat) completion = await input.chat.send(chatBodyJson(input), { signal: input.signal, timeoutMs: input.timeoutMs });
+    else {
+      const body = {
+        model: input.model,
+        messages: input.messages,
+        ...(input.tools.length ? { tools: input.tools } : {}),
+        ...(input.maxCompletionTokens === undefined ? {} : { max_completion_tokens: input.maxCompletionTokens }),
+      };
+      completion = await input.client.chat.completions.create(body, { signal: input.signal, timeout: Math.max(1, input.timeoutMs), maxRetries: 0 });
+    }
   } catch (err) {
     return { ok: false, error: classifyLlmError(err) };
   }

@@ -20,7 +20,7 @@ export interface PromptInput {
 // Instructions and data the model did not write are fenced, so it can tell them from ours.
 const fence = (label: string, body: string) => `<${label}>\n${body.replaceAll(`</${label}>`, `<\\/${label}>`)}\n</${label}>`;
 
-function toolGuidance(names: readonly string[]): string {
+function guidanceFor(names: readonly string[]): string {
   if (names.length === 0) return 'You have no tools in this run: answer from the instruction and what you know.';
   const lines = [`Tools you may call: ${names.join(', ')}. You may call several at once when they do not depend on each other.`];
   if (names.includes('http_fetch')) {
@@ -34,6 +34,19 @@ function toolGuidance(names: readonly string[]): string {
   }
   if (names.includes('create_reminder')) lines.push('Use create_reminder to schedule a one-off follow-up at a later time (local times are in the task timezone).');
   return lines.join('\n');
+}
+
+// The guidance depends only on the tool names: built once per distinct list, not per run.
+const guidance = new Map<string, string>();
+function toolGuidance(names: readonly string[]): string {
+  const key = names.join('\n');
+  let text = guidance.get(key);
+  if (text === undefined) {
+    text = guidanceFor(names);
+    // Bounded: at most 256 distinct lists are kept (tasks choose subsets of one registry's names).
+    if (guidance.size < 256) guidance.set(key, text);
+  }
+  return text;
 }
 
 /** The system prompt: the instruction, now in the task's zone, memory, the previous output and the rules. */
