@@ -323,9 +323,9 @@ async function throughput() {
     process.env.BENCH_PG_STATS
       ? (
           await sql.query(
-            `select calls::int, round(total_exec_time)::int as ms, rows::int, left(regexp_replace(query, '\\s+', ' ', 'g'), 90) as q
+            `select calls::int, round(total_exec_time)::int as ms, round(total_plan_time)::int as plan_ms, rows::int, left(regexp_replace(query, '\\s+', ' ', 'g'), 90) as q
                from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database())
-              order by total_exec_time desc limit 20`,
+              order by total_exec_time + total_plan_time desc limit 20`,
           )
         ).rows
       : undefined;

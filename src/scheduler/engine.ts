@@ -65,7 +65,7 @@ export function createEngine(opts: EngineOptions): Engine {
   let listener: Listener | undefined;
 
   function onNotify(channel: string, payload: string): void {
-    let msg: { id?: string; op?: string } = {};
+    let msg: { id?: string; op?: string; released?: boolean; takeover?: boolean } = {};
     try {
       msg = JSON.parse(payload);
     } catch {
@@ -80,7 +80,8 @@ export function createEngine(opts: EngineOptions): Engine {
       holding.dropTask(msg.id);
       if (msg.op === 'deleted') for (const [xid, r] of s.running) if (r.fire.taskId === msg.id) abortRun(s, xid, 'cancelled');
     }
-    void claiming.request();
+    // Fires another replica let go (its shutdown, a takeover of a dead one) may be past their instant: settle them now.
+    void claiming.request(false, msg.released === true || msg.takeover === true);
   }
 
   // Claims compare against the database's now(), timers run on the clock: arm them on corrected time.
@@ -130,7 +131,7 @@ export function createEngine(opts: EngineOptions): Engine {
     s.replicas = s.replicas.filter((r) => !t.replicas.includes(r.id));
     logger.warn({ engine: s.id, ...t }, 'took over from dead replicas');
     s.events.emit('takeover', t);
-    void claiming.request();
+    void claiming.request(false, true);
   }
 
   /** Replicas of this host whose process is gone (a previous incarnation killed): dead at once, no need to wait out their heartbeat. */
@@ -154,13 +155,13 @@ export function createEngine(opts: EngineOptions): Engine {
         logger,
         clock,
         onNotify,
-        onConnect: () => void claiming.request(),
+        onConnect: () => void claiming.request(false, true),
       });
       const synced = await startupSync(pool, { owner: s.id, leaseMs: s.leaseMs, retryDelayMs: s.retryBaseMs, plan: s.plan, logger });
       logger.info({ engine: s.id, ...synced }, 'start-up sync done');
       s.ready = true;
       const sweepMs = Math.max(1_000, Math.floor(s.leaseMs / 2));
-      every(s, s.pollMs, 'claim poll', () => claiming.request());
+      every(s, s.pollMs, 'claim poll', () => claiming.request(false, true));
       every(s, Math.max(1_000, Math.floor(s.leaseMs / 3)), 'lease renewal', () => holding.renew());
       every(s, sweepMs, 'orphan sweep', () => sweepOrphans(pool, s.retryBaseMs));
       every(s, sweepMs, 'dependency sweep', () => sweepDependencies(pool));
@@ -168,7 +169,7 @@ export function createEngine(opts: EngineOptions): Engine {
       every(s, s.heartbeatMs, 'heartbeat', heartbeat);
       every(s, s.heartbeatMs, 'takeover', () => takeover());
       every(s, 30_000, 'clock offset', measureOffset);
-      await claiming.request();
+      await claiming.request(false, true);
     },
     async stop(graceMs = config.shutdownGraceSeconds * 1000) {
       if (s.stopping) return;

@@ -3,9 +3,12 @@
 // already decided — start-up sync and every claim round call it until it reports a short batch.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/models/db.ts';
+import { CHANNELS } from '../../src/models/notify.ts';
+import type { Engine } from '../../src/scheduler/engine.ts';
 import { resolveStaleFires } from '../../src/scheduler/misfires.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { insertTasks, insertUser } from '../support/engine.ts';
+import { insertTasks, insertUser, nextEvent, queueRun, recordingRunner, startEngine, ticked } from '../support/engine.ts';
+import { ManualClock } from '../support/manual-clock.ts';
 
 let tdb: TestDatabase;
 let db: Database;
@@ -17,7 +20,11 @@ beforeAll(async () => {
   userId = await insertUser(db);
 });
 
-afterAll(async () => tdb?.drop());
+const engines: Engine[] = [];
+afterAll(async () => {
+  for (const e of engines) await e.stop(0);
+  await tdb?.drop();
+});
 
 const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000);
 const daily = { schedule: { kind: 'cron', cron: '0 9 * * *', timezone: 'UTC' }, nextRunAt: new Date(Date.now() + 86_400_000) };
@@ -55,5 +62,47 @@ describe('the stale-fire pass', () => {
     expect(await states(b)).toEqual(['missed/schedule']);
     // Nothing is left to decide: a second pass examines nothing.
     expect((await resolveStaleFires(db.pool, { misfireAfterMs: 1000, limit: 10 })).examined).toBe(0);
+  });
+});
+
+// Which claim rounds settle stale fires: those that can find some (the poll, a release by another
+// replica, a takeover, start-up). The rounds woken by manual runs, retries and creates do not run the
+// pass (the costliest statement to plan), and claiming leaves stale fires to it meanwhile.
+describe('the engine and stale fires', () => {
+  async function engineWithStaleFire() {
+    const clock = new ManualClock();
+    // One engine at a time on this database: the previous test's would claim this one's runs.
+    for (const e of engines.splice(0)) await e.stop(0);
+    const engine = await startEngine(db, recordingRunner(undefined, clock).run, { clock });
+    engines.push(engine);
+    const [task, other] = (await insertTasks(db, userId, [
+      { ...daily, misfirePolicy: 'skip' },
+      { ...daily, misfirePolicy: 'skip' },
+    ])) as [string, string];
+    // Let go by a replica that stopped before starting it, after this one's start-up sync.
+    const stale = await queue(task, 'schedule', minutesAgo(2));
+    return { clock, engine, stale, other };
+  }
+
+  it('settles a fire another replica released at once, without waiting for the poll', async () => {
+    const { engine, stale } = await engineWithStaleFire();
+    const missed = nextEvent(engine, 'missed');
+    await db.pool.query('select pg_notify($1, $2)', [CHANNELS.work, '{"released":true}']);
+    expect(await missed).toEqual([1]);
+    expect(await states([stale])).toEqual(['missed/schedule']);
+  });
+
+  it('claims a manual run without settling, and settles the stale fire at the next poll', async () => {
+    const { clock, engine, stale, other } = await engineWithStaleFire();
+    const claimed = nextEvent(engine, 'claimed');
+    const manual = await queueRun(db, other, userId);
+    expect((await claimed)[0].map((f) => f.executionId)).toEqual([manual]);
+    expect(await states([stale])).toEqual(['queued/schedule']);
+    const missed = nextEvent(engine, 'missed');
+    const polled = ticked(engine, 'claim poll');
+    await clock.advance(1_000);
+    await polled;
+    expect(await missed).toEqual([1]);
+    expect(await states([stale])).toEqual(['missed/schedule']);
   });
 });
