@@ -1,6 +1,7 @@
-// The stale-fire pass (misfires.ts) on its own: it is driven by scheduled fires let go past their
-// instant, coalesces them with the task's catch-ups under run_once, and does not re-read catch-ups
-// already decided — start-up sync and every claim round call it until it reports a short batch.
+// The stale-fire pass (misfires.ts): it is driven by scheduled fires let go past their instant,
+// coalesces them with the task's catch-ups under run_once, and does not re-read catch-ups already
+// decided — start-up sync calls it until it reports a short batch, and so do the claim rounds that
+// can find stale fires (below).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/models/db.ts';
 import { CHANNELS } from '../../src/models/notify.ts';
