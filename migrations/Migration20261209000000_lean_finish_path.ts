@@ -41,6 +41,10 @@ export class Migration20261209000000_lean_finish_path extends Migration {
         ${ENQUEUE('new_rows n join old_rows o on o.id = n.id and o.status is distinct from n.status')}
         return null;
       end $$;
+      -- As for the events triggers (trigger-plans.test.ts): PostgreSQL guesses one row per transition
+      -- table and PL/pgSQL keeps a session's first plan, so a large update after small ones would join
+      -- old and new rows by nested loop.
+      alter function enqueue_run_webhooks_on_update() set enable_nestloop = off;
       create function enqueue_run_webhooks_on_insert() returns trigger language plpgsql as $$
       begin
         ${ENQUEUE('new_rows n')}

@@ -76,10 +76,16 @@ describe('the engine and stale fires', () => {
     for (const e of engines.splice(0)) await e.stop(0);
     const engine = await startEngine(db, recordingRunner(undefined, clock).run, { clock });
     engines.push(engine);
-    const [task, other] = (await insertTasks(db, userId, [
+    const [task, other, sentinel] = (await insertTasks(db, userId, [
       { ...daily, misfirePolicy: 'skip' },
       { ...daily, misfirePolicy: 'skip' },
-    ])) as [string, string];
+      { ...daily, misfirePolicy: 'skip' },
+    ])) as [string, string, string];
+    // The listener's first connection asks for a settling round of its own: a run claimed through it
+    // shows that round has run (it was asked for before the notification could arrive).
+    const claimed = nextEvent(engine, 'claimed');
+    const first = await queueRun(db, sentinel, userId);
+    expect((await claimed)[0].map((f) => f.executionId)).toContain(first);
     // Let go by a replica that stopped before starting it, after this one's start-up sync.
     const stale = await queue(task, 'schedule', minutesAgo(2));
     return { clock, engine, stale, other };
