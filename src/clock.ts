@@ -8,7 +8,8 @@ export type TimerHandle = { readonly __timer: unique symbol };
 export interface Clock {
   now(): Date;
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
-  setTimeout(fn: () => void, ms: number): TimerHandle;
+  /** `unref`: the timer alone does not keep the process alive (a real clock's; a manual one has none). */
+  setTimeout(fn: () => void, ms: number, opts?: { unref?: boolean }): TimerHandle;
   clearTimeout(timer: TimerHandle | undefined): void;
 }
 
@@ -25,6 +26,10 @@ export const systemClock: Clock = {
       }
       signal?.addEventListener('abort', done, { once: true });
     }),
-  setTimeout: (fn, ms) => setTimeout(fn, ms) as unknown as TimerHandle,
+  setTimeout: (fn, ms, opts) => {
+    const timer = setTimeout(fn, ms);
+    if (opts?.unref) timer.unref();
+    return timer as unknown as TimerHandle;
+  },
   clearTimeout: (timer) => clearTimeout(timer as unknown as NodeJS.Timeout | undefined),
 };

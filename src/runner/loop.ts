@@ -30,7 +30,7 @@ export interface LoopInput {
   bounds: RunBounds;
   /** Mutated in place, so the caller reads the usage whatever way the loop ends. */
   usage: RunUsage;
-  /** performance.now() past which the run has no time left. */
+  /** The clock's time (ms since the epoch, as `now()`) past which the run has no time left. */
   deadline: number;
   /** Fires on cancel and when the run's time is up. */
   signal: AbortSignal;
@@ -82,7 +82,7 @@ export async function runLoop(input: LoopInput): Promise<LoopEnd> {
     if (signal.aborted) return { kind: 'interrupted' };
     const startedAt = input.now();
     const t0 = performance.now();
-    const remaining = input.deadline - t0;
+    const remaining = input.deadline - startedAt.getTime();
     const cap = completionCap(bounds, usage);
     const reply = await callLlm({
       client: input.client,

@@ -33,19 +33,19 @@ export interface RunnerDeps {
   tools?: ReadonlyMap<string, Tool>;
 }
 
-// How long an aborted run waits for its last steps to be written before returning.
-const ABORT_FLUSH_MS = 250;
+/** How long an aborted run waits for its last steps to be written before returning. */
+export const ABORT_FLUSH_MS = 250;
 
-function settle(steps: StepLog, ms: number): Promise<void> {
+function settle(steps: StepLog, ms: number, clock: Clock): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
+    const timer = clock.setTimeout(resolve, ms);
     steps.flush().then(
       () => {
-        clearTimeout(timer);
+        clock.clearTimeout(timer);
         resolve();
       },
       () => {
-        clearTimeout(timer);
+        clock.clearTimeout(timer);
         resolve();
       },
     );
@@ -91,7 +91,7 @@ export function createRunner(deps: RunnerDeps): Runner {
       for (let i = 0; i < 100 && backlog.unsent() > 0; i++) await (starting.size() > 0 ? starting.zero() : chat?.drained());
     },
   };
-  const stepWriter = createStepWriter(deps.db.pool, { ready: () => yieldToSends(backlog, clock) });
+  const stepWriter = createStepWriter(deps.db.pool, { ready: () => yieldToSends(backlog, clock), clock });
 
   type Gate = Promise<[TaskSnapshot | null, boolean]> | null;
   /** What a run sets up once it may go: its time limit and its step log (absent before that). */
@@ -106,11 +106,11 @@ export function createRunner(deps: RunnerDeps): Runner {
     // before its start is recorded, and the snapshot query is one bounded round trip.
     const [task, ours] = await gate;
     if (!ours || req.signal.aborted) return { kind: 'interrupted' };
-    const run = runSignal(req.signal, Math.max(0, deadline - performance.now()));
+    const now = clock.now();
+    const run = runSignal(req.signal, Math.max(0, deadline - now.getTime()), clock);
     ctl.run = run;
     const steps = stepWriter.log(execution.id);
     ctl.steps = steps;
-    const now = clock.now();
     if (!task) return { kind: 'failed', transient: false, error: { type: 'task_not_found', message: 'the task no longer exists' } };
     const tools = new Map<string, Tool>();
     for (const name of task.tools) {
@@ -160,11 +160,14 @@ export function createRunner(deps: RunnerDeps): Runner {
    * the engine hands each over in a few microseconds and the set-up overlaps the database round trip.
    */
   function run(req: RunRequest): Promise<RunResult> {
-    const deadline = performance.now() + timeoutMs;
+    // On the clock (not performance.now()), as the time limit's timer is: a manual clock that moves
+    // past the limit ends the run, and the loop's per-request timeout shrinks with it.
+    const handedOver = clock.now();
+    const deadline = handedOver.getTime() + timeoutMs;
     const sending = starting.add();
     const { execution } = req;
     const gate: Gate = llm.configured
-      ? Promise.all([loadSnapshot({ taskId: execution.taskId, userId: execution.userId, executionId: execution.id }, clock.now()), req.started ?? true])
+      ? Promise.all([loadSnapshot({ taskId: execution.taskId, userId: execution.userId, executionId: execution.id }, handedOver), req.started ?? true])
       : null;
     if (!gate) return execute(req, null, deadline, sending);
     // The run's frames start once the gate settles (execute reads its outcome, failure included).
@@ -181,7 +184,7 @@ export function createRunner(deps: RunnerDeps): Runner {
       const end = await attempt(req, gate, usage, ctl, deadline, sending);
       if (end.kind === 'interrupted') {
         if (!ctl.run?.timedOut()) {
-          if (ctl.steps) await settle(ctl.steps, ABORT_FLUSH_MS);
+          if (ctl.steps) await settle(ctl.steps, ABORT_FLUSH_MS, clock);
           return { status: 'aborted', usage: snapshot() };
         }
         await flush();
@@ -193,7 +196,7 @@ export function createRunner(deps: RunnerDeps): Runner {
     } catch (err) {
       if (req.signal.aborted) return { status: 'aborted', usage: snapshot() };
       logger.error({ err, executionId: req.execution.id, taskId: req.execution.taskId }, 'run failed unexpectedly');
-      if (ctl.steps) await settle(ctl.steps, ABORT_FLUSH_MS);
+      if (ctl.steps) await settle(ctl.steps, ABORT_FLUSH_MS, clock);
       if (databaseUnreachable(err)) {
         return { status: 'failed', error: { type: 'database_unavailable', message: 'the database was unreachable during the run; it will be retried' }, transient: true, usage: snapshot() };
       }

@@ -1,4 +1,5 @@
 // The two ways a run stops early, and waiting on work that might not stop by itself.
+import type { Clock } from '../clock.ts';
 
 export interface RunSignal {
   /** Fires on the engine's abort (cancel, shutdown) or when the run's time is up. */
@@ -8,14 +9,14 @@ export interface RunSignal {
   dispose(): void;
 }
 
-/** Combines the engine's signal with the run's time limit, remembering which one fired. */
-export function runSignal(external: AbortSignal, timeoutMs: number): RunSignal {
+/** Combines the engine's signal with the run's time limit (a timer of `clock`), remembering which one fired. */
+export function runSignal(external: AbortSignal, timeoutMs: number, clock: Clock): RunSignal {
   const ctl = new AbortController();
   let timedOut = false;
   const onAbort = () => ctl.abort(external.reason);
   if (external.aborted) ctl.abort(external.reason);
   else external.addEventListener('abort', onAbort, { once: true });
-  const timer = setTimeout(() => {
+  const timer = clock.setTimeout(() => {
     timedOut = true;
     ctl.abort(new DOMException('the run timed out', 'TimeoutError'));
   }, timeoutMs);
@@ -23,7 +24,7 @@ export function runSignal(external: AbortSignal, timeoutMs: number): RunSignal {
     signal: ctl.signal,
     timedOut: () => timedOut && !external.aborted,
     dispose() {
-      clearTimeout(timer);
+      clock.clearTimeout(timer);
       external.removeEventListener('abort', onAbort);
     },
   };

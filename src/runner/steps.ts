@@ -3,6 +3,7 @@
 // LLM call or a slow tool within a fraction of a second, while a run that finishes quickly costs a
 // share of one statement instead of one per step (the database round trip is most of a fast run's cost).
 import type pg from 'pg';
+import { type Clock, systemClock, type TimerHandle } from '../clock.ts';
 import { insertSteps } from '../store/steps.ts';
 import { pgJson } from './text.ts';
 
@@ -49,6 +50,8 @@ interface Waiter {
 export interface StepWriter {
   /** The step log of one execution; its rows share the writer's statements with every other run's. */
   log(executionId: string): StepLog;
+  /** Resolves once no statement is in flight (at once when none is): what a test awaits after flushSoon's delay. */
+  idle(): Promise<void>;
 }
 
 /**
@@ -56,13 +59,14 @@ export interface StepWriter {
  * failed statement drops its rows and is reported by the next flush() of each run it carried
  * (the run then ends failed, as a run whose step could not be recorded).
  */
-export function createStepWriter(pool: pg.Pool, opts: { ready?: () => Promise<void> } = {}): StepWriter {
+export function createStepWriter(pool: pg.Pool, opts: { ready?: () => Promise<void>; clock?: Clock } = {}): StepWriter {
+  const clock = opts.clock ?? systemClock;
   let queue: Array<{ log: LogState; row: StepRow }> = [];
   let queued = 0;
   let done = 0;
   let waiters: Waiter[] = [];
   let writing: Promise<void> | null = null;
-  let soon: NodeJS.Timeout | null = null;
+  let soon: TimerHandle | null = null;
   let now = false;
 
   // Rows from all runs queued in the same turn (or within FLUSH_DELAY_MS) go in one statement.
@@ -112,7 +116,7 @@ export function createStepWriter(pool: pg.Pool, opts: { ready?: () => Promise<vo
   function kick(): void {
     now = false;
     if (soon) {
-      clearTimeout(soon);
+      clock.clearTimeout(soon);
       soon = null;
     }
     if (writing) return;
@@ -133,11 +137,15 @@ export function createStepWriter(pool: pg.Pool, opts: { ready?: () => Promise<vo
       return;
     }
     if (soon || now) return;
-    soon = setTimeout(kick, delayMs);
-    soon.unref();
+    // Unref'd: a live view's refresh is no reason to keep the process up (flush() writes what a run needs).
+    soon = clock.setTimeout(kick, delayMs, { unref: true });
   }
 
   return {
+    async idle() {
+      // Bounded: each pass waits for one statement (and what its end kicked off at once).
+      for (let i = 0; i < 1000 && writing; i++) await writing;
+    },
     log(executionId) {
       const state: LogState = { executionId, last: 0, failure: null };
       let next = 0;

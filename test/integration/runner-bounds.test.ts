@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { reply } from '../support/fake-openai.ts';
+import { ManualClock } from '../support/manual-clock.ts';
 import { type RunnerHarness, startRunnerHarness } from '../support/runner.ts';
 
 let h: RunnerHarness;
@@ -37,17 +38,53 @@ describe('bounds', () => {
     expect(result).toMatchObject({ status: 'failed', error: { type: 'step_limit' }, usage: { llmCalls: 10 } });
   });
 
-  it('stops at RUN_TIMEOUT_SECONDS, aborting the call in flight', async () => {
+  it('stops at RUN_TIMEOUT_SECONDS on its clock, aborting the call in flight', async () => {
     const task = await h.task();
-    h.fake.script(reply.delayed(10_000, reply.text('too late')));
-    const t0 = performance.now();
-    const { result, executionId } = await h.runTask(h.runner({ RUN_TIMEOUT_SECONDS: '1' }), task);
-    const took = performance.now() - t0;
+    // The server holds the reply far longer than the test runs: only the run's time limit ends the call.
+    h.fake.script(reply.delayed(60_000, reply.text('too late')));
+    const clock = new ManualClock();
+    let finished = false;
+    // 30 s: far past the test's own run time, so only the manual clock can reach the limit.
+    const running = h.runTask(h.runner({ RUN_TIMEOUT_SECONDS: '30' }, { clock }), task).finally(() => {
+      finished = true;
+    });
+    await h.fake.nthRequest(1);
+    await clock.advance(29_999);
+    expect(finished).toBe(false);
+    expect(h.fake.clientCloses()).toBe(0);
+    await clock.advance(1);
+    const { result, executionId } = await running;
     expect(result).toMatchObject({ status: 'failed', transient: false, error: { type: 'run_timeout', message: expect.stringContaining('RUN_TIMEOUT_SECONDS') } });
-    expect(took).toBeGreaterThanOrEqual(950);
-    expect(took).toBeLessThan(2_000);
-    await expect.poll(() => h.fake.clientCloses()).toBe(1);
+    await h.fake.nthClientClose(1);
     expect((await h.steps(executionId))[0]?.data.error).toMatchObject({ type: 'aborted' });
+  });
+
+  it('gives a request no more real time than the run has left on its clock', async () => {
+    const task = await h.task({ tools: ['memory_get'] });
+    let answerFirst: () => void = () => undefined;
+    const held = new Promise<void>((r) => {
+      answerFirst = r;
+    });
+    h.fake.setHandler(async (req) => {
+      if (req.index > 0) return reply.delayed(60_000, reply.text('too late'));
+      await held;
+      return reply.toolCall('memory_get', { key: 'a' });
+    });
+    const clock = new ManualClock();
+    const running = h.runTask(h.runner({ RUN_TIMEOUT_SECONDS: '1', OPENAI_TIMEOUT_MS: '60000' }, { clock }), task);
+    await h.fake.nthRequest(1);
+    // 600 ms of the run's second go by on its clock during the first call: the second request is
+    // sent with 400 ms as its (real-time) transport timeout, not OPENAI_TIMEOUT_MS.
+    await clock.advance(600);
+    answerFirst();
+    await h.fake.nthRequest(2);
+    const t0 = performance.now();
+    const { result, executionId } = await running;
+    const took = performance.now() - t0;
+    expect(result).toMatchObject({ status: 'failed', error: { type: 'timeout' } });
+    expect(took).toBeGreaterThanOrEqual(300);
+    expect(took).toBeLessThan(5_000);
+    expect((await h.steps(executionId)).map((s) => s.data.error?.type ?? null)).toEqual([null, null, 'timeout']);
   });
 
   it('stops when the run crosses RUN_MAX_TOKENS', async () => {

@@ -2,7 +2,9 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CHANNELS } from '../../src/models/notify.ts';
 import { startTestApp } from '../support/app.ts';
+import { ABORT_FLUSH_MS } from '../../src/runner/runner.ts';
 import { reply } from '../support/fake-openai.ts';
+import { ManualClock } from '../support/manual-clock.ts';
 import { startTestHttpServer, type TestHttpServer } from '../support/net.ts';
 import { type RunnerHarness, startRunnerHarness } from '../support/runner.ts';
 
@@ -33,13 +35,13 @@ describe('cancellation', () => {
     const ctl = new AbortController();
     const execution = await h.execution(task);
     const running = h.runner()({ execution, signal: ctl.signal });
-    await expect.poll(() => h.fake.requests.length).toBe(1);
+    await h.fake.nthRequest(1);
     const t0 = performance.now();
     ctl.abort();
     const result = await running;
     expect(performance.now() - t0).toBeLessThan(1_000);
     expect(result).toEqual({ status: 'aborted', usage: { promptTokens: 0, completionTokens: 0, llmCalls: 1, toolCalls: 0 } });
-    await expect.poll(() => h.fake.clientCloses()).toBe(1);
+    await h.fake.nthClientClose(1);
     // The step of the interrupted call is still recorded.
     expect((await h.steps(execution.id))[0]?.data.error).toMatchObject({ type: 'aborted' });
   });
@@ -58,6 +60,37 @@ describe('cancellation', () => {
     expect(performance.now() - t0).toBeLessThan(1_000);
     expect(result).toMatchObject({ status: 'aborted', usage: { llmCalls: 1, toolCalls: 1 } });
     await expect.poll(() => slowClosed).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a cancelled run whose last step cannot be written waits ABORT_FLUSH_MS on its clock for it, no longer', async () => {
+    const task = await h.task();
+    h.fake.script(reply.delayed(60_000, reply.text('never')));
+    const clock = new ManualClock();
+    const ctl = new AbortController();
+    const execution = await h.execution(task);
+    // Holds the execution's row: the step insert's foreign-key check waits for it, so the flush hangs.
+    const blocker = new pg.Client({ connectionString: h.db.url });
+    await blocker.connect();
+    try {
+      await blocker.query('begin');
+      await blocker.query('select 1 from executions where id = $1 for update', [execution.id]);
+      let finished = false;
+      const running = h.runner({}, { clock })({ execution, signal: ctl.signal }).finally(() => {
+        finished = true;
+      });
+      await h.fake.nthRequest(1);
+      const settling = clock.armed(ABORT_FLUSH_MS);
+      ctl.abort();
+      await settling;
+      await clock.advance(ABORT_FLUSH_MS - 1);
+      expect(finished).toBe(false);
+      await clock.advance(1);
+      expect(await running).toMatchObject({ status: 'aborted', usage: { llmCalls: 1 } });
+      expect(await h.steps(execution.id)).toEqual([]);
+    } finally {
+      await blocker.query('rollback');
+      await blocker.end();
+    }
   });
 
   it('an already-aborted signal returns aborted without calling the model', async () => {

@@ -21,15 +21,16 @@ describe('the runner and the recorded start', () => {
     const started = new Promise<boolean>((r) => {
       recorded = r;
     });
-    const lost = h.runner()({ execution: await h.execution(task), signal: new AbortController().signal, started });
-    // A negative check on the runner (no engine here): a call it would make at once has had ample time.
-    await new Promise((r) => setTimeout(r, 300));
-    expect(h.fake.requests).toHaveLength(0);
+    const runner = h.runner();
+    const lost = runner({ execution: await h.execution(task), signal: new AbortController().signal, started });
+    // A witness handed over after it, its start already recorded: once the witness's request has
+    // arrived, the gated run has had as long (its snapshot load included) to send one, and has not.
+    const ours = runner({ execution: await h.execution(task), signal: new AbortController().signal, started: Promise.resolve(true) });
+    await h.fake.nthRequest(1);
+    expect(h.fake.requests).toHaveLength(1);
+    // (The witness's step writes yield to the gated run, still unsent: it is awaited after.)
     recorded(false);
     expect((await lost).status).toBe('aborted');
-    expect(h.fake.requests).toHaveLength(0);
-
-    const ours = h.runner()({ execution: await h.execution(task), signal: new AbortController().signal, started: Promise.resolve(true) });
     expect((await ours).status).toBe('succeeded');
     expect(h.fake.requests).toHaveLength(1);
   });

@@ -3,7 +3,8 @@
 // fails alone instead of taking the other runs of its statement down with it.
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStepWriter } from '../../src/runner/steps.ts';
+import { createStepWriter, FLUSH_DELAY_MS } from '../../src/runner/steps.ts';
+import { ManualClock } from '../support/manual-clock.ts';
 import { startRunnerHarness, type RunnerHarness } from '../support/runner.ts';
 
 let h: RunnerHarness;
@@ -76,17 +77,36 @@ describe('the shared step writer', () => {
     await expect(la.flush()).resolves.toBeUndefined();
   });
 
-  it('writes what flushSoon queued within its delay, without a flush', async () => {
+  it('writes what flushSoon queued once its delay has passed on the clock, without a flush', async () => {
     const taskId = await h.task();
     const id = (await h.execution(taskId)).id;
-    const log = createStepWriter(h.db.pool).log(id);
+    const clock = new ManualClock();
+    const writer = createStepWriter(h.db.pool, { clock });
+    const log = writer.log(id);
     log.add('llm', new Date(), 3, { soon: true });
     log.flushSoon();
+    log.flushSoon(); // one timer for both
+    expect(clock.pending).toBe(1);
+    await clock.advance(FLUSH_DELAY_MS - 1);
+    await writer.idle();
     expect(await h.steps(id)).toEqual([]);
-    const deadline = Date.now() + 5_000;
-    // flushSoon writes on the writer's own real-time timer (no engine, no event): poll the rows, bounded.
-    while ((await h.steps(id)).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await clock.advance(1);
+    expect(clock.pending).toBe(0);
+    await writer.idle();
     expect((await h.steps(id)).map((s) => s.data.soon)).toEqual([true]);
     expect(log.count).toBe(1);
+  });
+
+  it('drops the flushSoon timer when a flush writes first', async () => {
+    const taskId = await h.task();
+    const id = (await h.execution(taskId)).id;
+    const clock = new ManualClock();
+    const log = createStepWriter(h.db.pool, { clock }).log(id);
+    log.add('tool', new Date(), 1, { n: 1 });
+    log.flushSoon();
+    expect(clock.pending).toBe(1);
+    await log.flush();
+    expect(clock.pending).toBe(0);
+    expect((await h.steps(id)).map((s) => s.data.n)).toEqual([1]);
   });
 });

@@ -89,6 +89,13 @@ export interface FakeOpenAI {
   pending(): number;
   /** Requests whose client closed the connection before the answer was sent (an aborted call). */
   clientCloses(): number;
+  /**
+   * Resolves once the `n`-th request (1-based, counted from start or the last `reset()`, recorded or
+   * not) has arrived, its body read; rejects after `timeoutMs` (default 5 s) or on `reset()`.
+   */
+  nthRequest(n: number, timeoutMs?: number): Promise<void>;
+  /** As nthRequest, for the `n`-th client close (see clientCloses). */
+  nthClientClose(n: number, timeoutMs?: number): Promise<void>;
   /** Back to how it started: no script, no requests, index 0, the handler given at start (if any). */
   reset(): void;
   close(): Promise<void>;
@@ -149,6 +156,53 @@ const NO_SCRIPTED_REPLY: FakeReply = {
 
 const estimateTokens = (chars: number) => Math.ceil(chars / 4);
 
+interface CountWaiter {
+  n: number;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+/** Promises on a growing count: "the n-th one has happened", each bounded in real time. */
+function countWaiters(what: string, count: () => number) {
+  let waiters: CountWaiter[] = [];
+  return {
+    wait(n: number, timeoutMs = 5_000): Promise<void> {
+      if (count() >= n) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters = waiters.filter((w) => w !== waiter);
+          reject(new Error(`fake-openai: no ${what} #${n} within ${timeoutMs} ms (${count()} so far)`));
+        }, timeoutMs);
+        const waiter: CountWaiter = {
+          n,
+          resolve: () => {
+            clearTimeout(timer);
+            resolve();
+          },
+          reject: (err) => {
+            clearTimeout(timer);
+            reject(err);
+          },
+        };
+        waiters.push(waiter);
+      });
+    },
+    /** After the count grew: resolves the waiters it reached (none waits on the hot path: one length check). */
+    bumped(): void {
+      if (waiters.length === 0) return;
+      const c = count();
+      const still: CountWaiter[] = [];
+      for (const w of waiters) (w.n <= c ? w.resolve() : still.push(w));
+      waiters = still;
+    },
+    cancel(why: string): void {
+      const all = waiters;
+      waiters = [];
+      for (const w of all) w.reject(new Error(`fake-openai: ${what} wait cancelled by ${why}`));
+    },
+  };
+}
+
 /** Starts the server on 127.0.0.1 on a free port. */
 export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<FakeOpenAI> {
   const requests: FakeRequest[] = [];
@@ -161,6 +215,8 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
   let seq = 0;
   let clientCloses = 0;
   const dropped = new WeakSet<ServerResponse>();
+  const arrivals = countWaiters('request', () => seq);
+  const closes = countWaiters('client close', () => clientCloses);
 
   function chatCompletion(r: Extract<FakeReply, { kind: 'message' }>, model: string, bodyChars: number, n: number): string {
     const toolCalls = r.toolCalls?.map((c, i) => ({
@@ -273,9 +329,14 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     }
     const entry: FakeRequest = { index: n, method: req.method ?? 'GET', path, headers: req.headers, body, time: Date.now() };
     res.once('close', () => {
-      if (!res.writableFinished && !dropped.has(res)) clientCloses++;
+      if (!res.writableFinished && !dropped.has(res)) {
+        clientCloses++;
+        closes.bumped();
+      }
     });
     if (record) requests.push(entry);
+    // After the push: a waiter woken by the n-th arrival finds it in `requests`.
+    arrivals.bumped();
 
     if (opts.apiKey !== undefined && req.headers.authorization !== `Bearer ${opts.apiKey}`) {
       return answer(req, res, reply.unauthorized(), '', 0, n);
@@ -311,7 +372,11 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     },
     pending: () => queue.length,
     clientCloses: () => clientCloses,
+    nthRequest: (n, timeoutMs) => arrivals.wait(n, timeoutMs),
+    nthClientClose: (n, timeoutMs) => closes.wait(n, timeoutMs),
     reset: () => {
+      arrivals.cancel('reset()');
+      closes.cancel('reset()');
       queue.length = 0;
       requests.length = 0;
       seq = 0;
@@ -319,6 +384,8 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
       handler = opts.handler ?? null;
     },
     close: async () => {
+      arrivals.cancel('close()');
+      closes.cancel('close()');
       for (const t of timers) clearTimeout(t);
       timers.clear();
       // Keep-alive sockets (the SDK pools them) would otherwise hold close() open for seconds.

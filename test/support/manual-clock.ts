@@ -23,6 +23,7 @@ export class ManualClock implements Clock {
   #seq = 0;
   readonly #timers = new Map<TimerHandle, Pending>();
   #draining = false;
+  #watchers: Array<{ ms: number; resolve: () => void }> = [];
 
   constructor(start: Date | number = Date.now()) {
     this.#now = Math.floor(typeof start === 'number' ? start : start.getTime());
@@ -43,7 +44,29 @@ export class ManualClock implements Clock {
     const at = this.#now + Math.ceil(Math.max(0, Number.isFinite(ms) ? ms : 0));
     this.#timers.set(handle, { at, seq: this.#seq++, fn });
     if (at <= this.#now) this.#drainSoon();
+    if (this.#watchers.length) this.#armedNow(ms);
     return handle;
+  }
+
+  /**
+   * Resolves when a timer of `ms` is next armed (from this call on): a test awaits the code under
+   * test reaching a timed wait before advancing past it. Rejects after `timeoutMs` of real time.
+   */
+  armed(ms: number, timeoutMs = 5_000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#watchers = this.#watchers.filter((w) => w !== watcher);
+        reject(new Error(`ManualClock: no ${ms} ms timer armed within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const watcher = {
+        ms,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+      this.#watchers.push(watcher);
+    });
   }
 
   clearTimeout(timer: TimerHandle | undefined): void {
@@ -88,6 +111,13 @@ export class ManualClock implements Clock {
   advanceTo(at: Date | number): Promise<void> {
     const t = typeof at === 'number' ? at : at.getTime();
     return this.advance(Math.max(0, t - this.#now));
+  }
+
+  #armedNow(ms: number): void {
+    const due = this.#watchers.filter((w) => w.ms === ms);
+    if (due.length === 0) return;
+    this.#watchers = this.#watchers.filter((w) => w.ms !== ms);
+    for (const w of due) w.resolve();
   }
 
   #earliest(limit: number): [TimerHandle, Pending] | undefined {

@@ -1,5 +1,5 @@
 import OpenAI, { APIConnectionError, APIUserAbortError, AuthenticationError, BadRequestError, InternalServerError, NotFoundError, RateLimitError } from 'openai';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeOpenAI, reply, startFakeOpenAI } from '../support/fake-openai.ts';
 
 // The fake is tested through the real SDK: what matters is that the client reads it as OpenAI.
@@ -82,11 +82,31 @@ describe('fake OpenAI server', () => {
     await ask().catch(() => undefined);
     const ctl = new AbortController();
     const aborted = client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'x' }] }, { signal: ctl.signal }).catch((e: unknown) => e);
-    await vi.waitFor(() => expect(server.requests).toHaveLength(3));
+    await server.nthRequest(3);
+    expect(server.requests).toHaveLength(3);
     expect(server.clientCloses()).toBe(0);
     ctl.abort();
     expect(await aborted).toBeInstanceOf(APIUserAbortError);
-    await vi.waitFor(() => expect(server.clientCloses()).toBe(1));
+    await server.nthClientClose(1);
+    expect(server.clientCloses()).toBe(1);
+  });
+
+  it('lets a test await the n-th request, bounded in time, and cancels the waits on reset', async () => {
+    server.script(reply.text('a'), reply.text('b'));
+    const second = server.nthRequest(2);
+    await ask();
+    let arrived = false;
+    void second.then(() => {
+      arrived = true;
+    });
+    await ask();
+    await second;
+    expect(arrived).toBe(true);
+    await expect(server.nthRequest(2)).resolves.toBeUndefined(); // already there: at once
+    await expect(server.nthRequest(3, 20)).rejects.toThrow('no request #3 within 20 ms (2 so far)');
+    const cancelled = server.nthRequest(3);
+    server.reset();
+    await expect(cancelled).rejects.toThrow('cancelled by reset()');
   });
 
   it('waits delayMs before answering', async () => {

@@ -93,8 +93,8 @@ describe('the lean chat sender', () => {
       expect(sender.unsent()).toBe(0);
       await sender.drained(); // none waits: at once
       const sends = ['a', 'b', 'c'].map(() => sender.send(JSON.stringify(body), { timeoutMs: 5_000 }));
-      // One connection: the first request is on it, the two others wait for it.
-      await new Promise((r) => setTimeout(r, 50));
+      // One connection: the first request is on it (the server has it), the two others wait for it.
+      await server.nthRequest(1);
       expect(sender.unsent()).toBe(2);
       let drained = false;
       const wait = sender.drained().then(() => {
@@ -109,12 +109,14 @@ describe('the lean chat sender', () => {
       // A request that times out while it waits for the connection leaves the count, and is never sent.
       server.script(reply.delayed(300, reply.text('slow')));
       const slow = sender.send(JSON.stringify(body), { timeoutMs: 5_000 });
-      await new Promise((r) => setTimeout(r, 50));
+      await server.nthRequest(4);
       const late = sender.send(JSON.stringify(body), { timeoutMs: 20 });
       expect(sender.unsent()).toBe(1);
       expect(classifyLlmError(await late.catch((e: unknown) => e)).type).toBe('timeout');
       expect(sender.unsent()).toBe(0);
       await slow;
+      // Proves an absence (the timed-out request never goes out once the connection is free), so no
+      // event to await: the connection has been free for this long, ample for a send already queued.
       await new Promise((r) => setTimeout(r, 50));
       expect(server.requests).toHaveLength(4);
     } finally {

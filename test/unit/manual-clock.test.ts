@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { systemClock } from '../../src/clock.ts';
 import { ManualClock } from '../support/manual-clock.ts';
 
 describe('the manual clock', () => {
@@ -66,5 +67,35 @@ describe('the manual clock', () => {
     ctl.abort();
     await aborted;
     expect(clock.pending).toBe(0);
+  });
+
+  it('tells a test when a timer of a given delay is armed, and only from the call on', async () => {
+    const clock = new ManualClock(0);
+    clock.setTimeout(() => undefined, 250);
+    const armed = clock.armed(250);
+    let seen = false;
+    void armed.then(() => {
+      seen = true;
+    });
+    clock.setTimeout(() => undefined, 100);
+    await new Promise((r) => setImmediate(r));
+    expect(seen).toBe(false);
+    clock.setTimeout(() => undefined, 250);
+    await armed;
+    await expect(clock.armed(7, 20)).rejects.toThrow('no 7 ms timer armed within 20 ms');
+  });
+});
+
+describe('the system clock', () => {
+  it('unrefs a timer only when asked to', () => {
+    const plain = systemClock.setTimeout(() => undefined, 60_000);
+    const unref = systemClock.setTimeout(() => undefined, 60_000, { unref: true });
+    try {
+      expect((plain as unknown as NodeJS.Timeout).hasRef()).toBe(true);
+      expect((unref as unknown as NodeJS.Timeout).hasRef()).toBe(false);
+    } finally {
+      systemClock.clearTimeout(plain);
+      systemClock.clearTimeout(unref);
+    }
   });
 });

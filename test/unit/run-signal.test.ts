@@ -1,25 +1,40 @@
 import { describe, expect, it } from 'vitest';
+import { systemClock } from '../../src/clock.ts';
 import { ABORTED, runSignal, untilAborted } from '../../src/runner/signal.ts';
+import { ManualClock } from '../support/manual-clock.ts';
 
 describe('runSignal', () => {
   it('fires on the engine signal and says it was not the time limit', () => {
     const engine = new AbortController();
-    const run = runSignal(engine.signal, 60_000);
+    const run = runSignal(engine.signal, 60_000, systemClock);
     engine.abort();
     expect(run.signal.aborted).toBe(true);
     expect(run.timedOut()).toBe(false);
     run.dispose();
   });
 
-  it('fires on the time limit and says so', async () => {
-    const run = runSignal(new AbortController().signal, 20);
-    await new Promise((r) => run.signal.addEventListener('abort', r));
+  it('fires on the time limit of its clock and says so', async () => {
+    const clock = new ManualClock();
+    const run = runSignal(new AbortController().signal, 20, clock);
+    await clock.advance(19);
+    expect(run.signal.aborted).toBe(false);
+    await clock.advance(1);
+    expect(run.signal.aborted).toBe(true);
+    expect(run.signal.reason).toMatchObject({ name: 'TimeoutError' });
     expect(run.timedOut()).toBe(true);
     run.dispose();
   });
 
+  it('disarms its timer on dispose', () => {
+    const clock = new ManualClock();
+    const run = runSignal(new AbortController().signal, 20, clock);
+    expect(clock.pending).toBe(1);
+    run.dispose();
+    expect(clock.pending).toBe(0);
+  });
+
   it('starts aborted when the engine signal already is', () => {
-    const run = runSignal(AbortSignal.abort(), 60_000);
+    const run = runSignal(AbortSignal.abort(), 60_000, systemClock);
     expect(run.signal.aborted).toBe(true);
     run.dispose();
   });
