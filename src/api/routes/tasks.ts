@@ -149,19 +149,29 @@ export function taskRoutes(deps: AppDeps): RouteDef[] {
         const tokens = new Map<number, string>();
         if (!result) {
           const d = inputDeps(deps, ctx);
-          const fields: NewTask[] = [];
-          for (const [i, t] of body.tasks.entries()) {
+          const resolveAt = async (i: number): Promise<NewTask> => {
+            const t = body.tasks[i] as (typeof body.tasks)[number];
             try {
               const resolved = await resolveCreate(t, d);
               await checkAction(deps, t.action);
               const { actionFields, worker } = actionOf(t.action);
               if (worker) tokens.set(i, worker.token);
-              fields.push({ ...resolved, ...actionFields, userId: principal.userId });
+              return { ...resolved, ...actionFields, userId: principal.userId };
             } catch (err) {
               throw atIndex(err, i);
             }
+          };
+          // A text read by the LLM or an exchange asked of the broker waits on another server: those
+          // batches are resolved before the writer's transaction (and the owner's row lock) begins.
+          // The rest resolve in CPU alone, while the writer writes the tasks resolved before them.
+          const waits = body.tasks.some((t) => t.text !== undefined || t.action?.kind === 'amqp');
+          let resolved: NewTask[] | null = null;
+          if (waits) {
+            resolved = [];
+            // One at a time, as before: the first invalid task (by index) is the answer.
+            for (let i = 0; i < body.tasks.length; i++) resolved.push(await resolveAt(i));
           }
-          result = await writer.createMany(principal.userId, fields, idempotency);
+          result = await writer.createMany(principal.userId, { count: body.tasks.length, task: (i) => (resolved ? (resolved[i] as NewTask) : resolveAt(i)) }, idempotency);
         }
         ctx.status = 201;
         if (result.replayed) ctx.set('Idempotent-Replayed', 'true');
