@@ -46,6 +46,8 @@ export function createEventHub(opts: EventHubOptions): EventHub {
   const byUser = new Map<string, Set<SseClient>>();
   let clients = 0;
   let cursor: Cursor = START;
+  /** The cursor may be behind the log's head: no stream was open to move it along. */
+  let stale = false;
   let listener: Listener | undefined;
   const timers: NodeJS.Timeout[] = [];
   let closed = false;
@@ -89,10 +91,9 @@ export function createEventHub(opts: EventHubOptions): EventHub {
 
   async function readOnce(): Promise<void> {
     if (clients === 0) {
-      // Nobody to deliver to: skip ahead with one index probe instead of reading everything.
-      const head = await readHead(pool);
-      if (clients === 0) cursor = head;
-      else again = true;
+      // Nobody to deliver to: the cursor is moved to the head when a stream opens (open()),
+      // not on every notification, which would cost a query per write the process serves.
+      stale = true;
       return;
     }
     for (;;) {
@@ -148,6 +149,14 @@ export function createEventHub(opts: EventHubOptions): EventHub {
     },
 
     async open(userId, lastEventId) {
+      if (stale) {
+        const head = await readHead(pool);
+        // Unless another stream opened meanwhile and the cursor moved on from there.
+        if (stale) {
+          cursor = head;
+          stale = false;
+        }
+      }
       if (closed) throw new AppError(503, 'shutting_down', 'the server is shutting down', { expose: true });
       if ((byUser.get(userId)?.size ?? 0) >= maxPerUser) {
         throw new AppError(429, 'too_many_streams', `at most ${maxPerUser} event streams per user; close one (another tab?) first`, {
