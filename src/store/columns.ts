@@ -164,13 +164,32 @@ function elementOf(kind: ColumnKind): (v: unknown) => string {
   }
 }
 
+const SCALAR_CAST: Record<ColumnKind, string> = { id: 'bigint', int: 'int', bool: 'bool', text: 'text', json: 'jsonb', time: 'timestamptz', 'text[]': 'text[]' };
+
+/** How one column's value travels as a parameter of its own (null is handled by the caller). */
+function scalarOf(kind: ColumnKind): (v: unknown) => unknown {
+  switch (kind) {
+    case 'int':
+    case 'bool':
+      return (v) => v;
+    case 'json':
+      return (v) => JSON.stringify(v);
+    case 'text[]':
+      return (v) => `{${(v as unknown[]).map((x) => quote(String(x))).join(',')}}`;
+    case 'time':
+      return (v) => (v instanceof Date ? v.toISOString() : String(v));
+    default:
+      return (v) => String(v);
+  }
+}
+
 /** A compiled insert of an entity: its statement text and how rows become its parameters. */
 export interface Insert {
   text: string;
   /** The row as it is inserted: every column but the generated key, a missing field at its default or onCreate value. */
   complete(row: Record<string, unknown>, now: Date): Record<string, unknown>;
-  /** The statement's parameters for complete rows: one array literal per column, in `text`'s order. */
-  params(rows: readonly Record<string, unknown>[]): string[];
+  /** The statement's parameters for complete rows: one array literal per column (one value for `one`), in `text`'s order. */
+  params(rows: readonly Record<string, unknown>[]): unknown[];
 }
 
 const inserts = new WeakMap<AnySchema, Map<string, Insert>>();
@@ -184,10 +203,22 @@ const inserts = new WeakMap<AnySchema, Map<string, Insert>>();
  * back in input order: INSERT … SELECT … ORDER BY returns them in insertion order (the guarantee
  * ORMs' bulk inserts rely on).
  */
-export function compileInsert(entity: AnySchema, opts: { returning: string; /** A condition on the whole insert (parameters from $columns+1 on). */ where?: string }): Insert {
+export function compileInsert(
+  entity: AnySchema,
+  opts: {
+    returning: string;
+    /** A condition on the whole insert (parameters from $columns+1 on). */
+    where?: string;
+    /**
+     * Exactly one row, each column a scalar parameter: what a single create sends. The database
+     * parses no arrays and unnests nothing (~0.2 ms of its ~0.75 ms statement here).
+     */
+    one?: boolean;
+  },
+): Insert {
   const byShape = inserts.get(entity) ?? new Map<string, Insert>();
   inserts.set(entity, byShape);
-  const shape = `${opts.returning}\u0000${opts.where ?? ''}`;
+  const shape = `${opts.returning}\u0000${opts.where ?? ''}\u0000${opts.one ? 1 : 0}`;
   const hit = byShape.get(shape);
   if (hit) return hit;
   const table = tableOf(entity);
@@ -199,7 +230,11 @@ export function compileInsert(entity: AnySchema, opts: { returning: string; /** 
     .map((c) => (c.kind !== 'text[]' ? `v.${c.name}` : c.nullable ? `case when v.${c.name} is null then null else ${arrayOf(c)} end` : arrayOf(c)))
     .join(', ');
   const unnest = cols.map((c, i) => `$${i + 1}::${ARRAY_CAST[c.kind]}`).join(', ');
-  const text = `insert into ${table.name} (${names})
+  const text = opts.one
+    ? `insert into ${table.name} (${names})
+    select ${cols.map((c, i) => `$${i + 1}::${SCALAR_CAST[c.kind]}`).join(', ')}${opts.where ? ` where ${opts.where}` : ''}
+    returning ${opts.returning}`
+    : `insert into ${table.name} (${names})
     select ${picks} from unnest(${unnest}) with ordinality as v(${names}, ord__)${opts.where ? ` where ${opts.where}` : ''} order by v.ord__
     returning ${opts.returning}`;
   const fill = cols.map((c) => ({
@@ -209,6 +244,7 @@ export function compileInsert(entity: AnySchema, opts: { returning: string; /** 
     time: c.kind === 'time',
   }));
   const encoders = cols.map((c) => ({ prop: c.prop, element: elementOf(c.kind) }));
+  const scalars = cols.map((c) => ({ prop: c.prop, scalar: scalarOf(c.kind) }));
   const insert: Insert = {
     text,
     complete(row, now) {
@@ -223,6 +259,13 @@ export function compileInsert(entity: AnySchema, opts: { returning: string; /** 
       return out;
     },
     params(rows) {
+      if (opts.one) {
+        const row = rows[0] as Record<string, unknown>;
+        return scalars.map(({ prop, scalar }) => {
+          const v = row[prop];
+          return v === null || v === undefined ? null : scalar(v);
+        });
+      }
       return encoders.map(({ prop, element }) => {
         let s = '{';
         for (let i = 0; i < rows.length; i++) {

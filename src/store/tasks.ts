@@ -71,6 +71,7 @@ export async function listTasks(db: pg.Pool | pg.ClientBase, userId: string, q: 
 // database format and the driver parse ~40 columns a row (a sixth of a 1,000-task batch's time).
 const INSERT = compileInsert(Task, { returning: 'id::text as id' });
 const INSERT_AT_ONCE = compileInsert(Task, { returning: 'id::text as id', where: '(select ok from fits)' });
+const INSERT_ONE_AT_ONCE = compileInsert(Task, { returning: 'id::text as id', where: '(select ok from fits)', one: true });
 
 /** The task as inserted: the completed row, its id, and `after` as given (deduplicated, in id order). */
 function insertedTask(row: Record<string, unknown>, id: string, after: readonly string[] | undefined): TaskView {
@@ -99,13 +100,14 @@ export async function insertTasks(db: pg.ClientBase, tasks: readonly NewTask[], 
 const atOnceParam = (i: number) => `$${tableOf(Task).columns.length - 1 + i}`; // after the insert's own parameters
 // FOR UPDATE in a CTE re-reads a row a concurrent create changed (task_count by the tasks trigger),
 // so the count is exact as in lockTaskCounts. pg_notify runs only if a row was inserted.
-const AT_ONCE = `with owners as (
+const atOnce = (insert: Insert) => `with owners as (
       select u.id, u.task_count from users u where u.id = any(${atOnceParam(1)}::bigint[]) order by u.id for update
     ), fits as (
       select count(*) = cardinality(${atOnceParam(1)}::bigint[]) and coalesce(bool_and(o.task_count + w.n <= ${atOnceParam(3)}), false) as ok
         from owners o join unnest(${atOnceParam(1)}::bigint[], ${atOnceParam(2)}::int[]) as w(id, n) on w.id = o.id
-    ), ins as (${INSERT_AT_ONCE.text})
+    ), ins as (${insert.text})
     select ins.* from ins, (select pg_notify(${atOnceParam(4)}, ${atOnceParam(5)}) from (select 1 from ins limit 1) one) told`;
+const AT_ONCE = { many: { name: 'insert-tasks-at-once', insert: INSERT_AT_ONCE, text: atOnce(INSERT_AT_ONCE) }, one: { name: 'insert-task-at-once', insert: INSERT_ONE_AT_ONCE, text: atOnce(INSERT_ONE_AT_ONCE) } };
 
 /**
  * insertTasks as one statement of its own (no transaction around it): the owners' rows are locked,
@@ -118,11 +120,12 @@ export async function insertTasksAtOnce(db: pg.Pool | pg.ClientBase, tasks: read
   if (tasks.length === 0) return [];
   const adding = new Map<string, number>();
   for (const t of tasks) adding.set(String(t.userId), (adding.get(String(t.userId)) ?? 0) + 1);
-  const rows = tasks.map((fields) => INSERT_AT_ONCE.complete({ ...fields, hasDependencies: false, createdAt: now, updatedAt: now }, now));
+  const { name, insert, text } = tasks.length === 1 ? AT_ONCE.one : AT_ONCE.many;
+  const rows = tasks.map((fields) => insert.complete({ ...fields, hasDependencies: false, createdAt: now, updatedAt: now }, now));
   const { rows: out } = await db.query<{ id: string }>({
-    name: 'insert-tasks-at-once',
-    text: AT_ONCE,
-    values: [...INSERT_AT_ONCE.params(rows), [...adding.keys()], [...adding.values()], opts.maxTasks, opts.channel, JSON.stringify(opts.payload)],
+    name,
+    text,
+    values: [...insert.params(rows), [...adding.keys()], [...adding.values()], opts.maxTasks, opts.channel, JSON.stringify(opts.payload)],
   });
   if (out.length === 0) return null;
   return rows.map((r, i) => insertedTask(r, (out[i] as { id: string }).id, []));
