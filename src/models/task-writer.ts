@@ -40,6 +40,12 @@ export interface BatchSource {
   count: number;
   /** The i-th task's fields, asked for in order; what it throws is the batch's answer (nothing is created). */
   task(i: number): Promise<NewTask> | NewTask;
+  /**
+   * Told each chunk as soon as it is inserted (`from`: the index of its first task), while the
+   * next is still being written: the caller may start on its answer. Only a created, non-replayed
+   * result means these tasks exist; a rollback or a replay discards them.
+   */
+  written?(tasks: readonly TaskView[], from: number): void;
 }
 
 export interface TaskWriter {
@@ -246,7 +252,11 @@ export function createTaskWriter(opts: { pool: pg.Pool; maxTasks: number; logger
             }
           }
         }
-        tail = tail.then(() => insertTasks(client, chunk, now));
+        tail = tail.then(async () => {
+          const made = await insertTasks(client, chunk, now);
+          source.written?.(made, from);
+          return made;
+        });
         // Awaited below, or settled before the rollback when a later task turns out invalid.
         tail.catch(() => {});
         writes.push(tail);
