@@ -70,7 +70,7 @@ describe('GET /api/events', () => {
   });
 
   it('starts a stream opened after writes made while none was open at the head: nothing from before, all after', async () => {
-    // With no stream open the hub reads nothing per notification; the first stream finds the head itself.
+    // With no stream open the hub neither listens nor reads; the first stream to open finds the head itself.
     await until(() => app.hub.size() === 0, 5000);
     const before = [await createTask(alice.apiKey, 'unseen 1'), await createTask(alice.apiKey, 'unseen 2')];
     const a = await stream(alice.apiKey);
