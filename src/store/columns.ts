@@ -240,6 +240,8 @@ export function compileInsert(
   const fill = cols.map((c) => ({
     prop: c.prop,
     fallback: c.default !== undefined ? c.default : null,
+    // An array or object default is copied per row: the completed rows are handed to callers as tasks.
+    copied: typeof c.default === 'object' && c.default !== null ? JSON.stringify(c.default) : null,
     stamped: c.default === undefined && c.onCreate && c.kind === 'time',
     time: c.kind === 'time',
   }));
@@ -251,7 +253,7 @@ export function compileInsert(
       const out: Record<string, unknown> = {};
       for (const f of fill) {
         let v = row[f.prop];
-        if (v === undefined) v = f.stamped ? now : f.fallback;
+        if (v === undefined) v = f.stamped ? now : f.copied !== null ? JSON.parse(f.copied) : f.fallback;
         // What a read of the row would give: a Date for a timestamp given as text.
         else if (f.time && v !== null && !(v instanceof Date)) v = new Date(v as string);
         out[f.prop] = v;
