@@ -34,13 +34,28 @@ interface Pending extends CreateRequest {
 
 export type BatchResult = { tasks: TaskView[]; replayed: boolean };
 
+/** A batch's tasks, resolved one by one while the earlier ones are written. */
+export interface BatchSource {
+  /** How many tasks the batch holds: the limit is checked against it before any is written. */
+  count: number;
+  /** The i-th task's fields, asked for in order; what it throws is the batch's answer (nothing is created). */
+  task(i: number): Promise<NewTask> | NewTask;
+  /**
+   * Told each chunk as soon as it is inserted (`from`: the index of its first task), while the
+   * next is still being written: the caller may start on its answer. Only a created, non-replayed
+   * result means these tasks exist; a rollback or a replay discards them.
+   */
+  written?(tasks: readonly TaskView[], from: number): void;
+}
+
 export interface TaskWriter {
   create(req: CreateRequest): Promise<CreateResult>;
   /**
-   * All of `tasks` for one user in one transaction and one multi-row insert, or none of them: a
-   * bad `after` is a 422 naming `tasks[i].after.j`, a batch past the user's limit a 422.
+   * All of a batch's tasks for one user in one transaction, or none of them: a bad `after` is a
+   * 422 naming `tasks[i].after.j`, a batch past the user's limit a 422. Written in multi-row
+   * inserts of CHUNK tasks, each sent while the next is resolved.
    */
-  createMany(userId: string, tasks: NewTask[], idempotency?: { key: string; hash: string }): Promise<BatchResult>;
+  createMany(userId: string, source: BatchSource, idempotency?: { key: string; hash: string }): Promise<BatchResult>;
   /** The batch an earlier request with this key created, a 422 if its body differed, or null. */
   replayMany(userId: string, key: string, hash: string): Promise<BatchResult | null>;
   /** The result of an earlier request with this key (within 24 h), a 422 if its body differed, or null. */
@@ -48,6 +63,8 @@ export interface TaskWriter {
 }
 
 const MAX_BATCH = 500;
+/** Tasks per insert statement of a batch create (see createMany). */
+export const CHUNK = 250;
 
 /** The error of the batch's i-th task, its field paths under `tasks[i]`. */
 export function atIndex(err: unknown, i: number): unknown {
@@ -207,26 +224,68 @@ export function createTaskWriter(opts: { pool: pg.Pool; maxTasks: number; logger
     return { tasks: tasks as TaskView[], replayed: true };
   }
 
-  async function createMany(userId: string, tasks: NewTask[], idempotency?: { key: string; hash: string }): Promise<BatchResult> {
+  async function createMany(userId: string, source: BatchSource, idempotency?: { key: string; hash: string }): Promise<BatchResult> {
     const lost = Symbol('key lost');
     const written = await withTx(pool, async (client) => {
       const counts = await lockTaskCounts(client, [userId]);
       const owned = counts.get(userId) ?? 0;
-      if (owned + tasks.length > opts.maxTasks) throw taskQuotaError(opts.maxTasks, { owned, adding: tasks.length });
-      const named = tasks.flatMap((t) => t.after ?? []);
-      const targets = named.length ? await findTargets(sqlOf(client), named) : new Map();
-      for (const [i, t] of tasks.entries()) {
-        const problem = targetProblem(t.after ?? [], userId, targets);
-        if (problem) throw atIndex(problem, i);
+      // A refusal (the limit, a bad `after`) stops the writes but not the resolving: an invalid
+      // task anywhere in the batch is the answer before either, as when all were resolved first.
+      let refused: unknown = owned + source.count > opts.maxTasks ? taskQuotaError(opts.maxTasks, { owned, adding: source.count }) : null;
+      const tasks: NewTask[] = [];
+      // Each chunk is written as soon as it is resolved, one statement after the other on this
+      // connection: the database inserts a chunk while the next is resolved and encoded here.
+      let tail: Promise<TaskView[]> = Promise.resolve([]);
+      const writes: Promise<TaskView[]>[] = [];
+      const now = opts.clock.now();
+      const flush = async (from: number) => {
+        const chunk = tasks.slice(from);
+        const named = chunk.flatMap((t) => t.after ?? []);
+        if (named.length) {
+          await tail;
+          const targets = await findTargets(sqlOf(client), named);
+          for (const [j, t] of chunk.entries()) {
+            const problem = targetProblem(t.after ?? [], userId, targets);
+            if (problem) {
+              refused = atIndex(problem, from + j);
+              return;
+            }
+          }
+        }
+        tail = tail.then(async () => {
+          const made = await insertTasks(client, chunk, now);
+          source.written?.(made, from);
+          return made;
+        });
+        // Awaited below, or settled before the rollback when a later task turns out invalid.
+        tail.catch(() => {});
+        writes.push(tail);
+      };
+      try {
+        for (let i = 0, from = 0; i < source.count; i++) {
+          tasks.push(await source.task(i));
+          if (!refused && (tasks.length - from === CHUNK || i === source.count - 1)) {
+            await flush(from);
+            from = tasks.length;
+          }
+        }
+      } catch (err) {
+        // The rollback waits for the statement in flight (one query at a time on a connection).
+        await Promise.allSettled(writes);
+        throw err;
       }
-      const made = await insertTasks(client, tasks, opts.clock.now());
+      if (refused) {
+        await Promise.allSettled(writes);
+        throw refused;
+      }
+      const made = (await Promise.all(writes)).flat();
       const ids = made.map((t) => t.id);
       // Lost to a concurrent request with the same key (which blocked us until it committed):
       // this transaction rolls back and that request's batch is returned.
       if (idempotency && !(await claimBatchKey(client, { userId, key: idempotency.key, hash: idempotency.hash, taskIds: ids }))) throw lost;
       await insertEdges(
         sqlOf(client),
-        made.flatMap((t, i) => normalizeAfter(tasks[i]?.after ?? []).map((dependsOn) => ({ userId, taskId: t.id, dependsOn }))),
+        made.flatMap((t) => t.after.map((dependsOn) => ({ userId, taskId: t.id, dependsOn }))),
       );
       await notifyTasks(client, CHANNELS.tasks, { op: 'created', n: made.length });
       return made;

@@ -144,33 +144,85 @@ const ARRAY_CAST: Record<ColumnKind, string> = {
   'text[]': 'jsonb[]',
 };
 
-function param(c: Column, v: unknown): unknown {
-  if (v === undefined || v === null) return null;
-  if (c.kind === 'json' || c.kind === 'text[]') return JSON.stringify(v);
-  if (c.kind === 'time') return v instanceof Date ? v.toISOString() : v;
-  return v;
+/** An array element in PostgreSQL's array-literal syntax: quoted, with `"` and `\\` escaped. */
+const quote = (s: string) => `"${s.replace(/["\\]/g, '\\$&')}"`;
+
+/** How one column's values become the elements of its array literal (null is handled by the caller). */
+function elementOf(kind: ColumnKind): (v: unknown) => string {
+  switch (kind) {
+    case 'int':
+      return (v) => String(v);
+    case 'bool':
+      return (v) => (v ? 't' : 'f');
+    case 'json':
+    case 'text[]':
+      return (v) => quote(JSON.stringify(v));
+    case 'time':
+      return (v) => quote(v instanceof Date ? v.toISOString() : String(v));
+    default:
+      return (v) => quote(String(v));
+  }
 }
 
+const SCALAR_CAST: Record<ColumnKind, string> = { id: 'bigint', int: 'int', bool: 'bool', text: 'text', json: 'jsonb', time: 'timestamptz', 'text[]': 'text[]' };
+
+/** How one column's value travels as a parameter of its own (null is handled by the caller). */
+function scalarOf(kind: ColumnKind): (v: unknown) => unknown {
+  switch (kind) {
+    case 'int':
+    case 'bool':
+      return (v) => v;
+    case 'json':
+      return (v) => JSON.stringify(v);
+    case 'text[]':
+      return (v) => `{${(v as unknown[]).map((x) => quote(String(x))).join(',')}}`;
+    case 'time':
+      return (v) => (v instanceof Date ? v.toISOString() : String(v));
+    default:
+      return (v) => String(v);
+  }
+}
+
+/** A compiled insert of an entity: its statement text and how rows become its parameters. */
+export interface Insert {
+  text: string;
+  /** The row as it is inserted: every column but the generated key, a missing field at its default or onCreate value. */
+  complete(row: Record<string, unknown>, now: Date): Record<string, unknown>;
+  /** The statement's parameters for complete rows: one array literal per column (one value for `one`), in `text`'s order. */
+  params(rows: readonly Record<string, unknown>[]): unknown[];
+}
+
+const inserts = new WeakMap<AnySchema, Map<string, Insert>>();
+
 /**
- * One multi-row insert of `rows` (camelCase objects) as a single statement: every column an entity
- * declares except the generated primary key, a missing field taking the entity's default or
- * onCreate value (`now` for timestamps). Rows come back in input order: INSERT … SELECT … ORDER BY
- * returns them in insertion order (the guarantee ORMs' bulk inserts rely on).
+ * One multi-row insert of an entity's rows (camelCase objects) as a single statement: every column
+ * it declares except the generated primary key, each column one array parameter unnested. Compiled
+ * once per entity and statement shape: the per-column defaults, encoders and casts are resolved
+ * here, so a call only walks its rows. The arrays travel as literals built here, which skips the
+ * driver's generic per-element escaping (a third of a 1,000-task batch's parameter time). Rows come
+ * back in input order: INSERT … SELECT … ORDER BY returns them in insertion order (the guarantee
+ * ORMs' bulk inserts rely on).
  */
-export function insertMany(
+export function compileInsert(
   entity: AnySchema,
-  rows: readonly Record<string, unknown>[],
-  opts: { now: Date; returning: string; /** A condition on the whole insert (parameters from $columns+1 on). */ where?: string },
-): { text: string; values: unknown[] } {
+  opts: {
+    returning: string;
+    /** A condition on the whole insert (parameters from $columns+1 on). */
+    where?: string;
+    /**
+     * Exactly one row, each column a scalar parameter: what a single create sends. The database
+     * parses no arrays and unnests nothing (~0.2 ms of its ~0.75 ms statement here).
+     */
+    one?: boolean;
+  },
+): Insert {
+  const byShape = inserts.get(entity) ?? new Map<string, Insert>();
+  inserts.set(entity, byShape);
+  const shape = `${opts.returning}\u0000${opts.where ?? ''}\u0000${opts.one ? 1 : 0}`;
+  const hit = byShape.get(shape);
+  if (hit) return hit;
   const table = tableOf(entity);
   const cols = table.columns.filter((c) => !c.primary);
-  const values = cols.map((c) =>
-    rows.map((r) => {
-      let v = r[c.prop];
-      if (v === undefined) v = c.default !== undefined ? c.default : c.onCreate && c.kind === 'time' ? opts.now : null;
-      return param(c, v);
-    }),
-  );
   const names = cols.map((c) => c.name).join(', ');
   // A null array stays null (array(select … from null) would be an empty array, not null).
   const arrayOf = (c: Column) => `array(select jsonb_array_elements_text(v.${c.name}))`;
@@ -178,8 +230,65 @@ export function insertMany(
     .map((c) => (c.kind !== 'text[]' ? `v.${c.name}` : c.nullable ? `case when v.${c.name} is null then null else ${arrayOf(c)} end` : arrayOf(c)))
     .join(', ');
   const unnest = cols.map((c, i) => `$${i + 1}::${ARRAY_CAST[c.kind]}`).join(', ');
-  const text = `insert into ${table.name} (${names})
+  const text = opts.one
+    ? `insert into ${table.name} (${names})
+    select ${cols.map((c, i) => `$${i + 1}::${SCALAR_CAST[c.kind]}`).join(', ')}${opts.where ? ` where ${opts.where}` : ''}
+    returning ${opts.returning}`
+    : `insert into ${table.name} (${names})
     select ${picks} from unnest(${unnest}) with ordinality as v(${names}, ord__)${opts.where ? ` where ${opts.where}` : ''} order by v.ord__
     returning ${opts.returning}`;
-  return { text, values };
+  const fill = cols.map((c) => ({
+    prop: c.prop,
+    fallback: c.default !== undefined ? c.default : null,
+    // An array or object default is copied per row: the completed rows are handed to callers as tasks.
+    copied: typeof c.default === 'object' && c.default !== null ? JSON.stringify(c.default) : null,
+    stamped: c.default === undefined && c.onCreate && c.kind === 'time',
+    time: c.kind === 'time',
+  }));
+  const encoders = cols.map((c) => ({ prop: c.prop, element: elementOf(c.kind) }));
+  const scalars = cols.map((c) => ({ prop: c.prop, scalar: scalarOf(c.kind) }));
+  const insert: Insert = {
+    text,
+    complete(row, now) {
+      const out: Record<string, unknown> = {};
+      for (const f of fill) {
+        let v = row[f.prop];
+        if (v === undefined) v = f.stamped ? now : f.copied !== null ? JSON.parse(f.copied) : f.fallback;
+        // What a read of the row would give: a Date for a timestamp given as text.
+        else if (f.time && v !== null && !(v instanceof Date)) v = new Date(v as string);
+        out[f.prop] = v;
+      }
+      return out;
+    },
+    params(rows) {
+      if (opts.one) {
+        const row = rows[0] as Record<string, unknown>;
+        return scalars.map(({ prop, scalar }) => {
+          const v = row[prop];
+          return v === null || v === undefined ? null : scalar(v);
+        });
+      }
+      return encoders.map(({ prop, element }) => {
+        let s = '{';
+        for (let i = 0; i < rows.length; i++) {
+          const v = (rows[i] as Record<string, unknown>)[prop];
+          if (i) s += ',';
+          s += v === null || v === undefined ? 'NULL' : element(v);
+        }
+        return `${s}}`;
+      });
+    },
+  };
+  byShape.set(shape, insert);
+  return insert;
+}
+
+/** A one-off insert of `rows` with `compileInsert`'s statement (rows completed with the entity's defaults). */
+export function insertMany(
+  entity: AnySchema,
+  rows: readonly Record<string, unknown>[],
+  opts: { now: Date; returning: string; /** A condition on the whole insert (parameters from $columns+1 on). */ where?: string },
+): { text: string; values: unknown[] } {
+  const insert = compileInsert(entity, opts.where === undefined ? { returning: opts.returning } : { returning: opts.returning, where: opts.where });
+  return { text: insert.text, values: insert.params(rows.map((r) => insert.complete(r, opts.now))) };
 }

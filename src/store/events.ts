@@ -71,6 +71,18 @@ export async function readHead(pool: pg.Pool): Promise<Cursor> {
   return r ? { tx: BigInt(r.tx), id: BigInt(r.id) } : START;
 }
 
+/**
+ * The same position as readHead without reading the table (no index probe, no wait on a lock
+ * held on events): just before the oldest running transaction. Every event of an older
+ * transaction is settled, so nothing settled lies after it, and every later event does.
+ */
+export async function readHeadNow(pool: pg.Pool): Promise<Cursor> {
+  const { rows } = await pool.query<{ xmin: string }>('select pg_snapshot_xmin(pg_current_snapshot())::text as xmin');
+  return { tx: BigInt((rows[0] as { xmin: string }).xmin) - 1n, id: MAX_ID };
+}
+
+const MAX_ID = 2n ** 63n - 1n;
+
 /** Settled events after `after`, in log order, every user's. */
 export async function readSince(pool: pg.Pool, after: Cursor, limit: number): Promise<StoredEvent[]> {
   const { rows } = await pool.query<Row>(

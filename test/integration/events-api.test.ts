@@ -69,6 +69,16 @@ describe('GET /api/events', () => {
     expect([...ids].sort((x, y) => (x < y ? -1 : 1))).toEqual(ids);
   });
 
+  it('starts a stream opened after writes made while none was open at the head: nothing from before, all after', async () => {
+    // With no stream open the hub neither listens nor reads; the first stream to open finds the head itself.
+    await until(() => app.hub.size() === 0, 5000);
+    const before = [await createTask(alice.apiKey, 'unseen 1'), await createTask(alice.apiKey, 'unseen 2')];
+    const a = await stream(alice.apiKey);
+    const seen = await createTask(alice.apiKey, 'seen');
+    await a.waitFor((e) => e.event === 'task.created' && e.data.taskId === seen);
+    expect(a.events.filter((e) => before.includes(e.data.taskId as string))).toEqual([]);
+  });
+
   it('replays what a client missed after Last-Event-ID (header or query), in order, and nothing before it', async () => {
     const first = await stream(alice.apiKey);
     const t1 = await createTask(alice.apiKey, 'before');

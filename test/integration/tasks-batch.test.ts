@@ -127,4 +127,75 @@ describe('POST /api/tasks/batch', () => {
     expect(bad.body.errors.map((e: { path: string }) => e.path)).toContain('tasks[1].action.kind');
     expect(await count(bob.id)).toBe(before);
   });
+
+  // The writer inserts CHUNK (250) tasks a statement, each chunk sent while the next is resolved.
+  describe('batches of several insert chunks', () => {
+    const many = (n: number, at: Record<number, Record<string, unknown>> = {}) => Array.from({ length: n }, (_, i) => ({ ...task(i), ...at[i] }));
+
+    it('stores none of them when a task in the last chunk is invalid, or names a task that is not the caller\'s', async () => {
+      const dave = await app.user('dave');
+      const zone = await app.request('POST', '/api/tasks/batch', { key: dave.apiKey, body: { tasks: many(700, { 650: { timezone: 'Mars/Olympus' } }) } });
+      expect(zone.status).toBe(422);
+      expect(zone.body.errors.map((e: { path: string }) => e.path)).toEqual(['tasks[650].timezone']);
+      const theirs = await app.request('POST', '/api/tasks', { key: bob.apiKey, body: task(0) });
+      const after = await app.request('POST', '/api/tasks/batch', { key: dave.apiKey, body: { tasks: many(700, { 699: { after: [theirs.body.id] } }) } });
+      expect(after.status).toBe(422);
+      expect(after.body.errors.map((e: { path: string }) => e.path)).toEqual(['tasks[699].after.0']);
+      // A bad after in the first chunk still lets a later invalid task be the answer, as when all were resolved first.
+      const both = await app.request('POST', '/api/tasks/batch', { key: dave.apiKey, body: { tasks: many(700, { 3: { after: [theirs.body.id] }, 600: { maxAttempts: 0 } }) } });
+      expect(both.status).toBe(422);
+      expect(both.body.errors.map((e: { path: string }) => e.path)).toEqual(['tasks[600].maxAttempts']);
+      const late = await app.request('POST', '/api/tasks/batch', { key: dave.apiKey, body: { tasks: many(700, { 3: { after: [theirs.body.id] }, 600: { timezone: 'Mars/Olympus' } }) } });
+      expect(late.body.errors.map((e: { path: string }) => e.path)).toEqual(['tasks[600].timezone']);
+      expect(await count(dave.id)).toBe(0);
+      // Past the limit with an invalid task: the task is named, and nothing is stored.
+      expect((await app.request('POST', '/api/tasks/batch', { key: dave.apiKey, body: { tasks: many(1000) } })).status).toBe(201);
+      const over = await app.request('POST', '/api/tasks/batch', { key: dave.apiKey, body: { tasks: many(600, { 550: { timezone: 'Mars/Olympus' } }) } });
+      expect(over.body.errors.map((e: { path: string }) => e.path)).toEqual(['tasks[550].timezone']);
+      expect((await app.request('POST', '/api/tasks/batch', { key: dave.apiKey, body: { tasks: many(600) } })).body.limit).toBe('MAX_TASKS_PER_USER');
+      expect(await count(dave.id)).toBe(1000);
+    });
+
+    it('answers each task as GET reads it afterwards: defaults, bounds, timestamps, nextRunAt, after', async () => {
+      const erin = await app.user('erin');
+      const dep = await app.request('POST', '/api/tasks', { key: erin.apiKey, body: task(0) });
+      const kinds: Record<string, unknown>[] = [
+        {},
+        { description: 'note', maxAttempts: 5, overlap: 'allow', misfire: { policy: 'skip', graceSeconds: 60 } },
+        { schedule: { every: '2h' }, startAt: '2030-01-01T00:00:00.000Z', endAt: '2031-01-01T00:00:00.000Z' },
+        { schedule: { at: '2031-05-01T10:00:00Z' }, timezone: 'Europe/Paris', enabled: false },
+        { schedule: { rrule: 'FREQ=WEEKLY;BYDAY=MO,WE' }, tools: ['notify'], notifyResult: true, waitSeconds: 60 },
+        { after: [dep.body.id], schedule: null, webhookUrl: 'https://example.test/hook', webhookSecret: 'a-secret-of-16-chars+', webhookEvents: ['failed'] },
+        { model: null, monthlyTokenBudget: 1000, prompt: 'say "hi" \\ {x,y} NULL', name: 'quotes " and \\ backslash' },
+      ];
+      const tasks = many(600).map((t, i) => ({ ...t, ...kinds[i % kinds.length] }));
+      const res = await app.request('POST', '/api/tasks/batch', { key: erin.apiKey, body: { tasks } });
+      expect(res.status, JSON.stringify(res.body).slice(0, 500)).toBe(201);
+      expect(res.body.items).toHaveLength(600);
+      expect(res.body.items.map((t: { name: string }) => t.name)).toEqual(tasks.map((t) => t.name));
+      for (const item of res.body.items) {
+        const got = await app.request('GET', `/api/tasks/${item.id}`, { key: erin.apiKey });
+        expect(item).toEqual(got.body);
+      }
+      // A single create answers the same way.
+      for (const k of kinds) {
+        const one = await app.request('POST', '/api/tasks', { key: erin.apiKey, body: { ...task(1), ...k } });
+        expect(one.status, JSON.stringify(one.body)).toBe(201);
+        expect(one.body).toEqual((await app.request('GET', `/api/tasks/${one.body.id}`, { key: erin.apiKey })).body);
+      }
+    });
+
+    it('replays a keyed batch of several chunks: the same tasks in order, nothing more stored', async () => {
+      const frank = await app.user('frank');
+      const body = { tasks: many(600) };
+      const headers = { 'Idempotency-Key': 'chunks-1' };
+      const first = await app.request('POST', '/api/tasks/batch', { key: frank.apiKey, body, headers });
+      expect(first.status).toBe(201);
+      const again = await app.request('POST', '/api/tasks/batch', { key: frank.apiKey, body, headers });
+      expect(again.status).toBe(201);
+      expect(again.headers.get('idempotent-replayed')).toBe('true');
+      expect(again.body.items).toEqual(first.body.items);
+      expect(await count(frank.id)).toBe(600);
+    });
+  });
 });

@@ -12,7 +12,7 @@ import { dependenciesOf, dependentsOf, normalizeAfter } from '../../store/task-g
 import { deleteTask, findTask, listTasks, lockTask } from '../../store/tasks.ts';
 import { createRunWriter } from '../../models/run-writer.ts';
 import { atIndex, createTaskWriter } from '../../models/task-writer.ts';
-import type { NewTask } from '../../store/tasks.ts';
+import type { NewTask, TaskView } from '../../store/tasks.ts';
 import type { TaskAction } from '../../actions/action.ts';
 import { checkAction, newWorkerToken, saveAction } from '../task-action.ts';
 import { setDependencies } from '../../scheduler/set-dependencies.ts';
@@ -147,26 +147,49 @@ export function taskRoutes(deps: AppDeps): RouteDef[] {
         const earlier = idempotency ? await writer.replayMany(principal.userId, idempotency.key, idempotency.hash) : null;
         let result = earlier;
         const tokens = new Map<number, string>();
+        // Worker tokens are shown once, by the request that made them (a replay has none).
+        const itemJson = (t: TaskView, i: number, replayed: boolean) => ({ ...taskJson(t, t.after), ...(!replayed && tokens.has(i) ? { workerToken: tokens.get(i) } : {}) });
+        const items: ReturnType<typeof itemJson>[] = [];
         if (!result) {
           const d = inputDeps(deps, ctx);
-          const fields: NewTask[] = [];
-          for (const [i, t] of body.tasks.entries()) {
+          const resolveAt = async (i: number): Promise<NewTask> => {
+            const t = body.tasks[i] as (typeof body.tasks)[number];
             try {
               const resolved = await resolveCreate(t, d);
               await checkAction(deps, t.action);
               const { actionFields, worker } = actionOf(t.action);
               if (worker) tokens.set(i, worker.token);
-              fields.push({ ...resolved, ...actionFields, userId: principal.userId });
+              return { ...resolved, ...actionFields, userId: principal.userId };
             } catch (err) {
               throw atIndex(err, i);
             }
+          };
+          // A text read by the LLM or an exchange asked of the broker waits on another server: those
+          // batches are resolved before the writer's transaction (and the owner's row lock) begins.
+          // The rest resolve in CPU alone, while the writer writes the tasks resolved before them.
+          const waits = body.tasks.some((t) => t.text !== undefined || t.action?.kind === 'amqp');
+          let resolved: NewTask[] | null = null;
+          if (waits) {
+            resolved = [];
+            // One at a time, as before: the first invalid task (by index) is the answer.
+            for (let i = 0; i < body.tasks.length; i++) resolved.push(await resolveAt(i));
           }
-          result = await writer.createMany(principal.userId, fields, idempotency);
+          result = await writer.createMany(
+            principal.userId,
+            {
+              count: body.tasks.length,
+              task: (i) => (resolved ? (resolved[i] as NewTask) : resolveAt(i)),
+              // Each chunk's answer is built while the database writes the next one.
+              written: (made, from) => {
+                for (const [j, t] of made.entries()) items[from + j] = itemJson(t, from + j, false);
+              },
+            },
+            idempotency,
+          );
         }
         ctx.status = 201;
         if (result.replayed) ctx.set('Idempotent-Replayed', 'true');
-        // Worker tokens are shown once, by the request that made them (a replay has none).
-        ctx.body = { items: result.tasks.map((t, i) => ({ ...taskJson(t, t.after), ...(!result.replayed && tokens.has(i) ? { workerToken: tokens.get(i) } : {}) })) };
+        ctx.body = { items: result.replayed ? result.tasks.map((t, i) => itemJson(t, i, true)) : items };
       },
     }),
     route({
