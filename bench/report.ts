@@ -259,9 +259,29 @@ function details(doc: ResultsDoc): string[] {
   return out;
 }
 
-/** The header and the three comparisons with ratios (what the README shows). */
+/** The targets tickler's measurements carry (issue #18, item 7), each with its bound from the same run. */
+function targetsTable(doc: ResultsDoc): string[] {
+  const rows = doc.results.filter((r) => r.peer === 'tickler' && Array.isArray(r.targets) && r.targets.length);
+  if (!rows.length) return [];
+  const out = ['### Targets', '', '| target | measured | bound | |', '|---|---:|---:|---|'];
+  for (const r of rows) {
+    for (const t of r.targets as Array<{ name: string; value: number; op: string; bound: number; unit: string; pass: boolean }>) {
+      const where = r.replicas ? ` (${r.replicas} ${r.replicas === 1 ? 'replica' : 'replicas'})` : '';
+      out.push(`| ${t.name}${where} | ${num(t.value, 0)} ${t.unit} | ${t.op} ${num(t.bound, 0)} ${t.unit} | ${t.pass ? 'pass' : '**fail**'} |`);
+    }
+  }
+  const tp = rows.find((r) => r.cpuMsPerRun);
+  if (tp) {
+    const line = (w: Record<string, number>) => Object.entries(w).map(([k, v]) => `${k} ${num(v, 3)}`).join(', ');
+    out.push('', `CPU ms per no-op run by process (/proc): due at once: ${line(tp.cpuMsPerRun.due)}; POST /run: ${line(tp.cpuMsPerRun.manual)}.`);
+  }
+  out.push('');
+  return out;
+}
+
+/** The header, the three comparisons with ratios and the targets (what the README shows). */
 export function renderSummary(doc: ResultsDoc): string {
-  return [...header(doc), ...latenessComparison(doc), ...throughputComparison(doc), ...scaleComparison(doc)].join('\n');
+  return [...header(doc), ...latenessComparison(doc), ...throughputComparison(doc), ...scaleComparison(doc), ...targetsTable(doc)].join('\n');
 }
 
 /** The whole report: the summary, then every measurement. */
