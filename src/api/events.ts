@@ -4,7 +4,7 @@
 import { AppError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Database } from '../models/db.ts';
-import { type Cursor, cursorOf, pruneEvents, readHead, readHeadNow, readSince, readUserRange, START } from '../store/events.ts';
+import { type Cursor, cursorOf, pruneEvents, readHead, readSince, readUserRange, START } from '../store/events.ts';
 import { isRowId } from '../models/ranges.ts';
 import { type Listener, listen } from '../scheduler/listener.ts';
 import { createSseClient, type SseClient } from './sse.ts';
@@ -167,7 +167,7 @@ export function createEventHub(opts: EventHubOptions): EventHub {
 
     async open(userId, lastEventId) {
       if (stale) {
-        const head = await readHeadNow(pool);
+        const head = await readHead(pool);
         // Unless another stream opened meanwhile and the cursor moved on from there.
         if (stale) {
           cursor = head;

@@ -64,19 +64,13 @@ function toEvent(r: Row): StoredEvent {
   };
 }
 
-/** Where a new reader starts: after the last settled event (START when there is none). */
-export async function readHead(pool: pg.Pool): Promise<Cursor> {
-  const { rows } = await pool.query<{ tx: string; id: string }>(`select tx::text as tx, id::text as id from events where ${SETTLED} order by events.tx desc, events.id desc limit 1`);
-  const r = rows[0];
-  return r ? { tx: BigInt(r.tx), id: BigInt(r.id) } : START;
-}
-
 /**
- * The same position as readHead without reading the table (no index probe, no wait on a lock
- * held on events): just before the oldest running transaction. Every event of an older
- * transaction is settled, so nothing settled lies after it, and every later event does.
+ * Where a new reader starts: after every settled event. Read from the snapshot, not the table (no
+ * index probe, no wait on a lock held on events): just before the oldest running transaction.
+ * Every event of an older transaction is settled, so nothing settled lies after this position, and
+ * every later event does.
  */
-export async function readHeadNow(pool: pg.Pool): Promise<Cursor> {
+export async function readHead(pool: pg.Pool): Promise<Cursor> {
   const { rows } = await pool.query<{ xmin: string }>('select pg_snapshot_xmin(pg_current_snapshot())::text as xmin');
   return { tx: BigInt((rows[0] as { xmin: string }).xmin) - 1n, id: MAX_ID };
 }

@@ -121,7 +121,7 @@ export async function insertTasksAtOnce(db: pg.Pool | pg.ClientBase, tasks: read
   const adding = new Map<string, number>();
   for (const t of tasks) adding.set(String(t.userId), (adding.get(String(t.userId)) ?? 0) + 1);
   const { name, insert, text } = tasks.length === 1 ? AT_ONCE.one : AT_ONCE.many;
-  const rows = tasks.map((fields) => insert.complete({ ...fields, hasDependencies: false, createdAt: now, updatedAt: now }, now));
+  const rows = completeRows(insert, tasks, now);
   const { rows: out } = await db.query<{ id: string }>({
     name,
     text,
