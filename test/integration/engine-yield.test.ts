@@ -22,13 +22,21 @@ afterAll(async () => {
   await tdb?.drop();
 });
 
-/** A backlog the test empties by hand. */
+/** A backlog the test empties by hand; `waited` resolves once a write has begun to wait for it. */
 function heldBacklog(size: number) {
   let n = size;
   const gone = Promise.withResolvers<void>();
-  const backlog: SendBacklog = { unsent: () => n, drained: () => (n === 0 ? Promise.resolve() : gone.promise) };
+  const waited = Promise.withResolvers<void>();
+  const backlog: SendBacklog = {
+    unsent: () => n,
+    drained: () => {
+      waited.resolve();
+      return n === 0 ? Promise.resolve() : gone.promise;
+    },
+  };
   return {
     backlog,
+    waited: waited.promise,
     drain() {
       n = 0;
       gone.resolve();
@@ -70,8 +78,8 @@ it('writes the finishes of a burst once its requests are sent', { timeout: 20_00
   const held = heldBacklog(5);
   const n = 4;
   const { ids, all, isRecorded } = await burst(clock, held.backlog, n);
-  // Proving an absence needs some real time: without the yield the finishes commit within a few ms.
-  await new Promise((r) => setTimeout(r, 300));
+  // The finishes' write waits on the backlog (and on the clock, which does not move): nothing is written.
+  await held.waited;
   expect(isRecorded()).toBe(false);
   expect(await statuses(ids)).toEqual(Array(n).fill('running'));
   held.drain();
@@ -84,8 +92,9 @@ it('writes them after YIELD_TO_SENDS_MS when the burst is still going', { timeou
   const held = heldBacklog(5);
   const n = 3;
   const { ids, all, isRecorded } = await burst(clock, held.backlog, n);
+  // The wait's timer is armed when the write begins to wait; short of YIELD_TO_SENDS_MS it has not fired.
+  await held.waited;
   await clock.advance(YIELD_TO_SENDS_MS - 100);
-  await new Promise((r) => setTimeout(r, 300));
   expect(isRecorded()).toBe(false);
   await clock.advance(100);
   expect((await all).map((f) => f.status)).toEqual(Array(n).fill('succeeded'));

@@ -128,7 +128,7 @@ describe('fake OpenAI server', () => {
   it('gives concurrent requests their scripted replies in arrival order whatever the delays', async () => {
     server.script(reply.delayed(100, reply.text('first')), reply.text('second'));
     const first = ask('a');
-    await new Promise((r) => setTimeout(r, 20)); // so that the first request arrives first
+    await server.nthRequest(1); // the first request has arrived (and taken its reply) before the second is sent
     const second = ask('b');
     expect((await second).choices[0]?.message.content).toBe('second');
     expect((await first).choices[0]?.message.content).toBe('first');
@@ -199,7 +199,7 @@ describe('fake OpenAI server', () => {
     const quiet = await startFakeOpenAI({ record: false, defaultReply: reply.delayed(10_000, reply.text('never')) });
     const c2 = new OpenAI({ apiKey: 'k', baseURL: quiet.url, maxRetries: 0 });
     const inFlight = c2.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e);
-    await new Promise((r) => setTimeout(r, 30)); // the request reaches the server before it closes
+    await quiet.nthRequest(1); // the request reaches the server before it closes
     const t0 = performance.now();
     await quiet.close();
     expect(performance.now() - t0).toBeLessThan(1_000);
