@@ -5,7 +5,7 @@ import type { Database } from '../../src/models/db.ts';
 import type { Engine } from '../../src/scheduler/engine.ts';
 import { type SendBacklog, YIELD_TO_SENDS_MS } from '../../src/scheduler/runner-port.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { advanceEngineTo, insertTasks, insertUser, recordedFinishes, recordingRunner, startEngine } from '../support/engine.ts';
+import { advanceEngineTo, insertTasks, insertUser, ok, recordedFinishes, recordingRunner, startEngine } from '../support/engine.ts';
 import { ManualClock } from '../support/manual-clock.ts';
 
 let tdb: TestDatabase;
@@ -54,7 +54,12 @@ async function burst(clock: ManualClock, backlog: SendBacklog, n: number) {
   const at = new Date(clock.now().getTime() + 1500);
   const ids = await insertTasks(db, userId, Array.from({ length: n }, () => ({ schedule: { kind: 'once', at: at.toISOString() }, nextRunAt: at })));
   const finished: string[] = [];
-  const { run } = recordingRunner(undefined, clock);
+  // Each run ends once its start is written: the start write is then behind every finish, and a
+  // test reading 'running' while the finishes wait does not race it.
+  const { run } = recordingRunner(async (req) => {
+    await req.started;
+    return ok();
+  }, clock);
   const engine = await startEngine(db, run, { clock, sendBacklog: backlog });
   engines.push(engine);
   const allFinished = new Promise<void>((resolve) =>
