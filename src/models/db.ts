@@ -40,6 +40,13 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
       silent: true,
     },
     pool: { min: 0, max: opts.poolSize ?? 20, idleTimeoutMillis: 30_000 },
+    // Named (prepared) statements are the run path's: batches keyed by unnest($1::bigint[]) and
+    // friends, whose best plan does not depend on the values. Left to choose, PostgreSQL kept
+    // re-planning them for every call (a custom plan looks cheaper than a generic one whose unnest
+    // it estimates at 10 rows): 0.12 ms of planning per run-now insert of ~4 rows, ~12% of the
+    // database's CPU under POST /run (perf, bench/README.md). Statements whose plan does depend on
+    // the values (optional filters, as in the list pages) are sent unnamed and planned per call.
+    driverOptions: { options: '-c plan_cache_mode=force_generic_plan' },
     debug: false,
     // The API serialises ids itself; keep the ORM from validating on every flush in hot paths.
     validateRequired: false,

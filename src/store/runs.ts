@@ -61,6 +61,7 @@ export async function latestRuns(db: pg.Pool | pg.ClientBase, userId: string, li
 
 /** One page of runs, newest first; one more than `limit` tells the caller there is a next page. */
 export async function listRuns(db: pg.Pool | pg.ClientBase, f: RunFilter): Promise<RunRow[]> {
-  const { rows } = await db.query({ name: 'runs-page', text: SQL, values: [f.userId, f.taskId ?? null, f.status ?? null, f.before ?? null, f.limit + 1] });
+  // Unnamed, so planned for its values: the filters are optional, and a generic plan fits none of their combinations.
+  const { rows } = await db.query({ text: SQL, values: [f.userId, f.taskId ?? null, f.status ?? null, f.before ?? null, f.limit + 1] });
   return rows.map(runOf);
 }

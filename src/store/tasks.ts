@@ -56,8 +56,8 @@ export async function findTasks(db: pg.Pool | pg.ClientBase, userId: string, ids
 
 /** A page of a user's tasks, newest first; one more than `limit` tells the caller there is a next page. */
 export async function listTasks(db: pg.Pool | pg.ClientBase, userId: string, q: { enabled?: boolean; cursor?: string; limit: number }): Promise<TaskView[]> {
+  // Unnamed, so planned for its values: a generic plan could not use the cursor (an optional filter) to start the index scan.
   const { rows } = await db.query({
-    name: 'task-page',
     text: `select ${SELECT} from tasks t
             where t.user_id = $1 and ($2::boolean is null or t.enabled = $2) and ($3::bigint is null or t.id < $3)
             order by t.id desc limit $4`,
