@@ -77,7 +77,7 @@ async function startTickler(mode: 'api' | 'scheduler', env: Record<string, strin
   const t0 = performance.now();
   const child = spawn(process.execPath, [...nodeArgs, MAIN, mode], {
     // A scheduler's probe listener on a port of its own (several replicas run side by side).
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...NO_RATE_LIMITS, ...P.env, ...(mode === 'scheduler' ? { PORT: '0' } : {}), ...env },
+    env: { PATH: process.env.PATH ?? '', ...(process.env.PGOPTIONS ? { PGOPTIONS: process.env.PGOPTIONS } : {}), LOG_LEVEL: 'info', ...NO_RATE_LIMITS, ...P.env, ...(mode === 'scheduler' ? { PORT: '0' } : {}), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(child);
@@ -206,6 +206,35 @@ async function bareRate(chat: Chat, n: number, inFlight: number): Promise<number
   const s = (performance.now() - t0) / 1000;
   a.destroy();
   return n / s;
+}
+
+/**
+ * BENCH_PG_WAITS=1: what the database's active backends wait on, sampled every 5 ms (an
+ * investigation aid: a statement slower per row in small batches than in large ones waits on something).
+ */
+function sampleWaits(url: string) {
+  const c = new pg.Client({ connectionString: url });
+  const counts: Record<string, number> = {};
+  let on = true;
+  const done = (async () => {
+    await c.connect();
+    for (let i = 0; on && i < 20_000; i++) {
+      const { rows } = await c.query(
+        `select coalesce(wait_event_type || ':' || wait_event, 'cpu') as w, left(regexp_replace(query, '\\s+', ' ', 'g'), 40) as q
+           from pg_stat_activity where state = 'active' and pid <> pg_backend_pid() and backend_type = 'client backend'`,
+      );
+      for (const r of rows) counts[`${r.w} | ${r.q}`] = (counts[`${r.w} | ${r.q}`] ?? 0) + 1;
+      await sleep(5);
+    }
+    await c.end();
+  })();
+  return {
+    async stop() {
+      on = false;
+      await done;
+      return Object.fromEntries(Object.entries(counts).sort((a, b) => b[1] - a[1]).slice(0, 25));
+    },
+  };
 }
 
 /** A target line for the bench output: the figure, the bound and whether it holds. */
@@ -342,6 +371,10 @@ async function throughput() {
   const dueMs = dueRow.last_ms - T;
   // Manual runs: 32 requests in flight, as a client fleet would send them.
   await pgStatsReset();
+  const waits = process.env.BENCH_PG_WAITS ? sampleWaits(P.pgUrl) : null;
+  // BENCH_PERF=<file>: a system-wide perf profile of the POST /run window (the database's own CPU).
+  const perf = process.env.BENCH_PERF ? spawn('perf', ['record', '-a', ...(process.env.BENCH_PERF_DWARF ? ['--call-graph', 'dwarf,16384', '-F', '299'] : ['-g', '-F', '999']), '-o', process.env.BENCH_PERF], { stdio: 'ignore' }) : null;
+  if (perf) await sleep(300);
   const manualCpu0 = await cpuNow();
   const m0 = performance.now();
   const mWall = Date.now();
@@ -352,6 +385,11 @@ async function throughput() {
   const enqueueMs = performance.now() - m0;
   await until('the manual runs', Date.now() + 120_000, async () => (await succeeded('manual')) >= n);
   const manualCpu = perRun(manualCpu0, await cpuNow(), n);
+  const manualWaits = await waits?.stop();
+  if (perf) {
+    perf.kill('SIGINT');
+    await new Promise((r) => perf.once('exit', r));
+  }
   const manualPg = await pgStatsNow();
   const manual = await sql.query<{ last_ms: number; n: number }>(
     `select (extract(epoch from max(finished_at)) * 1000)::float8 as last_ms, count(*)::int as n from executions where trigger = 'manual' and status = 'succeeded'`,
@@ -378,6 +416,8 @@ async function throughput() {
     // CPU ms per run by process (/proc, 10 ms ticks), due-at-once window and manual-run window.
     cpuMsPerRun: { due: dueCpu, manual: manualCpu },
     ...(duePg ? { pgStats: { due: duePg, manual: manualPg } } : {}),
+    // BENCH_PG_WAITS=1: wait-event samples of the database's active backends in the POST /run window.
+    ...(manualWaits ? { pgWaits: manualWaits } : {}),
     notSucceeded: notOk.rows,
     n,
     createPerSec: round(n / (createMs / 1000), 0),
