@@ -33,10 +33,12 @@ const prepared = async () =>
 
 describe('plans of named statements', () => {
   it('the run-now insert is planned once for batches of every size, and its answers are right', async () => {
-    let at = Date.parse('2026-12-07T10:00:00Z');
+    const base = Date.parse('2026-12-07T10:00:00Z');
+    let made = 0;
     // Batch sizes from 1 to 300: a plan fitted to one size would have been re-made for the next.
     for (const size of [1, 4, 1, 32, 300, 2, 7, 1, 120]) {
-      const runs = Array.from({ length: size }, (_, i) => ({ taskId: tasks[i] as string, userId, dryRun: false, at: new Date((at += 1)).toISOString() }));
+      const runs = Array.from({ length: size }, (_, i) => ({ taskId: tasks[i] as string, userId, dryRun: false, at: new Date(base + made + i).toISOString() }));
+      made += size;
       const out = await insertManualRuns(client, runs);
       expect(out).toHaveLength(size);
       expect(out.every((o) => o.id !== null && !o.busy)).toBe(true);
