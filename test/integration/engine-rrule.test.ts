@@ -4,8 +4,8 @@ import type { Database } from '../../src/models/db.ts';
 import type { Engine } from '../../src/scheduler/engine.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { executionsOf, insertTasks, insertUser, recordingRunner, startEngine } from '../support/engine.ts';
-import { until } from '../support/poll.ts';
+import { advanceEnginesTo, createTestEngine, executionsOf, insertTasks, insertUser, nextEvent, recordedRuns, recordingRunner } from '../support/engine.ts';
+import { ManualClock } from '../support/manual-clock.ts';
 
 let tdb: TestDatabase;
 let db: Database;
@@ -42,12 +42,19 @@ async function nextRunOf(taskId: string): Promise<number> {
   return rows[0].next;
 }
 
-/** Two whole seconds a little ahead, in one minute of the zone's clock (so one BYMINUTE covers both). */
+/**
+ * Two whole seconds 3 s apart, far enough ahead that a slow start of the engines leaves both in the
+ * future, in one minute of the zone's clock (so one BYMINUTE covers both).
+ */
 function twoInstantsAhead(): [DateTime, DateTime] {
-  let first = DateTime.fromMillis(Math.ceil((Date.now() + 2500) / 1000) * 1000, { zone: ZONE });
+  let first = DateTime.fromMillis(Math.ceil((Date.now() + 10_000) / 1000) * 1000, { zone: ZONE });
   if (first.second > 55) first = first.plus({ minutes: 1 }).set({ second: 1 });
   return [first, first.plus({ seconds: 3 })];
 }
+
+// Both instants inside the replicas' look-ahead from their first claim round: they wait for them on
+// the manual clock, which the test moves (no real time passes for the fires).
+const WIDE_WINDOW = { env: { SCHEDULER_LOOKAHEAD_MS: '40000' } };
 
 describe('rrule tasks in the engine', () => {
   it('fires an every-other-week task exactly once per occurrence across two replicas, then moves it two weeks on', async () => {
@@ -62,12 +69,19 @@ describe('rrule tasks in the engine', () => {
     expect(res.body.nextRunAt).toBe(a.toUTC().toISO());
     const taskId = res.body.id as string;
 
-    const { run, calls } = recordingRunner();
-    engines.push(await startEngine(db, run), await startEngine(db, run));
-    await until(async () => (await executionsOf(db, taskId)).filter((x) => x.status === 'succeeded').length >= 2, 10_000, 'both fires');
-    // Let both replicas claim again past the second instant: nothing more may fire.
-    await until(async () => (await nextRunOf(taskId)) > b.toMillis(), 5000, 'next_run_at to move on');
+    const clock = new ManualClock();
+    const { run, calls } = recordingRunner(undefined, clock);
+    const pair = [createTestEngine(db, run, { clock, ...WIDE_WINDOW }), createTestEngine(db, run, { clock, ...WIDE_WINDOW })];
+    engines.push(...pair);
+    const both = recordedRuns(pair, 2, (f) => f.taskId === taskId);
+    await Promise.all(pair.map((e) => e.start()));
+    await advanceEnginesTo(clock, pair, b.toMillis() + 1);
+    await both;
 
+    // Both replicas claim again past the second instant: nothing more may fire.
+    const polled = pair.map((e) => nextEvent(e, 'tick', (job) => job === 'claim poll'));
+    await clock.advance(1_000);
+    await Promise.all(polled);
     const xs = await executionsOf(db, taskId);
     expect(xs.map((x) => x.scheduled_ms)).toEqual([a.toMillis(), b.toMillis()]);
     expect(xs.every((x) => x.status === 'succeeded' && x.trigger === 'schedule')).toBe(true);
@@ -92,9 +106,11 @@ describe('rrule tasks in the engine', () => {
       },
     ]);
     const { run, calls } = recordingRunner();
-    engines.push(await startEngine(db, run), await startEngine(db, run));
-    await until(() => calls.length >= 1, 8000, 'the catch-up run');
-    await until(async () => (await executionsOf(db, taskId as string)).some((x) => x.status === 'succeeded'), 5000, 'its record');
+    const pair = [createTestEngine(db, run), createTestEngine(db, run)];
+    engines.push(...pair);
+    const caughtUp = recordedRuns(pair, 1, (f) => f.taskId === taskId);
+    await Promise.all(pair.map((e) => e.start()));
+    expect((await caughtUp).map((f) => f.status)).toEqual(['succeeded']);
     const xs = await executionsOf(db, taskId as string);
     expect(xs).toHaveLength(1);
     expect(xs[0]).toMatchObject({ trigger: 'catchup', status: 'succeeded', scheduled_ms: now.toMillis() });
