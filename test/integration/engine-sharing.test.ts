@@ -1,10 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/models/db.ts';
 import { CHANNELS } from '../../src/models/notify.ts';
+import type { ClaimedFire } from '../../src/scheduler/claim.ts';
 import type { Engine } from '../../src/scheduler/engine.ts';
+import type { FiredEvent } from '../../src/scheduler/engine/events.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { insertTasks, insertUser, nextEvent, recordingRunner, startEngine } from '../support/engine.ts';
-import { until } from '../support/poll.ts';
 import { ManualClock } from '../support/manual-clock.ts';
 
 // Several engines in one process on one manual clock: a burst due at once is split between them,
@@ -46,13 +47,30 @@ async function replicas(clock: ManualClock, concurrency: number[]): Promise<Arra
 }
 
 /** 300 one-off tasks due together inside the look-ahead window, and every engine woken at once. */
+/** Resolves once the engines together have emitted `n` fires in `event` (listen before the action). */
+function fires(rs: Array<{ engine: Engine }>, event: 'claimed' | 'fired', n: number): Promise<void> {
+  let seen = 0;
+  return new Promise((resolve) => {
+    for (const { engine } of rs) {
+      engine.events.on(event, (x: ClaimedFire[] | FiredEvent) => {
+        seen += Array.isArray(x) ? x.length : 1;
+        if (seen >= n) resolve();
+      });
+    }
+  });
+}
+
 async function burst(clock: ManualClock, rs: Array<{ engine: Engine; starts: number }>): Promise<string[]> {
   const at = new Date(Math.ceil((Date.now() + 1500) / 100) * 100);
+  // Only this burst's tasks exist (afterEach empties the table): every fire claimed is one of them.
+  const claimed = fires(rs, 'claimed', 300);
+  // Listening from the start too: the instant may be behind the clock already (replicas() moved it).
+  const started = fires(rs, 'fired', 300);
   const ids = await insertTasks(db, userId, Array.from({ length: 300 }, () => ({ schedule: { kind: 'once', at: at.toISOString() }, nextRunAt: at })));
   await db.pool.query('select pg_notify($1, $2)', [CHANNELS.tasks, '{}']);
-  await until(async () => (await db.pool.query(`select count(*)::int as n from executions where task_id = any($1::bigint[])`, [ids])).rows[0].n === 300, 8000, 'all 300 claimed');
+  await claimed;
   await clock.advance(5000);
-  await until(() => rs.reduce((n, r) => n + r.starts, 0) === 300, 8000, 'all 300 started');
+  await started;
   const once = await db.pool.query(`select task_id from executions where task_id = any($1::bigint[]) group by task_id having count(*) <> 1`, [ids]);
   expect(once.rows).toEqual([]);
   return ids;
