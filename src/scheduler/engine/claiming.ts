@@ -36,8 +36,8 @@ export function createClaiming(s: EngineState, holding: Holding): Claiming {
   let claiming: Promise<void> | null = null;
   let again = false;
   let againLeftover = false;
-  let againSettle = false;
-  let owedSettle = false;
+  // The next round settles stale fires: one asked for it, or the round that was asked failed.
+  let settleOwed = false;
   let wakeTimer: TimerHandle | undefined;
   const halt = new AbortController();
 
@@ -116,31 +116,27 @@ export function createClaiming(s: EngineState, holding: Holding): Claiming {
 
   function request(leftover = false, settle = false): Promise<void> {
     if (!s.ready || s.stopping) return Promise.resolve();
+    settleOwed ||= settle;
     if (claiming) {
       again = true;
       againLeftover ||= leftover;
-      againSettle ||= settle;
       return claiming;
     }
     claiming = (async () => {
       let take = leftover;
-      let settling = settle || owedSettle;
-      owedSettle = false;
       do {
         again = false;
+        const settling = settleOwed;
+        settleOwed = false;
         try {
           await round(take, settling);
         } catch (err) {
           logger.warn({ err: (err as Error).message }, 'claim round failed; will retry');
-          // A failed round owes its settling to the next one.
-          owedSettle ||= settling;
+          settleOwed ||= settling;
           await clock.sleep(200, halt.signal);
         }
         take = againLeftover;
-        settling = againSettle || owedSettle;
-        owedSettle = false;
         againLeftover = false;
-        againSettle = false;
       } while (again && !s.stopping);
     })().finally(() => {
       claiming = null;
