@@ -126,7 +126,7 @@ export async function claimDueTasks(
  */
 export async function claimQueued(
   pool: pg.Pool,
-  opts: { owner: string; windowMs: number; leaseMs: number; limit: number; misfireAfterMs: number },
+  opts: { owner: string; windowMs: number; leaseMs: number; limit: number; misfireAfterMs: number; expired: boolean },
 ): Promise<ClaimedFire[]> {
   const rows = await claimQueuedRows(pool, opts);
   return rows.map((x) => ({

@@ -106,22 +106,37 @@ export interface QueuedClaimRow {
   gated: boolean;
 }
 
-/** Re-claims queued executions nobody holds (or whose holder's lease ran out), bumping their epoch. */
+/**
+ * Claims queued executions nobody holds and, with `expired`, those whose holder's lease ran out,
+ * bumping their epoch. The unheld ones come from their own index (executions_unclaimed); finding
+ * the expired ones means walking every open execution, so only the rounds that can find some ask
+ * for them (the poll, a release, a takeover: the `settle` rounds).
+ */
 export async function claimQueuedRows(
   db: pg.Pool | pg.ClientBase,
-  opts: { owner: string; windowMs: number; leaseMs: number; limit: number; misfireAfterMs: number },
+  opts: { owner: string; windowMs: number; leaseMs: number; limit: number; misfireAfterMs: number; expired: boolean },
 ): Promise<QueuedClaimRow[]> {
+  // A scheduled fire let go past its instant is a misfire: resolveStaleFires decides it first.
+  const notStale = `not (x.trigger = 'schedule' and x.satisfied_by is null and x.scheduled_for < now() - make_interval(secs => $5::float8 / 1000))`;
   const { rows } = await db.query<QueuedClaimRow>(
-    `with picked as (
+    `with unheld as (
        select x.id from executions x
-        where x.status = 'queued'
+        where x.status = 'queued' and x.owner is null
           and x.scheduled_for < now() + make_interval(secs => $2::float8 / 1000)
-          and (x.owner is null or x.lease_until < now())
-          -- a scheduled fire let go past its instant is a misfire: resolveStaleFires decides it first
-          and not (x.trigger = 'schedule' and x.satisfied_by is null and x.scheduled_for < now() - make_interval(secs => $5::float8 / 1000))
+          and ${notStale}
         order by x.scheduled_for
         limit $4
           for update skip locked
+     ), expired as (
+       select x.id from executions x
+        where $6::bool and x.status = 'queued' and x.owner is not null and x.lease_until < now()
+          and x.scheduled_for < now() + make_interval(secs => $2::float8 / 1000)
+          and ${notStale}
+        order by x.scheduled_for
+        limit greatest(0, $4 - (select count(*) from unheld))
+          for update skip locked
+     ), picked as (
+       select id from unheld union all select id from expired
      )
      update executions x
         set owner = $1, lease_until = now() + make_interval(secs => $3::float8 / 1000), epoch = x.epoch + 1
@@ -133,7 +148,7 @@ export async function claimQueuedRows(
                 t.system_name,
                 -- a scheduled fire re-claimed from a dead owner before its dependencies were checked
                 (x.trigger in ('schedule', 'catchup') and x.satisfied_by is null and t.has_dependencies) as gated`,
-    [opts.owner, opts.windowMs, opts.leaseMs, opts.limit, opts.misfireAfterMs],
+    [opts.owner, opts.windowMs, opts.leaseMs, opts.limit, opts.misfireAfterMs, opts.expired],
   );
   return rows;
 }

@@ -85,7 +85,8 @@ export function createClaiming(s: EngineState, holding: Holding): Claiming {
       }
       const limit = Math.min(CLAIM_BATCH, room, Math.max(0, share));
       if (limit > 0) {
-        const queued = await claimQueued(pool, { owner: s.id, windowMs: s.windowMs, leaseMs: s.leaseMs, limit, misfireAfterMs: s.plan.misfireAfterMs });
+        // Queued runs whose holder's lease ran out are found by the same rounds as stale fires.
+        const queued = await claimQueued(pool, { owner: s.id, windowMs: s.windowMs, leaseMs: s.leaseMs, limit, misfireAfterMs: s.plan.misfireAfterMs, expired: settle });
         for (const f of queued) holding.hold(f);
         claimed.push(...queued);
         if (queued.length === limit && share !== Number.POSITIVE_INFINITY) shareFull = true;
