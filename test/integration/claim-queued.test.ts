@@ -5,7 +5,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimQueuedRows } from '../../src/store/claims.ts';
-import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { createTestDatabase, seedUserTasks, type TestDatabase } from '../support/db.ts';
 
 let tdb: TestDatabase;
 let client: pg.Client;
@@ -19,13 +19,7 @@ beforeAll(async () => {
   client = new pg.Client({ connectionString: tdb.url });
   await client.connect();
   client.on('notice', (n) => notices.push(String(n.message)));
-  const { rows } = await client.query<{ id: string }>(`insert into users (name) values ('claims') returning id::text as id`);
-  const userId = rows[0]?.id as string;
-  await client.query(
-    `insert into tasks (user_id, name, prompt, schedule, timezone)
-     select $1, 't' || g, 'p', '{"kind":"once","at":"2030-01-01T00:00:00Z"}', 'UTC' from generate_series(1, 200) g`,
-    [userId],
-  );
+  await seedUserTasks(client, 'claims', 200);
   // 3,000 open executions a live replica holds (half queued for their instant, half running), older than the rest.
   await client.query(
     `insert into executions (task_id, user_id, status, trigger, attempt, scheduled_for, owner, lease_until)

@@ -5,7 +5,7 @@
 // sent to this client) for a large update made on a connection that warmed the plan up first.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { createTestDatabase, seedUserTasks, type TestDatabase } from '../support/db.ts';
 
 let tdb: TestDatabase;
 let client: pg.Client;
@@ -17,13 +17,7 @@ beforeAll(async () => {
   client = new pg.Client({ connectionString: tdb.url });
   await client.connect();
   client.on('notice', (n) => notices.push(String(n.message)));
-  const { rows } = await client.query<{ id: string }>(`insert into users (name) values ('plans') returning id::text as id`);
-  userId = rows[0]?.id as string;
-  await client.query(
-    `insert into tasks (user_id, name, prompt, schedule, timezone)
-     select $1, 't' || g, 'p', '{"kind":"once","at":"2030-01-01T00:00:00Z"}', 'UTC' from generate_series(1, 2000) g`,
-    [userId],
-  );
+  userId = await seedUserTasks(client, 'plans', 2000);
   await client.query(
     `insert into executions (task_id, user_id, status, trigger, attempt, scheduled_for, owner, lease_until)
      select id, user_id, 'queued', 'schedule', 1, now(), 'me', now() + interval '1 hour' from tasks where user_id = $1`,

@@ -51,3 +51,18 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     },
   };
 }
+
+/**
+ * A user with `n` one-off tasks named t1…tN (due far ahead), written in two statements on a plain
+ * client: the seed of tests that read PostgreSQL's plans on thousands of rows. Returns the user's id.
+ */
+export async function seedUserTasks(client: pg.ClientBase, user: string, n: number): Promise<string> {
+  const { rows } = await client.query<{ id: string }>(`insert into users (name) values ($1) returning id::text as id`, [user]);
+  const userId = rows[0]?.id as string;
+  await client.query(
+    `insert into tasks (user_id, name, prompt, schedule, timezone)
+     select $1, 't' || g, 'p', '{"kind":"once","at":"2030-01-01T00:00:00Z"}', 'UTC' from generate_series(1, $2::int) g`,
+    [userId, n],
+  );
+  return userId;
+}
