@@ -116,25 +116,19 @@ export async function claimQueuedRows(
   db: pg.Pool | pg.ClientBase,
   opts: { owner: string; windowMs: number; leaseMs: number; limit: number; misfireAfterMs: number; expired: boolean },
 ): Promise<QueuedClaimRow[]> {
-  // A scheduled fire let go past its instant is a misfire: resolveStaleFires decides it first.
-  const notStale = `not (x.trigger = 'schedule' and x.satisfied_by is null and x.scheduled_for < now() - make_interval(secs => $5::float8 / 1000))`;
+  // One scan for each kind, the same but for whose they are and how many are wanted.
+  const queued = (held: string, limit: string) => `
+       select x.id from executions x
+        where x.status = 'queued' and ${held}
+          and x.scheduled_for < now() + make_interval(secs => $2::float8 / 1000)
+          -- a scheduled fire let go past its instant is a misfire: resolveStaleFires decides it first
+          and not (x.trigger = 'schedule' and x.satisfied_by is null and x.scheduled_for < now() - make_interval(secs => $5::float8 / 1000))
+        order by x.scheduled_for
+        limit ${limit}
+          for update skip locked`;
   const { rows } = await db.query<QueuedClaimRow>(
-    `with unheld as (
-       select x.id from executions x
-        where x.status = 'queued' and x.owner is null
-          and x.scheduled_for < now() + make_interval(secs => $2::float8 / 1000)
-          and ${notStale}
-        order by x.scheduled_for
-        limit $4
-          for update skip locked
-     ), expired as (
-       select x.id from executions x
-        where $6::bool and x.status = 'queued' and x.owner is not null and x.lease_until < now()
-          and x.scheduled_for < now() + make_interval(secs => $2::float8 / 1000)
-          and ${notStale}
-        order by x.scheduled_for
-        limit greatest(0, $4 - (select count(*) from unheld))
-          for update skip locked
+    `with unheld as (${queued('x.owner is null', '$4')}
+     ), expired as (${queued('$6::bool and x.owner is not null and x.lease_until < now()', 'greatest(0, $4 - (select count(*) from unheld))')}
      ), picked as (
        select id from unheld union all select id from expired
      )
