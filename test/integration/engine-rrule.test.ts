@@ -4,7 +4,7 @@ import type { Database } from '../../src/models/db.ts';
 import type { Engine } from '../../src/scheduler/engine.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { advanceEnginesTo, createTestEngine, executionsOf, insertTasks, insertUser, nextEvent, recordedRuns, recordingRunner } from '../support/engine.ts';
+import { advanceEnginesTo, createTestEngine, executionsOf, insertTasks, insertUser, recordedRuns, recordingRunner, ticked } from '../support/engine.ts';
 import { ManualClock } from '../support/manual-clock.ts';
 
 let tdb: TestDatabase;
@@ -79,9 +79,9 @@ describe('rrule tasks in the engine', () => {
     await both;
 
     // Both replicas claim again past the second instant: nothing more may fire.
-    const polled = pair.map((e) => nextEvent(e, 'tick', (job) => job === 'claim poll'));
+    const polled = ticked(pair, 'claim poll');
     await clock.advance(1_000);
-    await Promise.all(polled);
+    await polled;
     const xs = await executionsOf(db, taskId);
     expect(xs.map((x) => x.scheduled_ms)).toEqual([a.toMillis(), b.toMillis()]);
     expect(xs.every((x) => x.status === 'succeeded' && x.trigger === 'schedule')).toBe(true);

@@ -5,7 +5,7 @@ import type { ClaimedFire } from '../../src/scheduler/claim.ts';
 import type { Engine } from '../../src/scheduler/engine.ts';
 import type { FiredEvent } from '../../src/scheduler/engine/events.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { insertTasks, insertUser, nextEvent, recordingRunner, startEngine } from '../support/engine.ts';
+import { insertTasks, insertUser, recordingRunner, startEngine, ticked } from '../support/engine.ts';
 import { ManualClock } from '../support/manual-clock.ts';
 
 // Several engines in one process on one manual clock: a burst due at once is split between them,
@@ -40,9 +40,12 @@ async function replicas(clock: ManualClock, concurrency: number[]): Promise<Arra
     engine.events.on('fired', () => r.starts++);
     out.push(r);
   }
-  const beats = out.map((r) => nextEvent(r.engine, 'tick', (job) => job === 'heartbeat'));
+  const beats = ticked(
+    out.map((r) => r.engine),
+    'heartbeat',
+  );
   await clock.advance(2000);
-  await Promise.all(beats);
+  await beats;
   return out;
 }
 
