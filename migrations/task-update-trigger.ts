@@ -1,7 +1,9 @@
 // The task.updated trigger of the events log, as a function of the columns it compares. A migration
 // that adds a column users can change redefines the trigger with the list it found plus its own
 // column; each migration keeps its own list, so what it did stays fixed as later ones add theirs.
-// (Not named Migration*.ts: the migrator's glob does not take it for a migration.)
+// (Not named Migration*.ts: the migrator's glob does not take it for a migration.) It still ends with
+// the NOTIFY call the old migrations had; Migration20261211000000_events_unannounced removed it, and
+// a later migration redefining the trigger must leave it out (events-triggers.test.ts checks).
 
 /** Columns compared one by one, not as to_jsonb(row): see the events migration for the measured reason. */
 export function taskUpdateTrigger(columns: string[]): string {

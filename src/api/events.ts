@@ -1,15 +1,14 @@
-// The event hub of one API process: one LISTEN connection (while a stream is open), one reader of the events table, and a
-// fan-out to the SSE clients connected here. The triggers write events on every replica's behalf
-// and NOTIFY once per statement; whichever replica a client is connected to reads the same log.
+// The event hub of one API process: one reader of the events table, polled while a stream is open,
+// and a fan-out to the SSE clients connected here. The triggers write events on every replica's
+// behalf; whichever replica a client is connected to reads the same log. The triggers send no
+// NOTIFY (Migration20261211000000_events_unannounced): a notifying transaction holds a
+// database-wide lock until its commit is flushed, so every write with an event committed alone.
 import { AppError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Database } from '../models/db.ts';
 import { type Cursor, cursorOf, pruneEvents, readHead, readSince, readUserRange, START } from '../store/events.ts';
 import { isRowId } from '../models/ranges.ts';
-import { type Listener, listen } from '../scheduler/listener.ts';
 import { createSseClient, type SseClient } from './sse.ts';
-
-export const EVENTS_CHANNEL = 'tickler_events';
 
 export interface EventHubOptions {
   db: Database;
@@ -17,7 +16,10 @@ export interface EventHubOptions {
   /** Open streams per user; one more is a 429. */
   maxPerUser?: number;
   heartbeatMs?: number;
-  /** Reads even when no notification came (a lost NOTIFY, an event held back by an older transaction). */
+  /**
+   * How often the log is read while a stream is open: the delay before a committed event reaches
+   * its streams (longer while an older transaction holds it back: see store/events.ts).
+   */
   pollMs?: number;
   /** Events older than this are deleted; a client away longer gets a `reset` instead of a replay. */
   retentionMs?: number;
@@ -36,6 +38,11 @@ export interface EventHub {
   close(): Promise<void>;
 }
 
+/**
+ * A tenth of a second: a person sees a run start and finish as it happens, and a process with open
+ * streams reads ten times a second (an index probe that finds nothing, when nothing happened).
+ */
+export const POLL_MS = 100;
 const READ_BATCH = 1000;
 const REPLAY_LIMIT = 1000;
 
@@ -48,7 +55,6 @@ export function createEventHub(opts: EventHubOptions): EventHub {
   let cursor: Cursor = START;
   /** The cursor may be behind the log's head: no stream was open to move it along. */
   let stale = false;
-  let listener: Listener | undefined;
   const timers: NodeJS.Timeout[] = [];
   let closed = false;
 
@@ -56,38 +62,14 @@ export function createEventHub(opts: EventHubOptions): EventHub {
     const set = byUser.get(c.userId) ?? new Set<SseClient>();
     byUser.set(c.userId, set);
     set.add(c);
-    if (clients++ === 0) listening(true);
+    clients++;
   }
   function remove(c: SseClient): void {
     const set = byUser.get(c.userId);
     if (!set?.delete(c)) return;
-    if (--clients === 0) listening(false);
+    // Nothing moves the cursor along now: the next stream to open finds the head itself.
+    if (--clients === 0) stale = true;
     if (set.size === 0) byUser.delete(c.userId);
-  }
-
-  /**
-   * LISTENs only while a stream is open here. Every write to a table with events triggers a
-   * NOTIFY, and each woke this process (and its listening backend) for nothing when no stream was
-   * open: ~10% of the API's CPU per create for a caller awaiting each one. What a new listener
-   * misses while it connects is read at once when it is up (onConnect), and by the poll.
-   */
-  function listening(on: boolean): void {
-    if (on && !listener && !closed) {
-      listener = listen({
-        url: db.url,
-        channels: [EVENTS_CHANNEL],
-        logger,
-        onNotify: () => void pump(),
-        // Notifications sent while disconnected are lost: read at once after every (re)connection.
-        onConnect: () => void pump(),
-      });
-    } else if (!on && listener) {
-      const l = listener;
-      listener = undefined;
-      void l.close();
-      // Nothing moves the cursor along now: the next stream to open finds the head itself.
-      stale = true;
-    }
   }
 
   // Reads never overlap; a wake-up during a read runs one more read after it.
@@ -116,8 +98,7 @@ export function createEventHub(opts: EventHubOptions): EventHub {
 
   async function readOnce(): Promise<void> {
     if (clients === 0) {
-      // Nobody to deliver to: the cursor is moved to the head when a stream opens (open()),
-      // not on every notification, which would cost a query per write the process serves.
+      // Nobody to deliver to: no query; the cursor is moved to the head when a stream opens (open()).
       stale = true;
       return;
     }
@@ -153,7 +134,7 @@ export function createEventHub(opts: EventHubOptions): EventHub {
         t.unref();
         timers.push(t);
       };
-      every(opts.pollMs ?? 1_000, () => void pump());
+      every(opts.pollMs ?? POLL_MS, () => void pump());
       every(opts.heartbeatMs ?? 15_000, () => {
         for (const set of byUser.values()) for (const c of set) c.comment('ping');
       });
@@ -201,7 +182,6 @@ export function createEventHub(opts: EventHubOptions): EventHub {
     async close() {
       closed = true;
       for (const t of timers) clearInterval(t);
-      await listener?.close();
       await reading;
       for (const set of [...byUser.values()]) for (const c of set) c.close();
     },
