@@ -266,7 +266,8 @@ function describeOne(r: Record<string, any>): string {
   if (r.latenessMs) {
     const l = r.latenessMs;
     const chat = r.chatMs ? `; chat request p99 ${r.chatMs.p99} ms, bare-HTTP floor p99 ${r.floorMs?.p99} ms` : '';
-    return `${head}: started ${r.started}/${r.k}, dupes ${r.dupes}, p50 ${l.p50} ms, p99 ${l.p99} ms, max ${l.max} ms${chat} ${load}`;
+    const why = r.whyNotSucceeded ? `; not succeeded: ${JSON.stringify(r.whyNotSucceeded)}` : '';
+    return `${head}: started ${r.started}/${r.k}, dupes ${r.dupes}, p50 ${l.p50} ms, p99 ${l.p99} ms, max ${l.max} ms${chat}${why} ${load}`;
   }
   if (r.test === 'pg-ceiling') return `${head}: select p50 ${r.selectRoundTripMs?.p50} ms, insert ${r.insertSequentialPerSec}/s (1) ${r.insert16InFlightPerSec}/s (16), claim 10k ${r.claim10kOneStatementMs} ms ${load}`;
   if (r.test === 'throughput') return `${head}: ${r.endToEndPerSec} jobs/s end to end (enqueue ${r.enqueuePerSec}/s)${r.duePerSec ? `; due at once: ${r.duePerSec}/s, all done ${r.dueAllDoneMs} ms after T` : ''}${r.bareClientPerSec ? `; bare client ${r.bareClientPerSec}/s` : ''}${cpuLine(r)} ${load}`;

@@ -282,6 +282,11 @@ async function lateness() {
                 and not exists (select 1 from executions e where e.task_id = t.id and e.status = 'succeeded'))::int as missing,
             (select count(*) from executions where status <> 'succeeded')::int as failed`,
   );
+  // Why runs did not succeed, if any did not (status, error type and message, when it started).
+  const notOk = await sql.query<{ status: string; type: string | null; message: string | null; started: boolean; n: number }>(
+    `select status, error->>'type' as type, left(error->>'message', 200) as message, started_at is not null as started, count(*)::int as n
+       from executions where status <> 'succeeded' group by 1, 2, 3, 4 order by 5 desc limit 10`,
+  );
   await sql.end();
   const report = await chat.report();
   const first = new Map<number, number>();
@@ -306,6 +311,7 @@ async function lateness() {
     dupes: c.dup + dupArrivals,
     missing: c.missing,
     notSucceeded: c.failed,
+    ...(notOk.rows.length ? { whyNotSucceeded: notOk.rows } : {}),
     chatArrived: first.size,
     latenessMs: summarize(starts.rows.map((r) => r.lag)),
     chatMs,
