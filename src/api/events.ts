@@ -52,9 +52,9 @@ export function createEventHub(opts: EventHubOptions): EventHub {
   const maxPerUser = opts.maxPerUser ?? 10;
   const byUser = new Map<string, Set<SseClient>>();
   let clients = 0;
+  // Moved along by the reads, which run only while a stream is open: with none open it falls behind
+  // the log's head, and the next stream to open moves it to the head first (open()).
   let cursor: Cursor = START;
-  /** The cursor may be behind the log's head: no stream was open to move it along. */
-  let stale = false;
   const timers: NodeJS.Timeout[] = [];
   let closed = false;
 
@@ -67,8 +67,7 @@ export function createEventHub(opts: EventHubOptions): EventHub {
   function remove(c: SseClient): void {
     const set = byUser.get(c.userId);
     if (!set?.delete(c)) return;
-    // Nothing moves the cursor along now: the next stream to open finds the head itself.
-    if (--clients === 0) stale = true;
+    clients--;
     if (set.size === 0) byUser.delete(c.userId);
   }
 
@@ -97,11 +96,8 @@ export function createEventHub(opts: EventHubOptions): EventHub {
   }
 
   async function readOnce(): Promise<void> {
-    if (clients === 0) {
-      // Nobody to deliver to: no query; the cursor is moved to the head when a stream opens (open()).
-      stale = true;
-      return;
-    }
+    // Nobody to deliver to: no query.
+    if (clients === 0) return;
     for (;;) {
       const batch = await readSince(pool, cursor, READ_BATCH);
       // Delivery and the cursor move together, synchronously: a client that subscribes between two
@@ -128,7 +124,6 @@ export function createEventHub(opts: EventHubOptions): EventHub {
 
   return {
     async start() {
-      cursor = await readHead(pool);
       const every = (ms: number, fn: () => void) => {
         const t = setInterval(fn, ms);
         t.unref();
@@ -147,13 +142,10 @@ export function createEventHub(opts: EventHubOptions): EventHub {
     },
 
     async open(userId, lastEventId) {
-      if (stale) {
+      if (clients === 0) {
         const head = await readHead(pool);
         // Unless another stream opened meanwhile and the cursor moved on from there.
-        if (stale) {
-          cursor = head;
-          stale = false;
-        }
+        if (clients === 0) cursor = head;
       }
       if (closed) throw new AppError(503, 'shutting_down', 'the server is shutting down', { expose: true });
       if ((byUser.get(userId)?.size ?? 0) >= maxPerUser) {

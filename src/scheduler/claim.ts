@@ -121,8 +121,8 @@ export async function claimDueTasks(
 /**
  * Claims queued executions that nobody holds (manual runs, retries, fires released at shutdown)
  * and, with `expired`, those whose holder's lease expired before it started them (its process
- * died): a new owner and a
- * bumped epoch, so the old holder, if it wakes up, can no longer record anything for them.
+ * died): a new owner and a bumped epoch, so the old holder, if it wakes up, can no longer record
+ * anything for them.
  * Scheduled fires whose instant passed are left to the misfire policy (misfires.ts).
  */
 export async function claimQueued(

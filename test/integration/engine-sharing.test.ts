@@ -49,7 +49,6 @@ async function replicas(clock: ManualClock, concurrency: number[]): Promise<Arra
   return out;
 }
 
-/** 300 one-off tasks due together inside the look-ahead window, and every engine woken at once. */
 /** Resolves once the engines together have emitted `n` fires in `event` (listen before the action). */
 function fires(rs: Array<{ engine: Engine }>, event: 'claimed' | 'fired', n: number): Promise<void> {
   let seen = 0;
@@ -63,6 +62,7 @@ function fires(rs: Array<{ engine: Engine }>, event: 'claimed' | 'fired', n: num
   });
 }
 
+/** 300 one-off tasks due together inside the look-ahead window, and every engine woken at once. */
 async function burst(clock: ManualClock, rs: Array<{ engine: Engine; starts: number }>): Promise<string[]> {
   const at = new Date(Math.ceil((Date.now() + 1500) / 100) * 100);
   // Only this burst's tasks exist (afterEach empties the table): every fire claimed is one of them.
